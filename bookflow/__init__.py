@@ -1,0 +1,1 @@
+"""bookflow: dynamic books of business, decided in the warehouse and written back to the CRM."""

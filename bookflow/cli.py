@@ -1,0 +1,140 @@
+"""The `bookflow` command: create the demo CRM, run a cycle through Dagster, inspect the sync."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import click
+
+from bookflow import paths
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from error
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).resolve() if value else None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """bookflow: dynamic books of business, decided in the warehouse, written back to the CRM."""
+
+
+warehouse_option = click.option(
+    "--warehouse", type=click.Path(dir_okay=False), help=f"DuckDB warehouse file (env {paths.WAREHOUSE_ENV}; default data/warehouse.duckdb)."
+)
+rules_option = click.option(
+    "--rules", type=click.Path(file_okay=False), help=f"Directory of roster and rules CSVs (env {paths.RULES_ENV}; default: the bundled demo rules)."
+)
+crm_option = click.option(
+    "--crm", type=click.Path(dir_okay=False), help=f"Demo CRM DuckDB file (env {paths.DEMO_CRM_ENV}; default data/demo_crm.duckdb)."
+)
+as_of_option = click.option("--as-of", callback=_date, help="Logical date of the run, YYYY-MM-DD (default: today).")
+
+
+@main.command()
+@as_of_option
+@warehouse_option
+@rules_option
+@crm_option
+@click.option("--source", type=click.Choice(["demo", "warehouse"]), default="demo", show_default=True,
+              help="demo: extract raw tables from the demo CRM; warehouse: they are loaded already.")
+@click.option("--destination", type=click.Choice(["demo", "csv", "none"]), default="demo", show_default=True,
+              help="Where ownership changes are written.")
+@click.option("--csv-path", type=click.Path(dir_okay=False), help="File for --destination csv.")
+def run(as_of, warehouse, rules, crm, source, destination, csv_path) -> None:
+    """Run one full cycle (extract, dbt build, sync) through Dagster, in-process."""
+    from bookflow.cycle import run_cycle
+
+    outcome = run_cycle(
+        as_of=as_of, warehouse_path=_path(warehouse), rules_dir=_path(rules), demo_crm_path=_path(crm),
+        source=source, destination=destination, csv_export_path=_path(csv_path),
+    )
+    click.echo(outcome.format())
+    sys.exit(0 if outcome.success else 1)
+
+
+@main.command()
+@click.option("--accounts", type=int, default=5000, show_default=True, help="Accounts in the demo CRM.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seed of the deterministic generator.")
+@as_of_option
+@click.option("--fresh", is_flag=True, help="Regenerate the demo CRM and warehouse even if they exist.")
+@click.option("--no-run", is_flag=True, help="Only create the demo CRM.")
+@warehouse_option
+@crm_option
+def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm) -> None:
+    """Create the demo CRM if missing, then run a full cycle on it."""
+    from bookflow.cycle import run_cycle
+    from bookflow.demo_crm import generate_demo_crm
+
+    crm_path = _path(crm) or paths.demo_crm_path()
+    warehouse_path = _path(warehouse) or paths.warehouse_path()
+    if fresh or not crm_path.exists():
+        crm_path.parent.mkdir(parents=True, exist_ok=True)
+        if fresh and warehouse_path.exists():
+            warehouse_path.unlink()
+        started = time.perf_counter()
+        summary = generate_demo_crm(crm_path, accounts=accounts, seed=seed, as_of=as_of)
+        click.echo(f"demo CRM: {summary.counts.get('salesforce.account', accounts):,} accounts in {crm_path} "
+                   f"({time.perf_counter() - started:.1f}s)")
+    else:
+        click.echo(f"demo CRM: using {crm_path} (--fresh to regenerate)")
+    if no_run:
+        return
+    outcome = run_cycle(as_of=as_of, warehouse_path=warehouse_path, demo_crm_path=crm_path)
+    click.echo(outcome.format())
+    sys.exit(0 if outcome.success else 1)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Print the pending ownership changes without writing.")
+@warehouse_option
+@crm_option
+@click.option("--destination", type=click.Choice(["demo", "csv"]), default="demo", show_default=True)
+@click.option("--csv-path", type=click.Path(dir_okay=False), help="File for --destination csv.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Changes to print in a dry run.")
+def sync(dry_run, warehouse, crm, destination, csv_path, limit) -> None:
+    """Apply (or with --dry-run, show) the latest run's pending ownership changes."""
+    from bookflow.cycle import make_destination
+    from reverse_etl import sync as run_sync
+
+    warehouse_path = _path(warehouse) or paths.warehouse_path()
+    target = make_destination(destination, warehouse_path, _path(crm) or paths.demo_crm_path(), _path(csv_path))
+    report = run_sync(warehouse_path, target, dry_run=dry_run)
+    if dry_run:
+        click.echo(f"{report.planned} pending ownership changes for {target.name} (dry run, nothing written)")
+        for change in report.changes[:limit]:
+            click.echo(
+                f"  {change.change_type:<10} {change.account_id}  {change.from_owner_id or 'pool':<18} -> "
+                f"{change.to_owner_id or 'pool':<18} {change.reason}"
+            )
+        if report.planned > limit:
+            click.echo(f"  ... {report.planned - limit} more (--limit)")
+    else:
+        click.echo(report.format_summary())
+        sys.exit(1 if report.counts.get("failed") else 0)
+
+
+@main.command()
+@click.option("--accounts", "sizes", type=int, multiple=True, default=(5000, 100000), show_default=True,
+              help="Demo sizes to time (repeat the flag).")
+@click.option("--workdir", type=click.Path(file_okay=False), help="Where to keep the benchmark files (default: a temp dir).")
+def bench(sizes, workdir) -> None:
+    """Time `bookflow run` end to end on demo CRMs of the given sizes."""
+    from bookflow.benchmark import run_benchmark
+
+    run_benchmark(sizes, Path(workdir) if workdir else None, echo=click.echo)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The input contract: the raw tables and rules files bookflow reads, column by column.
+
+One place to read what a user must provide. `bookflow.validation` checks real inputs against it
+before anything is written, so a missing column fails with its table and column named.
+"""
+
+from __future__ import annotations
+
+# Raw CRM tables, shaped like the Fivetran Salesforce connector (schema -> table -> columns).
+RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "salesforce": {
+        "account": (
+            "id", "name", "owner_id", "type", "industry", "number_of_employees", "annual_revenue",
+            "billing_country", "billing_state", "created_date", "is_deleted",
+        ),
+        "user": ("id", "name", "email", "is_active"),
+        "opportunity": (
+            "id", "account_id", "owner_id", "stage_name", "is_closed", "is_won", "created_date",
+            "close_date", "is_deleted",
+        ),
+        "task": ("id", "account_id", "owner_id", "type", "activity_date", "is_deleted"),
+        "event": ("id", "account_id", "owner_id", "type", "activity_date", "is_deleted"),
+        "book_return_c": ("id", "account_c", "returned_by_c", "reason_c", "created_date", "is_deleted"),
+    },
+    "signals": {
+        "account_signal": ("account_id", "signal_type", "occurred_at", "strength"),
+    },
+}
+
+# Column kinds used to check the rules CSVs; "?" marks a column that may be left empty.
+STRING, INT, FLOAT, BOOL, DATE = "string", "integer", "number", "true/false", "date (YYYY-MM-DD)"
+
+RULES_FILES: dict[str, dict[str, str]] = {
+    "reps.csv": {
+        "rep_id": STRING, "rep_name": STRING, "role": STRING, "segment": STRING, "theater": STRING,
+        "capacity": INT, "start_date": DATE + "?", "ramp_days": INT + "?",
+        "time_off_start": DATE + "?", "time_off_end": DATE + "?",
+    },
+    "segments.csv": {
+        "segment": STRING, "role": STRING, "min_employees": INT, "max_employees": INT + "?",
+        "description": STRING + "?",
+    },
+    "theaters.csv": {"billing_country": STRING, "theater": STRING},
+    "return_reasons.csv": {
+        "reason": STRING, "rest_days": INT, "goes_to_review": BOOL, "description": STRING + "?",
+    },
+    "signal_weights.csv": {
+        "signal_type": STRING, "weight": FLOAT, "half_life_days": FLOAT, "is_hand_raise": BOOL,
+        "description": STRING + "?",
+    },
+    "activity_types.csv": {"activity_type": STRING, "is_meaningful": BOOL, "description": STRING + "?"},
+    "fit_industries.csv": {"industry": STRING, "points": INT},
+    "fit_bands.csv": {"attribute": STRING, "min_value": FLOAT, "max_value": FLOAT + "?", "points": INT},
+    "settings.csv": {"setting": STRING, "value": STRING, "description": STRING + "?"},
+    "account_overrides.csv": {
+        "account_id": STRING, "action": STRING, "reason": STRING + "?", "effective_date": DATE,
+    },
+}
+
+# Values a rules column may take.
+RULES_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("fit_bands.csv", "attribute"): ("employees", "revenue"),
+    ("account_overrides.csv", "action"): ("pin", "exclude", "reintroduce", "retire"),
+}
+
+# settings.csv keys and the kind of value each takes.
+SETTINGS: dict[str, str] = {
+    "pool_owner_id": STRING,
+    "working_sla_days": INT,
+    "grace_days": INT,
+    "default_rest_days": INT,
+    "fit_threshold": FLOAT,
+    "timing_threshold": FLOAT,
+    "fit_weight": FLOAT,
+    "timing_weight": FLOAT,
+    "tier_1_min_priority": FLOAT,
+    "tier_2_min_priority": FLOAT,
+    "rest_break_min_strength": FLOAT,
+    "signal_lookback_days": INT,
+}

@@ -1,0 +1,152 @@
+"""Checks on inputs before a run writes anything.
+
+Rules files are checked in full and every problem is reported at once, with file, line and
+column, because RevOps edit them by hand. Raw tables are checked for the columns the models
+read. Row-level problems in CRM data (null owners, duplicate ids...) are not errors: the models
+quarantine those rows with a reason.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from bookflow.contract import BOOL, DATE, FLOAT, INT, RAW_TABLES, RULES_FILES, RULES_VALUES, SETTINGS
+
+
+class InputError(ValueError):
+    """Input that bookflow cannot run on; the message names the file or table and column."""
+
+
+def _value_problem(kind: str, value: str) -> str | None:
+    optional = kind.endswith("?")
+    kind = kind.rstrip("?")
+    if value == "":
+        return None if optional else "is empty"
+    try:
+        if kind == INT:
+            int(value)
+        elif kind == FLOAT:
+            float(value)
+        elif kind == BOOL and value.lower() not in ("true", "false"):
+            raise ValueError
+        elif kind == DATE:
+            date.fromisoformat(value)
+    except ValueError:
+        return f"{value!r} is not a {kind}"
+    return None
+
+
+def _read_rules_file(path: Path, columns: dict[str, str], problems: list[str]) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [column for column in columns if column not in header]
+        for column in missing:
+            problems.append(f"{path.name}: missing column '{column}'")
+        if missing:
+            return []
+        rows = []
+        for line, row in enumerate(reader, start=2):
+            for column, kind in columns.items():
+                problem = _value_problem(kind, (row.get(column) or "").strip())
+                if problem:
+                    problems.append(f"{path.name} line {line}: column '{column}' {problem}")
+            allowed = {c: RULES_VALUES.get((path.name, c)) for c in columns}
+            for column, values in allowed.items():
+                if values and (row.get(column) or "").strip() not in values:
+                    problems.append(
+                        f"{path.name} line {line}: column '{column}' has unknown value "
+                        f"{row.get(column)!r} (expected one of {', '.join(values)})"
+                    )
+            rows.append({key: (value or "").strip() for key, value in row.items() if key})
+        return rows
+
+
+def _check_unique(name: str, rows: list[dict[str, str]], column: str, problems: list[str]) -> None:
+    seen: set[str] = set()
+    for line, row in enumerate(rows, start=2):
+        if row[column] in seen:
+            problems.append(f"{name} line {line}: duplicate {column} {row[column]!r}")
+        seen.add(row[column])
+
+
+def check_rules(rules_dir: Path) -> None:
+    """Raise InputError listing every problem in the roster and rules CSVs of `rules_dir`."""
+    rules_dir = Path(rules_dir)
+    if not rules_dir.is_dir():
+        raise InputError(f"rules directory {rules_dir} does not exist")
+    problems: list[str] = []
+    tables: dict[str, list[dict[str, str]]] = {}
+    for name, columns in RULES_FILES.items():
+        path = rules_dir / name
+        if not path.exists():
+            problems.append(f"{name}: file missing from {rules_dir}")
+            continue
+        tables[name] = _read_rules_file(path, columns, problems)
+
+    for name, key in (("reps.csv", "rep_id"), ("segments.csv", "segment"), ("theaters.csv", "billing_country"),
+                      ("return_reasons.csv", "reason"), ("signal_weights.csv", "signal_type"),
+                      ("activity_types.csv", "activity_type"), ("settings.csv", "setting")):
+        if tables.get(name):
+            _check_unique(name, tables[name], key, problems)
+
+    settings = {row["setting"]: row["value"] for row in tables.get("settings.csv", [])}
+    if "settings.csv" in tables:
+        for key, kind in SETTINGS.items():
+            if key not in settings:
+                problems.append(f"settings.csv: missing setting '{key}'")
+            else:
+                problem = _value_problem(kind, settings[key])
+                if problem:
+                    problems.append(f"settings.csv: setting '{key}' {problem}")
+        for key in settings.keys() - SETTINGS.keys():
+            problems.append(f"settings.csv: unknown setting '{key}' (known: {', '.join(SETTINGS)})")
+
+    books = {(row["role"], row["segment"]) for row in tables.get("segments.csv", [])}
+    theaters = {row["theater"] for row in tables.get("theaters.csv", [])}
+    for line, rep in enumerate(tables.get("reps.csv", []), start=2):
+        if tables.get("segments.csv") is not None and (rep["role"], rep["segment"]) not in books:
+            problems.append(
+                f"reps.csv line {line}: role {rep['role']!r} and segment {rep['segment']!r} "
+                "match no row of segments.csv"
+            )
+        if tables.get("theaters.csv") is not None and rep["theater"] not in theaters:
+            problems.append(f"reps.csv line {line}: theater {rep['theater']!r} is not in theaters.csv")
+        if rep["capacity"].lstrip("-").isdigit() and int(rep["capacity"]) < 0:
+            problems.append(f"reps.csv line {line}: column 'capacity' is negative")
+
+    if problems:
+        raise InputError("rules in " + str(rules_dir) + " are invalid:\n  - " + "\n  - ".join(problems))
+
+
+def check_raw_tables(con: duckdb.DuckDBPyConnection, database: str | None = None) -> None:
+    """Raise InputError naming each raw table or column the models need and `con` lacks.
+
+    `database` names an attached catalog to check (e.g. the demo CRM) instead of the default one.
+    """
+    found: dict[tuple[str, str], set[str]] = {}
+    rows = con.execute(
+        """
+        select table_schema, table_name, column_name
+        from information_schema.columns
+        where table_catalog = coalesce(?, current_database())
+        """,
+        [database],
+    ).fetchall()
+    for schema, table, column in rows:
+        found.setdefault((schema.lower(), table.lower()), set()).add(column.lower())
+    problems = []
+    for schema, tables in RAW_TABLES.items():
+        for table, columns in tables.items():
+            have = found.get((schema, table))
+            if have is None:
+                problems.append(f"table {schema}.{table} is missing")
+                continue
+            problems += [f"table {schema}.{table} is missing column '{c}'" for c in columns if c not in have]
+    if problems:
+        where = f" in {database}" if database else ""
+        raise InputError("raw CRM tables" + where + " do not match the input contract:\n  - " + "\n  - ".join(problems))

@@ -1,0 +1,61 @@
+{#- Priority blends fit and timing with the weights RevOps set; the tier cuts it into bands. -#}
+with
+
+fit as (
+
+    select * from {{ ref('int_accounts_fit_scored') }}
+
+),
+
+timing as (
+
+    select * from {{ ref('int_accounts_timing_scored') }}
+
+),
+
+settings as (
+
+    select * from {{ ref('stg_rules__settings') }}
+
+),
+
+combined as (
+
+    select
+        fit.account_id,
+        fit.fit_score,
+        coalesce(timing.timing_score, 0) as timing_score,
+        coalesce(timing.signal_count, 0) as signal_count,
+        timing.last_signal_at,
+        round(settings.fit_weight * fit.fit_score + settings.timing_weight * coalesce(timing.timing_score, 0), 2)
+            as priority_score,
+        settings.tier_1_min_priority,
+        settings.tier_2_min_priority
+
+    from fit
+    cross join settings
+    left join timing
+        on fit.account_id = timing.account_id
+
+),
+
+tiered as (
+
+    select
+        account_id,
+        fit_score,
+        timing_score,
+        signal_count,
+        last_signal_at,
+        priority_score,
+        case
+            when priority_score >= tier_1_min_priority then 1
+            when priority_score >= tier_2_min_priority then 2
+            else 3
+        end as tier
+
+    from combined
+
+)
+
+select * from tiered

@@ -1,0 +1,30 @@
+{#- settings.csv is a key/value list so RevOps can read and edit it; the models want one typed row. -#}
+with
+
+settings as (
+
+    select * from {{ ref('settings') }}
+
+),
+
+pivoted as (
+
+    select
+        max(case when setting = 'pool_owner_id' then value end) as pool_owner_id,
+        cast(max(case when setting = 'working_sla_days' then value end) as {{ dbt.type_int() }}) as working_sla_days,
+        cast(max(case when setting = 'grace_days' then value end) as {{ dbt.type_int() }}) as grace_days,
+        cast(max(case when setting = 'default_rest_days' then value end) as {{ dbt.type_int() }}) as default_rest_days,
+        cast(max(case when setting = 'fit_threshold' then value end) as {{ dbt.type_float() }}) as fit_threshold,
+        cast(max(case when setting = 'timing_threshold' then value end) as {{ dbt.type_float() }}) as timing_threshold,
+        cast(max(case when setting = 'fit_weight' then value end) as {{ dbt.type_float() }}) as fit_weight,
+        cast(max(case when setting = 'timing_weight' then value end) as {{ dbt.type_float() }}) as timing_weight,
+        cast(max(case when setting = 'tier_1_min_priority' then value end) as {{ dbt.type_float() }}) as tier_1_min_priority,
+        cast(max(case when setting = 'tier_2_min_priority' then value end) as {{ dbt.type_float() }}) as tier_2_min_priority,
+        cast(max(case when setting = 'rest_break_min_strength' then value end) as {{ dbt.type_float() }}) as rest_break_min_strength,
+        cast(max(case when setting = 'signal_lookback_days' then value end) as {{ dbt.type_int() }}) as signal_lookback_days
+
+    from settings
+
+)
+
+select * from pivoted

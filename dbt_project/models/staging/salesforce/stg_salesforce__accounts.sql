@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    select * from {{ source('salesforce', 'account') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as account_id,
+        cast(name as {{ dbt.type_string() }}) as account_name,
+        cast(owner_id as {{ dbt.type_string() }}) as owner_id,
+        cast(type as {{ dbt.type_string() }}) as account_type,
+        cast(industry as {{ dbt.type_string() }}) as industry,
+        cast(number_of_employees as {{ dbt.type_int() }}) as employee_count,
+        cast(annual_revenue as {{ dbt.type_float() }}) as annual_revenue,
+        upper(cast(billing_country as {{ dbt.type_string() }})) as billing_country,
+        cast(billing_state as {{ dbt.type_string() }}) as billing_state,
+        cast(created_date as {{ dbt.type_timestamp() }}) as created_at
+
+    from source
+    where not coalesce(is_deleted, false)
+
+)
+
+select * from renamed

@@ -1,0 +1,9 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rep_capacity'}}}) }}
+-- Dealing never pushes a rep over capacity, and a rep already at or over capacity gets nothing.
+select rep_id, capacity, book_size_before, retrieved, returned, distributed, book_size_after
+from {{ ref('rep_capacity') }}
+where distributed > 0
+    and (
+        book_size_after > capacity
+        or book_size_before - retrieved - returned >= capacity
+    )

@@ -1,0 +1,20 @@
+"""Wires bookflow's assets, resources and schedules together; adds nothing of its own."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.allocation_assets import allocation_dbt_assets
+from orchestration.extract_assets import crm_extract, sync_ledger
+from orchestration.resources import build_resources
+from orchestration.schedules import allocation_cycle, daily_allocation
+from orchestration.sync_assets import crm_sync
+
+ALL_ASSETS = [crm_extract, sync_ledger, allocation_dbt_assets, crm_sync]
+
+defs = dg.Definitions(
+    assets=ALL_ASSETS,
+    resources=build_resources(),
+    jobs=[allocation_cycle],
+    schedules=[daily_allocation],
+)

@@ -1,0 +1,47 @@
+"""Raw CRM tables land in the warehouse: copied from the demo CRM, or checked where users load them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from bookflow.contract import RAW_TABLES
+from bookflow.extract import check_warehouse_inputs, extract_demo_crm
+from bookflow.validation import InputError, check_rules
+from orchestration.resources import BookflowSettings
+from reverse_etl.ledger import ensure_ledger
+
+RAW_ASSET_KEYS = [dg.AssetKey([schema, table]) for schema, tables in RAW_TABLES.items() for table in tables]
+
+# The ledger is written by the sync and read by dbt as ownership history: an input of the
+# models, not an output of anything in this graph, or the graph would be a cycle.
+sync_ledger = dg.AssetSpec(
+    key=dg.AssetKey(["reverse_etl", "sync_ledger"]),
+    description="What the sync has applied to the CRM; dbt reads it as ownership history.",
+    group_name="extract",
+)
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(key, group_name="extract", skippable=False) for key in RAW_ASSET_KEYS],
+    description="Land the raw CRM tables in the warehouse and check them against the input contract.",
+)
+def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings):
+    bookflow.check()
+    try:
+        check_rules(Path(bookflow.rules_dir))
+        if bookflow.source == "demo":
+            counts = extract_demo_crm(Path(bookflow.demo_crm_path), Path(bookflow.warehouse_path))
+        else:
+            check_warehouse_inputs(Path(bookflow.warehouse_path))
+            counts = {}
+    except InputError as error:
+        raise dg.Failure(description=str(error)) from error
+
+    with duckdb.connect(bookflow.warehouse_path) as con:
+        ensure_ledger(con)
+    for key in RAW_ASSET_KEYS:
+        rows = counts.get(".".join(key.path))
+        yield dg.MaterializeResult(asset_key=key, metadata={"rows": rows} if rows is not None else {})

@@ -1,0 +1,72 @@
+"""Run settings shared by the assets: where the warehouse, rules and CRM are, and the run date."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from bookflow import paths
+from orchestration.dbt_project import bookflow_dbt_project
+
+SOURCES = ("demo", "warehouse")
+DESTINATIONS = ("demo", "csv", "none")
+
+
+class BookflowSettings(dg.ConfigurableResource):
+    """Where one allocation cycle reads and writes.
+
+    source: `demo` extracts raw tables from the demo CRM file; `warehouse` means the user loaded
+    them into the warehouse already. destination: `demo` writes owners back to the demo CRM,
+    `csv` exports a Data Loader file, `none` only plans.
+    """
+
+    warehouse_path: str
+    rules_dir: str
+    demo_crm_path: str
+    as_of: str | None = None
+    source: str = "demo"
+    destination: str = "demo"
+    csv_export_path: str | None = None
+
+    def run_date(self) -> date:
+        return date.fromisoformat(self.as_of) if self.as_of else date.today()
+
+    def check(self) -> None:
+        if self.source not in SOURCES:
+            raise dg.Failure(f"source must be one of {SOURCES}, got {self.source!r}")
+        if self.destination not in DESTINATIONS:
+            raise dg.Failure(f"destination must be one of {DESTINATIONS}, got {self.destination!r}")
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python, so a venv's dbt is used even when not on PATH."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def build_resources(
+    *,
+    warehouse_path: Path | None = None,
+    rules_dir: Path | None = None,
+    demo_crm_path: Path | None = None,
+    as_of: date | None = None,
+    source: str = "demo",
+    destination: str = "demo",
+    csv_export_path: Path | None = None,
+) -> dict[str, object]:
+    """Resources for one cycle; unset paths fall back to bookflow.paths (env vars, then data/)."""
+    settings = BookflowSettings(
+        warehouse_path=str(warehouse_path or paths.warehouse_path()),
+        rules_dir=str(rules_dir or paths.rules_dir()),
+        demo_crm_path=str(demo_crm_path or paths.demo_crm_path()),
+        as_of=as_of.isoformat() if as_of else None,
+        source=source,
+        destination=destination,
+        csv_export_path=str(csv_export_path) if csv_export_path else None,
+    )
+    dbt = DbtCliResource(project_dir=bookflow_dbt_project, dbt_executable=dbt_executable())
+    return {"bookflow": settings, "dbt": dbt}

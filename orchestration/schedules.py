@@ -1,0 +1,19 @@
+"""When the cycle runs on its own: every morning, before reps start their day."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+allocation_cycle = dg.define_asset_job(
+    "allocation_cycle",
+    selection=dg.AssetSelection.all(),
+    description="Extract, score, retrieve, deal and sync: one full dynamic-books cycle.",
+    # One DuckDB file, one writer: steps run one after another in one process.
+    executor_def=dg.in_process_executor,
+)
+
+daily_allocation = dg.ScheduleDefinition(
+    job=allocation_cycle,
+    cron_schedule="0 6 * * *",
+    execution_timezone="UTC",
+)

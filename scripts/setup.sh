@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Set up a fresh machine: a .venv in the repo root with the pinned dependencies, and the dbt
+# manifest Dagster loads its asset graph from. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null 2>&1 || python=python3
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+
+# dbt parse needs the profile's env vars, never a connection.
+export BOOKFLOW_WAREHOUSE="${BOOKFLOW_WAREHOUSE:-$PWD/data/warehouse.duckdb}"
+export BOOKFLOW_RULES_DIR="${BOOKFLOW_RULES_DIR:-$PWD/dbt_project/seeds}"
+(cd dbt_project && ../.venv/bin/dbt parse --quiet --profiles-dir .)
+echo "bookflow is installed in .venv (activate with: source .venv/bin/activate)"

@@ -1,0 +1,52 @@
+"""Shared fixtures: a small demo CRM generated once, copied into each test's own folder.
+
+Every test gets its own warehouse and CRM files through the BOOKFLOW_* env vars, so tests never
+touch data/ and can run in any order.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bookflow import paths
+
+AS_OF = date(2026, 6, 1)
+DEMO_ACCOUNTS = 1500
+
+
+@dataclass
+class Workspace:
+    root: Path
+    crm: Path
+    warehouse: Path
+    rules: Path
+
+    def cli_args(self) -> list[str]:
+        return ["--as-of", AS_OF.isoformat(), "--warehouse", str(self.warehouse), "--crm", str(self.crm)]
+
+
+@pytest.fixture(scope="session")
+def demo_crm_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from bookflow.demo_crm import generate_demo_crm
+
+    path = tmp_path_factory.mktemp("demo") / "demo_crm.duckdb"
+    generate_demo_crm(path, accounts=DEMO_ACCOUNTS, seed=7, as_of=AS_OF)
+    return path
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, demo_crm_template: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    crm = tmp_path / "demo_crm.duckdb"
+    shutil.copy(demo_crm_template, crm)
+    rules = tmp_path / "rules"
+    shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
+    space = Workspace(root=tmp_path, crm=crm, warehouse=tmp_path / "warehouse.duckdb", rules=rules)
+    monkeypatch.setenv(paths.WAREHOUSE_ENV, str(space.warehouse))
+    monkeypatch.setenv(paths.DEMO_CRM_ENV, str(space.crm))
+    monkeypatch.setenv(paths.RULES_ENV, str(space.rules))
+    return space

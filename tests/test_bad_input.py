@@ -1,0 +1,99 @@
+"""Bad input gets a clear error naming what is wrong, or a quarantine row, and nothing half-written."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from bookflow.cli import main
+from bookflow.validation import InputError, check_rules
+
+
+def _run(workspace, *extra):
+    return CliRunner().invoke(main, ["run", *workspace.cli_args(), *extra])
+
+
+def _tables(path):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {
+            f"{schema}.{name}": con.execute(f'select count(*) from {schema}."{name}"').fetchone()[0]
+            for schema, name in con.execute(
+                "select schema_name, table_name from duckdb_tables() where schema_name in ('salesforce', 'marts')"
+            ).fetchall()
+        }
+
+
+def test_missing_raw_column_names_table_and_column_and_writes_nothing(workspace):
+    assert _run(workspace).exit_code == 0
+    before = _tables(workspace.warehouse)
+    with duckdb.connect(str(workspace.crm)) as con:
+        con.execute("alter table salesforce.account drop column owner_id")
+        con.execute("delete from salesforce.task")  # a change the failed run must not land
+
+    result = _run(workspace)
+    assert result.exit_code == 1
+    assert "salesforce.account is missing column 'owner_id'" in result.output
+    assert _tables(workspace.warehouse) == before
+
+
+def test_missing_raw_table_is_named(workspace):
+    with duckdb.connect(str(workspace.crm)) as con:
+        con.execute("drop table salesforce.book_return_c")
+    result = _run(workspace)
+    assert result.exit_code == 1
+    assert "table salesforce.book_return_c is missing" in result.output
+
+
+def test_unknown_rules_values_are_all_reported_with_file_line_and_column(workspace):
+    overrides = workspace.rules / "account_overrides.csv"
+    overrides.write_text(overrides.read_text() + "001ACC000000000003,steal,because,2026-01-01\n")
+    reps = workspace.rules / "reps.csv"
+    reps.write_text(reps.read_text().replace(",150,2024-02-01,", ",lots,2024-02-01,", 1))
+
+    with pytest.raises(InputError) as error:
+        check_rules(workspace.rules)
+    message = str(error.value)
+    assert "account_overrides.csv line 4: column 'action' has unknown value 'steal'" in message
+    assert "reps.csv line 2: column 'capacity' 'lots' is not a integer" in message
+
+    result = _run(workspace)
+    assert result.exit_code == 1
+    assert "column 'action' has unknown value 'steal'" in result.output
+
+
+def test_rules_missing_column_or_setting(workspace):
+    segments = workspace.rules / "segments.csv"
+    segments.write_text(segments.read_text().replace("role,", "team,", 1))
+    settings = workspace.rules / "settings.csv"
+    settings.write_text("\n".join(l for l in settings.read_text().splitlines() if not l.startswith("grace_days")) + "\n")
+    with pytest.raises(InputError) as error:
+        check_rules(workspace.rules)
+    assert "segments.csv: missing column 'role'" in str(error.value)
+    assert "settings.csv: missing setting 'grace_days'" in str(error.value)
+
+
+def test_dirty_crm_rows_are_quarantined_with_reasons(workspace):
+    with duckdb.connect(str(workspace.crm)) as con:
+        con.execute("update salesforce.account set owner_id = null where id = '001ACC000000000001'")
+        con.execute("update salesforce.account set owner_id = '005NOBODY000000001' where id = '001ACC000000000002'")
+        con.execute("insert into salesforce.account select * from salesforce.account where id = '001ACC000000000003'")
+        con.execute("insert into salesforce.book_return_c values ('a00BAD', '001ACC000000000004', '005REP000000000001', 'bored', now(), false)")
+        con.execute("insert into signals.account_signal values ('001ACC000000000005', 'horoscope', now(), 0.5)")
+
+    result = _run(workspace)
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        held = {(record, reason) for record, reason in con.execute("select record_id, reason from marts.quarantine").fetchall()}
+        in_status = {row[0] for row in con.execute(
+            "select account_id from marts.account_status where account_id in "
+            "('001ACC000000000001', '001ACC000000000002', '001ACC000000000003')").fetchall()}
+        changes = con.execute(
+            "select count(*) from marts.ownership_changes where account_id in "
+            "('001ACC000000000001', '001ACC000000000002', '001ACC000000000003')").fetchone()[0]
+    assert ("001ACC000000000001", "null owner_id") in held
+    assert ("001ACC000000000002", "unknown owner_id 005NOBODY000000001") in held
+    assert ("001ACC000000000003", "duplicate account id") in held
+    assert ("a00BAD", "unknown return reason bored") in held
+    assert ("001ACC000000000005", "unknown signal_type horoscope") in held
+    assert in_status == set() and changes == 0

@@ -1,0 +1,78 @@
+"""The `bookflow` command as a user runs it: help, a full run, a dry-run sync, reruns."""
+
+from __future__ import annotations
+
+import duckdb
+from click.testing import CliRunner
+
+from bookflow.cli import main
+
+
+def _query(path, sql):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_help_lists_the_commands():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("demo", "run", "sync", "bench"):
+        assert command in result.output
+    run_help = CliRunner().invoke(main, ["run", "--help"]).output
+    for flag in ("--as-of", "--warehouse", "--rules"):
+        assert flag in run_help
+    assert "--dry-run" in CliRunner().invoke(main, ["sync", "--help"]).output
+
+
+def test_run_prints_a_summary_and_syncs_to_the_demo_crm(workspace):
+    result = CliRunner().invoke(main, ["run", *workspace.cli_args()])
+    assert result.exit_code == 0, result.output
+    for words in ("accounts scored", "pool", "retrieved", "returned", "distributed", "over capacity", str(workspace.warehouse)):
+        assert words in result.output
+
+    changes = dict(_query(workspace.warehouse, "select change_type, count(*) from marts.ownership_changes group by 1"))
+    assert changes.get("distribute", 0) > 0 and changes.get("retrieve", 0) > 0 and changes.get("return", 0) > 0
+    # Every change reached the CRM: its owner there is now the change's target owner.
+    planned = _query(workspace.warehouse, "select account_id, to_crm_owner_id from marts.ownership_changes")
+    crm_owners = dict(_query(workspace.crm, "select id, owner_id from salesforce.account"))
+    assert all(crm_owners[account] == owner for account, owner in planned)
+    applied = _query(workspace.warehouse, "select count(*) from reverse_etl.sync_ledger where status = 'applied'")[0][0]
+    assert applied == len(planned)
+
+
+def test_dry_run_sync_prints_changes_and_writes_nothing(workspace):
+    run = CliRunner().invoke(main, ["run", *workspace.cli_args(), "--destination", "none"])
+    assert run.exit_code == 0, run.output
+    owners_before = _query(workspace.crm, "select id, owner_id from salesforce.account order by all")
+
+    result = CliRunner().invoke(main, ["sync", "--dry-run", "--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)])
+    assert result.exit_code == 0, result.output
+    planned = _query(workspace.warehouse, "select count(*) from marts.ownership_changes")[0][0]
+    assert f"{planned} pending ownership changes" in result.output
+    assert "distribute" in result.output
+    assert _query(workspace.crm, "select id, owner_id from salesforce.account order by all") == owners_before
+    assert _query(workspace.warehouse, "select count(*) from reverse_etl.sync_ledger")[0][0] == 0
+
+
+def test_rerun_same_day_emits_no_new_changes_and_sees_new_owners(workspace):
+    first = CliRunner().invoke(main, ["run", *workspace.cli_args()])
+    assert first.exit_code == 0, first.output
+    dealt = _query(workspace.warehouse, "select account_id, rep_id from marts.ranked_assignments")
+    assert dealt
+
+    second = CliRunner().invoke(main, ["run", *workspace.cli_args()])
+    assert second.exit_code == 0, second.output
+    assert _query(workspace.warehouse, "select count(*) from marts.ownership_changes")[0][0] == 0
+    # The rerun read the synced owners back from the CRM: dealt accounts are in their new rep's book.
+    status = dict(_query(workspace.warehouse, "select account_id, owner_id from marts.account_status"))
+    assert all(status[account] == rep for account, rep in dealt)
+    ledger_rows = _query(workspace.warehouse, "select count(*), count(distinct change_id) from reverse_etl.sync_ledger")[0]
+    assert ledger_rows[0] == ledger_rows[1]
+
+
+def test_rerun_without_sync_plans_the_same_change_ids(workspace):
+    args = ["run", *workspace.cli_args(), "--destination", "none"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    first = _query(workspace.warehouse, "select change_id from marts.ownership_changes order by 1")
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert _query(workspace.warehouse, "select change_id from marts.ownership_changes order by 1") == first
