@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -113,6 +114,8 @@ def sync(dry_run, warehouse, crm, destination, csv_path, limit) -> None:
     report = run_sync(warehouse_path, target, dry_run=dry_run)
     if dry_run:
         click.echo(f"{report.planned} pending ownership changes for {target.name} (dry run, nothing written)")
+        by_type = Counter(change.change_type for change in report.changes)
+        click.echo("  by type: " + (", ".join(f"{kind} {count}" for kind, count in sorted(by_type.items())) or "none"))
         for change in report.changes[:limit]:
             click.echo(
                 f"  {change.change_type:<10} {change.account_id}  {change.from_owner_id or 'pool':<18} -> "

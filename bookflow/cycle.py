@@ -119,7 +119,7 @@ def run_cycle(
     )
     started = time.perf_counter()
     result = dg.materialize(ALL_ASSETS, resources=resources, raise_on_error=False,
-                            selection=dg.AssetSelection.all() - dg.AssetSelection.keys(["reverse_etl", "sync_ledger"]))
+                            selection=dg.AssetSelection.all() - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"]))
     seconds = time.perf_counter() - started
     if not result.success:
         return CycleOutcome(False, run_date, warehouse_path, errors=_failure_messages(result), seconds=seconds)

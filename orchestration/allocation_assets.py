@@ -4,8 +4,7 @@
 the sync downstream never runs on an allocation that breaks the rules of engagement.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Dagster inspects the context type hint at runtime.
 import json
 
 import dagster as dg

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from contextlib import contextmanager
 from collections.abc import Iterator
+from pathlib import Path
 
-from dagster_dbt import DagsterDbtProjectPreparer, DbtProject
+from dagster_dbt import DbtProject
 
 from bookflow import paths
+
+
+# dbt reads the rules as seeds from a copy inside the project, for two reasons: dbt writes each
+# seed's rendered SQL to target/run/<project>/<seed path>, which for an absolute seed path is the
+# CSV itself; and one constant seed path keeps dbt's partial parsing valid whatever --rules says.
+RULES_IN_USE = Path("target") / "rules_in_use"
+
+
+def _copy_rules(rules_dir: str | None) -> str:
+    rules = Path(rules_dir or paths.rules_dir()).resolve()
+    copy = paths.DBT_PROJECT_DIR / RULES_IN_USE
+    shutil.rmtree(copy, ignore_errors=True)
+    copy.mkdir(parents=True)
+    for csv_file in rules.glob("*.csv"):
+        shutil.copy2(csv_file, copy / csv_file.name)
+    return str(RULES_IN_USE)
 
 
 @contextmanager
@@ -20,7 +40,8 @@ def dbt_environment(warehouse: str | None = None, rules_dir: str | None = None) 
     """
     wanted = {
         paths.WAREHOUSE_ENV: warehouse or str(paths.warehouse_path()),
-        paths.RULES_ENV: rules_dir or str(paths.rules_dir()),
+        # dbt_project.yml reads this as its seed path, relative to the project.
+        "BOOKFLOW_DBT_SEED_PATH": _copy_rules(rules_dir),
     }
     saved = {key: os.environ.get(key) for key in wanted}
     os.environ.update(wanted)
@@ -34,21 +55,13 @@ def dbt_environment(warehouse: str | None = None, rules_dir: str | None = None) 
                 os.environ[key] = value
 
 
-class BookflowPreparer(DagsterDbtProjectPreparer):
-    """`dbt parse` needs the profile's env vars even though it never connects."""
-
-    def prepare(self, project: DbtProject) -> None:
-        with dbt_environment(
-            os.environ.get(paths.WAREHOUSE_ENV), os.environ.get(paths.RULES_ENV)
-        ):
-            super().prepare(project)
+def dbt_executable() -> str:
+    """The dbt installed beside this Python, so a venv's dbt is used even when not on PATH."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
 
 
-bookflow_dbt_project = DbtProject(
-    project_dir=paths.DBT_PROJECT_DIR,
-    profiles_dir=paths.DBT_PROJECT_DIR,
-    preparer=BookflowPreparer(),
-)
+bookflow_dbt_project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)
 
 
 def _manifest_is_stale(project: DbtProject) -> bool:
@@ -63,8 +76,21 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     return any(source.stat().st_mtime > written for source in sources)
 
 
-# An edited model must never run against an old manifest: re-parse (a few seconds) when stale.
-if _manifest_is_stale(bookflow_dbt_project):
-    bookflow_dbt_project.preparer.prepare(bookflow_dbt_project)
-else:
-    bookflow_dbt_project.prepare_if_dev()
+def prepare_manifest() -> None:
+    """Parse the project when the manifest is missing or older than its sources (also in `dagster dev`).
+
+    An edited model must never run against an old manifest; `dbt parse` needs the profile's
+    env vars even though it never connects, hence the environment around it.
+    """
+    if not _manifest_is_stale(bookflow_dbt_project):
+        return
+    with dbt_environment(os.environ.get(paths.WAREHOUSE_ENV), os.environ.get(paths.RULES_ENV)):
+        # dagster-dbt's own preparer looks for `dbt` on PATH, which a venv not activated lacks.
+        subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--profiles-dir", str(paths.DBT_PROJECT_DIR)],
+            cwd=paths.DBT_PROJECT_DIR,
+            check=True,
+        )
+
+
+prepare_manifest()

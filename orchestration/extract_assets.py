@@ -1,7 +1,5 @@
 """Raw CRM tables land in the warehouse: copied from the demo CRM, or checked where users load them."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

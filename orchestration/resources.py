@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from bookflow import paths
-from orchestration.dbt_project import bookflow_dbt_project
+from orchestration.dbt_project import bookflow_dbt_project, dbt_executable
 
 SOURCES = ("demo", "warehouse")
 DESTINATIONS = ("demo", "csv", "none")
@@ -40,12 +39,6 @@ class BookflowSettings(dg.ConfigurableResource):
             raise dg.Failure(f"source must be one of {SOURCES}, got {self.source!r}")
         if self.destination not in DESTINATIONS:
             raise dg.Failure(f"destination must be one of {DESTINATIONS}, got {self.destination!r}")
-
-
-def dbt_executable() -> str:
-    """The dbt installed beside this Python, so a venv's dbt is used even when not on PATH."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
 
 
 def build_resources(

@@ -14,6 +14,7 @@ allocation_cycle = dg.define_asset_job(
 
 daily_allocation = dg.ScheduleDefinition(
     job=allocation_cycle,
+    name="daily_allocation",
     cron_schedule="0 6 * * *",
     execution_timezone="UTC",
 )

@@ -1,7 +1,5 @@
 """Ownership changes go to the CRM through the reverse-ETL engine, once each."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

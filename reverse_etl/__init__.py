@@ -1,0 +1,38 @@
+"""Reverse ETL: write the warehouse's ownership changes back to the CRM, each at most once.
+
+    report = sync(warehouse_path, DemoCrmDestination(crm_path))
+    print(report.format_summary())
+
+`reverse_etl.sync_ledger` in the warehouse records what became of every change per destination.
+"""
+
+from reverse_etl.destinations import (
+    CsvExportDestination,
+    DemoCrmDestination,
+    Destination,
+    OwnerUpdate,
+    RecordErrorCode,
+    RecordResult,
+)
+from reverse_etl.engine import ChangeOutcome, PlannedChange, SyncReport, sync
+from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError, DestinationError, SyncError
+from reverse_etl.ledger import SyncStatus, ensure_ledger
+
+__all__ = [
+    "BlastRadiusExceeded",
+    "ChangeOutcome",
+    "ConfigurationError",
+    "CsvExportDestination",
+    "DemoCrmDestination",
+    "Destination",
+    "DestinationError",
+    "OwnerUpdate",
+    "PlannedChange",
+    "RecordErrorCode",
+    "RecordResult",
+    "SyncError",
+    "SyncReport",
+    "SyncStatus",
+    "ensure_ledger",
+    "sync",
+]

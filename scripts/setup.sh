@@ -11,8 +11,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 
-# dbt parse needs the profile's env vars, never a connection.
-export BOOKFLOW_WAREHOUSE="${BOOKFLOW_WAREHOUSE:-$PWD/data/warehouse.duckdb}"
-export BOOKFLOW_RULES_DIR="${BOOKFLOW_RULES_DIR:-$PWD/dbt_project/seeds}"
-(cd dbt_project && ../.venv/bin/dbt parse --quiet --profiles-dir .)
+# Parse the dbt project into the manifest Dagster builds its asset graph from.
+.venv/bin/python -c "import orchestration.dbt_project"
 echo "bookflow is installed in .venv (activate with: source .venv/bin/activate)"

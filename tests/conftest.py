@@ -40,9 +40,9 @@ def demo_crm_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, demo_crm_template: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+def empty_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """Own warehouse and rules (a copy of the bundled ones) and a CRM path with nothing there yet."""
     crm = tmp_path / "demo_crm.duckdb"
-    shutil.copy(demo_crm_template, crm)
     rules = tmp_path / "rules"
     shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
     space = Workspace(root=tmp_path, crm=crm, warehouse=tmp_path / "warehouse.duckdb", rules=rules)
@@ -50,3 +50,10 @@ def workspace(tmp_path: Path, demo_crm_template: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv(paths.DEMO_CRM_ENV, str(space.crm))
     monkeypatch.setenv(paths.RULES_ENV, str(space.rules))
     return space
+
+
+@pytest.fixture
+def workspace(empty_workspace: Workspace, demo_crm_template: Path) -> Workspace:
+    """empty_workspace with a copy of the small demo CRM."""
+    shutil.copy(demo_crm_template, empty_workspace.crm)
+    return empty_workspace

@@ -12,10 +12,10 @@ def test_definitions_load_with_job_schedule_and_rule_checks():
     from orchestration.definitions import defs
 
     repository = defs.get_repository_def()
-    assert defs.get_job_def("allocation_cycle") is not None
+    assert defs.resolve_job_def("allocation_cycle") is not None
     assert [schedule.name for schedule in defs.schedules] == ["daily_allocation"]
     keys = {key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()}
-    for key in ("salesforce/account", "account_status", "ranked_assignments", "ownership_changes", "reverse_etl/crm_sync"):
+    for key in ("salesforce/account", "marts/account_status", "marts/ranked_assignments", "marts/ownership_changes", "reverse_etl/crm_sync"):
         assert key in keys
     check_names = {check.name for check in repository.asset_graph.asset_check_keys}
     assert "assert_no_idle_capacity_beside_ready_pool" in check_names
@@ -27,7 +27,7 @@ def test_sync_runs_downstream_of_ownership_changes():
 
     graph = defs.get_repository_def().asset_graph
     parents = graph.get(dg.AssetKey(["reverse_etl", "crm_sync"])).parent_keys
-    assert dg.AssetKey(["ownership_changes"]) in parents
+    assert dg.AssetKey(["marts", "ownership_changes"]) in parents
 
 
 def test_materialize_every_asset_in_process(workspace):
@@ -37,11 +37,11 @@ def test_materialize_every_asset_in_process(workspace):
     result = dg.materialize(
         ALL_ASSETS,
         resources=build_resources(as_of=AS_OF),
-        selection=dg.AssetSelection.all() - dg.AssetSelection.keys(["reverse_etl", "sync_ledger"]),
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"]),
     )
     assert result.success
     materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
-    assert {"salesforce/account", "account_scores", "rep_capacity", "reverse_etl/crm_sync"} <= materialized
+    assert {"salesforce/account", "marts/account_scores", "marts/rep_capacity", "reverse_etl/crm_sync"} <= materialized
     check_results = [event for event in result.all_events if event.event_type_value == "ASSET_CHECK_EVALUATION"]
     assert check_results and all(event.event_specific_data.passed for event in check_results)
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:

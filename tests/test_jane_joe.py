@@ -98,8 +98,8 @@ def _run(workspace, day: date) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_dynamic_books_give_each_rep_sixty_good_accounts(workspace):
-    workspace.crm.unlink()
+def test_dynamic_books_give_each_rep_sixty_good_accounts(empty_workspace):
+    workspace = empty_workspace
     _write_crm(workspace.crm)
     _write_rules(workspace.rules)
 

@@ -1,0 +1,111 @@
+"""A Data Loader-style CSV of owner updates (Id,OwnerId), for teams that load files by hand.
+
+The file grows across batches and runs until someone loads it: each write copies it to a temp
+file, appends, and swaps it in with `os.replace`, so a crash never leaves a half-written file
+and rows already exported (and recorded as applied in the ledger) are never lost.
+
+There is no live CRM to ask, so owners are read from the warehouse's raw `salesforce.account`
+(the last extract) and the same checks the CRM would make are made against that copy.
+"""
+
+import csv
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from reverse_etl.destinations._salesforce import check_update, match_accounts, user_activity, writable_owners
+from reverse_etl.destinations.base import OwnerUpdate, RecordResult
+from reverse_etl.exceptions import ConfigurationError, DestinationError
+
+HEADER = ("Id", "OwnerId")
+
+
+class CsvExportDestination:
+    """Appends accepted owner updates to a CSV file; checks them against the warehouse's CRM copy."""
+
+    name = "csv_export"
+
+    def __init__(self, path: Path, *, warehouse_path: Path) -> None:
+        self.path = Path(path)
+        self.warehouse_path = Path(warehouse_path)
+
+    def __repr__(self) -> str:
+        return f"CsvExportDestination({str(self.path)!r}, warehouse_path={str(self.warehouse_path)!r})"
+
+    @contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # Opened per call, like every destination: the sync engine opens the same file for its
+        # ledger between calls.
+        if not self.warehouse_path.exists():
+            raise ConfigurationError(f"warehouse {self.warehouse_path} does not exist: run `bookflow run` first")
+        try:
+            con = duckdb.connect(str(self.warehouse_path))
+        except duckdb.Error as error:
+            raise DestinationError(f"cannot open warehouse {self.warehouse_path}: {error}") from error
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def read_owners(self, account_ids: Sequence[str]) -> dict[str, str | None]:
+        """Owner per id in the warehouse's raw `salesforce.account` (exactly one live account only)."""
+        with self._connect() as con:
+            try:
+                return writable_owners(match_accounts(con, account_ids))
+            except duckdb.Error as error:
+                raise DestinationError(f"cannot read raw accounts in {self.warehouse_path}: {error}") from error
+
+    def write_owners(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
+        """Append the updates that pass the CRM's checks to the CSV; one result per update, in order."""
+        if not updates:
+            return []
+        with self._connect() as con:
+            try:
+                matches = match_accounts(con, [update.account_id for update in updates])
+                users = user_activity(con, [update.owner_id for update in updates if update.owner_id])
+            except duckdb.Error as error:
+                raise DestinationError(f"cannot check updates against {self.warehouse_path}: {error}") from error
+        seen: set[str] = set()
+        results: list[RecordResult] = []
+        for update in updates:
+            results.append(check_update(update, matches, users, seen))
+            seen.add(update.account_id)
+        rows = [
+            (update.account_id, update.owner_id) for update, result in zip(updates, results, strict=True) if result.ok
+        ]
+        if rows:
+            try:
+                _append_atomically(self.path, rows)
+            except OSError as error:
+                raise DestinationError(f"cannot write {self.path}: {error}") from error
+        return results
+
+
+def _append_atomically(path: Path, rows: Sequence[tuple[str, str]]) -> None:
+    """Append `rows` to the CSV at `path` (creating it with a header) in one atomic swap."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as out:
+            if path.exists():
+                with path.open(newline="", encoding="utf-8") as existing:
+                    first_line = existing.readline()
+                    if first_line.rstrip("\r\n") != ",".join(HEADER):
+                        raise DestinationError(f"{path} exists but is not an owner export (header {first_line!r})")
+                    out.write(first_line if first_line.endswith("\n") else first_line + "\n")
+                    shutil.copyfileobj(existing, out)
+            else:
+                csv.writer(out, lineterminator="\n").writerow(HEADER)
+            csv.writer(out, lineterminator="\n").writerows(rows)
+            out.flush()
+            # On disk before the swap, or a power cut could leave the new name on empty data.
+            os.fsync(out.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise

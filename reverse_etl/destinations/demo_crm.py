@@ -1,0 +1,110 @@
+"""The demo CRM: a DuckDB file shaped like Salesforce, where the sync writes `account.owner_id`.
+
+It answers the way Salesforce's API would: per-record errors for unknown, duplicated or deleted
+accounts and for owners who are not active users, and the rest of the batch is still written.
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import duckdb
+
+from reverse_etl.destinations._salesforce import check_update, match_accounts, user_activity, writable_owners
+from reverse_etl.destinations.base import OwnerUpdate, RecordResult
+from reverse_etl.exceptions import ConfigurationError, DestinationError
+
+_UPDATE_OWNERS = """
+update salesforce.account
+set owner_id = updates.owner_id
+from (
+    select unnest(?::varchar[]) as account_id, unnest(?::varchar[]) as owner_id
+) as updates
+where account.id = updates.account_id
+"""
+
+
+class DemoCrmDestination:
+    """Writes account owners into the demo CRM's `salesforce.account`, one transaction per batch."""
+
+    name = "demo_crm"
+
+    def __init__(self, crm_path: Path, *, batch_size: int = 5000) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.crm_path = Path(crm_path)
+        self.batch_size = batch_size
+
+    def __repr__(self) -> str:
+        return f"DemoCrmDestination({str(self.crm_path)!r})"
+
+    @contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # Only for the length of one call: an open connection would lock the sync, the extract
+        # and anyone inspecting the CRM out of the file.
+        if not self.crm_path.exists():
+            # duckdb.connect would silently create an empty CRM instead.
+            raise ConfigurationError(f"demo CRM {self.crm_path} does not exist: run `bookflow demo` to create it")
+        try:
+            con = duckdb.connect(str(self.crm_path))
+        except duckdb.Error as error:
+            raise DestinationError(f"cannot open demo CRM {self.crm_path}: {error}") from error
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def read_owners(self, account_ids: Sequence[str]) -> dict[str, str | None]:
+        """Current owner per id that names exactly one live account; other ids are absent."""
+        with self._connect() as con:
+            try:
+                return writable_owners(match_accounts(con, account_ids))
+            except duckdb.Error as error:
+                raise DestinationError(f"cannot read owners from demo CRM {self.crm_path}: {error}") from error
+
+    def write_owners(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
+        """Write `updates` in transactions of `batch_size`; one result per update, in order."""
+        results: list[RecordResult] = []
+        seen: set[str] = set()
+        for start in range(0, len(updates), self.batch_size):
+            batch = updates[start : start + self.batch_size]
+            with self._connect() as con:
+                try:
+                    con.execute("begin transaction")
+                    batch_results = self._write_batch(con, batch, seen)
+                    con.execute("commit")
+                except duckdb.Error as error:
+                    _rollback(con)
+                    raise DestinationError(
+                        f"demo CRM {self.crm_path} failed on a batch of {len(batch)} updates, nothing of it "
+                        f"written ({start} updates before it were committed): {error}"
+                    ) from error
+            results.extend(batch_results)
+        return results
+
+    def _write_batch(
+        self, con: duckdb.DuckDBPyConnection, batch: Sequence[OwnerUpdate], seen: set[str]
+    ) -> list[RecordResult]:
+        # Checked inside the write's transaction, so nothing can change between check and write.
+        matches = match_accounts(con, [update.account_id for update in batch])
+        users = user_activity(con, [update.owner_id for update in batch if update.owner_id])
+        results: list[RecordResult] = []
+        accepted: list[OwnerUpdate] = []
+        for update in batch:
+            result = check_update(update, matches, users, seen)
+            seen.add(update.account_id)
+            if result.ok:
+                accepted.append(update)
+            results.append(result)
+        if accepted:
+            con.execute(
+                _UPDATE_OWNERS,
+                [[update.account_id for update in accepted], [update.owner_id for update in accepted]],
+            )
+        return results
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    # Fails when no transaction was open, i.e. the failure came before it: nothing to undo.
+    with suppress(duckdb.Error):
+        con.rollback()

@@ -1,0 +1,321 @@
+"""The sync: apply the latest run's ownership changes to a destination, each at most once.
+
+One sync, in order:
+1. Plan: changes in `marts.ownership_changes` not yet settled in the ledger for this destination
+   (settled = 'applied' or 'skipped'; 'failed' ones until they run out of attempts; 'conflict'
+   ones are looked at again), releases (retrieve, return) before assignments (distribute,
+   inbound) so a rep's book shrinks before it grows.
+2. Per batch, read the destination's current owners and sort each change:
+   - the CRM already holds the new owner -> 'applied' without writing (a write before a crash,
+     or someone did it by hand);
+   - the CRM holds someone other than the expected old owner -> 'conflict', never forced;
+   - otherwise write it; a rejected record -> 'failed' with the CRM's message.
+3. Record the batch in the ledger before starting the next, so a crash loses at most one batch
+   of bookkeeping, and step 2 recognises that batch's writes on the next sync.
+
+The warehouse connection is opened only to read the plan and to record a batch, never while the
+destination reads or writes: DuckDB lets one writer lock everyone else out of a file.
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from reverse_etl.destinations.base import Destination, OwnerUpdate, RecordResult
+from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError
+from reverse_etl.ledger import (
+    SETTLED_STATUSES,
+    LedgerEntry,
+    SyncStatus,
+    ensure_ledger,
+    ledger_exists,
+    record_entries,
+    utc_now,
+)
+
+# Releases first: a change_type missing here sorts last rather than failing the sync.
+_CHANGE_ORDER = {"retrieve": 0, "return": 0, "distribute": 1, "inbound": 1}
+
+# Two spellings of one plan: a dry run must not create the ledger, so it may not exist yet.
+_PLAN = """
+select
+    changes.change_id,
+    changes.as_of,
+    changes.account_id,
+    changes.from_owner_id,
+    changes.to_owner_id,
+    changes.change_type,
+    changes.reason,
+    changes.from_crm_owner_id,
+    changes.to_crm_owner_id,
+    coalesce(ledger.attempts, 0) as attempts,
+    ledger.status as ledger_status
+from marts.ownership_changes as changes
+left join reverse_etl.sync_ledger as ledger
+    on changes.change_id = ledger.change_id
+    and ledger.destination = ?
+"""
+
+_PLAN_BEFORE_ANY_SYNC = """
+select
+    changes.change_id,
+    changes.as_of,
+    changes.account_id,
+    changes.from_owner_id,
+    changes.to_owner_id,
+    changes.change_type,
+    changes.reason,
+    changes.from_crm_owner_id,
+    changes.to_crm_owner_id,
+    0 as attempts,
+    null as ledger_status
+from marts.ownership_changes as changes
+"""
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One pending ownership change: bookflow's owner ids (None = pool) and the CRM's."""
+
+    change_id: str
+    as_of: date
+    account_id: str
+    from_owner_id: str | None
+    to_owner_id: str | None
+    change_type: str
+    reason: str | None
+    from_crm_owner_id: str
+    to_crm_owner_id: str
+    attempts: int = 0  # write attempts already recorded in the ledger
+
+    def entry(
+        self, status: SyncStatus, *, attempts: int, error: str | None = None, applied: bool = False
+    ) -> LedgerEntry:
+        """The ledger row saying this change ended in `status`."""
+        return LedgerEntry(
+            change_id=self.change_id,
+            status=status,
+            attempts=attempts,
+            error=error,
+            applied_at=utc_now() if applied else None,
+            as_of=self.as_of,
+            account_id=self.account_id,
+            change_type=self.change_type,
+            from_owner_id=self.from_owner_id,
+            to_owner_id=self.to_owner_id,
+        )
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """What this sync did with one planned change."""
+
+    change_id: str
+    account_id: str
+    status: SyncStatus
+    error: str | None = None
+
+
+@dataclass
+class SyncReport:
+    """The outcome of one sync, or with `dry_run` its plan only."""
+
+    destination: str
+    dry_run: bool
+    planned: int
+    changes: list[PlannedChange]
+    counts: dict[str, int] = field(default_factory=lambda: {status.value: 0 for status in SyncStatus})
+    outcomes: list[ChangeOutcome] = field(default_factory=list)
+    # Changes left out of the plan because they failed `max_attempts` times already.
+    exhausted: int = 0
+
+    def format_summary(self, *, examples: int = 5) -> str:
+        """A few lines for a person: the totals, then the first failures and conflicts."""
+        if self.dry_run:
+            lines = [f"{self.destination}: {self.planned} pending ownership changes (dry run, nothing written)"]
+        elif self.planned == 0:
+            lines = [f"{self.destination}: nothing to sync"]
+        else:
+            totals = ", ".join(f"{status} {count}" for status, count in self.counts.items() if count)
+            lines = [f"{self.destination}: {self.planned} ownership changes planned; {totals}"]
+        problems = [outcome for outcome in self.outcomes if outcome.status in (SyncStatus.FAILED, SyncStatus.CONFLICT)]
+        for outcome in problems[:examples]:
+            lines.append(f"  {outcome.status.value:<8} {outcome.account_id}  {outcome.error}")
+        if len(problems) > examples:
+            lines.append(f"  ... {len(problems) - examples} more in reverse_etl.sync_ledger")
+        if self.exhausted:
+            lines.append(
+                f"  {self.exhausted} changes failed too often and are no longer retried (reverse_etl.sync_ledger)"
+            )
+        return "\n".join(lines)
+
+
+def sync(
+    warehouse_path: Path,
+    destination: Destination,
+    *,
+    dry_run: bool = False,
+    batch_size: int = 200,
+    max_attempts: int = 3,
+    max_changes: int | None = None,
+) -> SyncReport:
+    """Apply the pending changes in `marts.ownership_changes` to `destination` and ledger each.
+
+    With `dry_run`, return the plan and write nothing, not even the ledger. A change that the
+    destination rejects is retried on later syncs until it has failed `max_attempts` times.
+    `max_changes` refuses (BlastRadiusExceeded) a plan larger than it before anything is written.
+    """
+    if batch_size < 1 or max_attempts < 1:
+        raise ValueError("batch_size and max_attempts must be at least 1")
+    warehouse_path = Path(warehouse_path)
+    with _connect(warehouse_path, read_only=dry_run) as con:
+        if not dry_run:
+            ensure_ledger(con)
+        changes, exhausted = _read_plan(con, destination.name, max_attempts)
+    report = SyncReport(
+        destination=destination.name, dry_run=dry_run, planned=len(changes), changes=changes, exhausted=exhausted
+    )
+    if dry_run or not changes:
+        return report
+    if max_changes is not None and len(changes) > max_changes:
+        raise BlastRadiusExceeded(len(changes), max_changes)
+
+    for batch in _batches(changes, batch_size):
+        entries = _apply_batch(batch, destination)
+        with _connect(warehouse_path) as con:
+            record_entries(con, destination.name, entries)
+        for entry in entries:
+            report.counts[entry.status.value] += 1
+            report.outcomes.append(ChangeOutcome(entry.change_id, entry.account_id, entry.status, entry.error))
+    return report
+
+
+@contextmanager
+def _connect(warehouse_path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    if not warehouse_path.exists():
+        # duckdb.connect would create an empty warehouse instead.
+        raise ConfigurationError(f"warehouse {warehouse_path} does not exist: run `bookflow run` first")
+    con = duckdb.connect(str(warehouse_path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _read_plan(con: duckdb.DuckDBPyConnection, destination: str, max_attempts: int) -> tuple[list[PlannedChange], int]:
+    """Pending changes for `destination`, releases first, and how many ran out of attempts."""
+    try:
+        if ledger_exists(con):
+            rows = con.execute(_PLAN, [destination]).fetchall()
+        else:
+            rows = con.execute(_PLAN_BEFORE_ANY_SYNC).fetchall()
+    except duckdb.CatalogException as error:
+        raise ConfigurationError(
+            f"no plan to sync: {error}. Build marts.ownership_changes first (`bookflow run`)"
+        ) from error
+    changes: list[PlannedChange] = []
+    exhausted = 0
+    for (
+        change_id,
+        as_of,
+        account_id,
+        from_owner_id,
+        to_owner_id,
+        change_type,
+        reason,
+        from_crm_owner_id,
+        to_crm_owner_id,
+        attempts,
+        ledger_status,
+    ) in rows:
+        if ledger_status in SETTLED_STATUSES:
+            continue
+        if ledger_status == SyncStatus.FAILED and attempts >= max_attempts:
+            exhausted += 1
+            continue
+        changes.append(
+            PlannedChange(
+                change_id=change_id,
+                as_of=as_of,
+                account_id=account_id,
+                from_owner_id=from_owner_id,
+                to_owner_id=to_owner_id,
+                change_type=change_type,
+                reason=reason,
+                from_crm_owner_id=from_crm_owner_id,
+                to_crm_owner_id=to_crm_owner_id,
+                attempts=attempts,
+            )
+        )
+    changes.sort(key=lambda change: (_CHANGE_ORDER.get(change.change_type, 2), change.account_id, change.change_id))
+    return changes, exhausted
+
+
+def _batches(changes: Sequence[PlannedChange], batch_size: int) -> Iterator[list[PlannedChange]]:
+    """Batches of at most `batch_size`, with each account at most once per batch.
+
+    An account with two changes in one plan (released, then dealt again) gets its second change
+    in a later batch, which then reads the owner the first one left.
+    """
+    batch: list[PlannedChange] = []
+    accounts: set[str] = set()
+    for change in changes:
+        if len(batch) >= batch_size or change.account_id in accounts:
+            yield batch
+            batch, accounts = [], set()
+        batch.append(change)
+        accounts.add(change.account_id)
+    if batch:
+        yield batch
+
+
+def _apply_batch(batch: Sequence[PlannedChange], destination: Destination) -> list[LedgerEntry]:
+    """Sort one batch against the destination's current owners, write what is due, say how each ended."""
+    owners = destination.read_owners([change.account_id for change in batch])
+    entries: list[LedgerEntry] = []
+    to_write: list[PlannedChange] = []
+    for change in batch:
+        # An account the destination cannot read is still sent, so it names the problem itself
+        # (NOT_FOUND, DUPLICATE_ID...).
+        if change.account_id not in owners:
+            to_write.append(change)
+            continue
+        current = owners[change.account_id]
+        if current == change.to_crm_owner_id:
+            entries.append(change.entry(SyncStatus.APPLIED, attempts=change.attempts, applied=True))
+        elif current != change.from_crm_owner_id:
+            entries.append(
+                change.entry(
+                    SyncStatus.CONFLICT,
+                    attempts=change.attempts,
+                    error=(
+                        f"CRM owner is now {current or 'empty'}, expected {change.from_crm_owner_id}: "
+                        "changed outside bookflow, not overwritten"
+                    ),
+                )
+            )
+        else:
+            to_write.append(change)
+    if to_write:
+        results = destination.write_owners(
+            [OwnerUpdate(change.account_id, change.to_crm_owner_id) for change in to_write]
+        )
+        by_account = {result.account_id: result for result in results}
+        for change in to_write:
+            entries.append(_written_entry(change, by_account.get(change.account_id)))
+    return entries
+
+
+def _written_entry(change: PlannedChange, result: RecordResult | None) -> LedgerEntry:
+    attempts = change.attempts + 1
+    if result is None:
+        return change.entry(
+            SyncStatus.FAILED, attempts=attempts, error="NO_RESULT: the destination returned no result for this record"
+        )
+    if result.ok:
+        return change.entry(SyncStatus.APPLIED, attempts=attempts, applied=True)
+    return change.entry(SyncStatus.FAILED, attempts=attempts, error=f"{result.error_code}: {result.error_message}")

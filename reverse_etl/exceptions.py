@@ -1,0 +1,40 @@
+"""Errors the sync raises when it cannot go on; per-record problems are data, not exceptions.
+
+    SyncError                  base: catch this to handle any sync failure
+    ├── ConfigurationError     the sync cannot start: a missing file, table or credential env var
+    ├── DestinationError       the destination failed as a whole (locked, unreachable); nothing
+    │                          in the failed batch is recorded, so the next sync retries it
+    └── BlastRadiusExceeded    more changes planned than the caller allowed; nothing was written
+
+A record the CRM rejects (unknown id, inactive owner...) is not an exception: it comes back as a
+`RecordResult` and lands in the ledger as 'failed' with the CRM's message.
+"""
+
+
+class SyncError(Exception):
+    """Base of every error the reverse-ETL sync raises."""
+
+
+class ConfigurationError(SyncError):
+    """The sync cannot start until a person fixes its setup; the message names what is missing."""
+
+    @classmethod
+    def missing_env(cls, variable: str, purpose: str) -> "ConfigurationError":
+        """A credential or setting expected in environment variable `variable` is not set."""
+        return cls(f"environment variable {variable} is not set: it holds {purpose}")
+
+
+class DestinationError(SyncError):
+    """The destination could not take a batch at all (as opposed to rejecting single records)."""
+
+
+class BlastRadiusExceeded(SyncError):
+    """The plan would change more accounts than allowed: a guard against a runaway allocation."""
+
+    def __init__(self, planned: int, limit: int) -> None:
+        super().__init__(
+            f"{planned} ownership changes planned, more than the limit of {limit}: "
+            "nothing was written; check the plan (bookflow sync --dry-run) or raise the limit"
+        )
+        self.planned = planned
+        self.limit = limit
