@@ -41,6 +41,7 @@ crm_option = click.option(
     "--crm", type=click.Path(dir_okay=False), help=f"Demo CRM DuckDB file (env {paths.DEMO_CRM_ENV}; default data/demo_crm.duckdb)."
 )
 as_of_option = click.option("--as-of", callback=_date, help="Logical date of the run, YYYY-MM-DD (default: today).")
+verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show Dagster's step-by-step log.")
 
 
 @main.command()
@@ -53,13 +54,15 @@ as_of_option = click.option("--as-of", callback=_date, help="Logical date of the
 @click.option("--destination", type=click.Choice(["demo", "csv", "none"]), default="demo", show_default=True,
               help="Where ownership changes are written.")
 @click.option("--csv-path", type=click.Path(dir_okay=False), help="File for --destination csv.")
-def run(as_of, warehouse, rules, crm, source, destination, csv_path) -> None:
+@verbose_option
+def run(as_of, warehouse, rules, crm, source, destination, csv_path, verbose) -> None:
     """Run one full cycle (extract, dbt build, sync) through Dagster, in-process."""
     from bookflow.cycle import run_cycle
 
     outcome = run_cycle(
         as_of=as_of, warehouse_path=_path(warehouse), rules_dir=_path(rules), demo_crm_path=_path(crm),
         source=source, destination=destination, csv_export_path=_path(csv_path),
+        log_level="DEBUG" if verbose else "WARNING",
     )
     click.echo(outcome.format())
     sys.exit(0 if outcome.success else 1)
@@ -73,7 +76,8 @@ def run(as_of, warehouse, rules, crm, source, destination, csv_path) -> None:
 @click.option("--no-run", is_flag=True, help="Only create the demo CRM.")
 @warehouse_option
 @crm_option
-def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm) -> None:
+@verbose_option
+def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, verbose) -> None:
     """Create the demo CRM if missing, then run a full cycle on it."""
     from bookflow.cycle import run_cycle
     from bookflow.demo_crm import generate_demo_crm
@@ -92,7 +96,8 @@ def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm) -> None:
         click.echo(f"demo CRM: using {crm_path} (--fresh to regenerate)")
     if no_run:
         return
-    outcome = run_cycle(as_of=as_of, warehouse_path=warehouse_path, demo_crm_path=crm_path)
+    outcome = run_cycle(as_of=as_of, warehouse_path=warehouse_path, demo_crm_path=crm_path,
+                        log_level="DEBUG" if verbose else "WARNING")
     click.echo(outcome.format())
     sys.exit(0 if outcome.success else 1)
 

@@ -102,8 +102,12 @@ def run_cycle(
     source: str = "demo",
     destination: str = "demo",
     csv_export_path: Path | None = None,
+    log_level: str = "WARNING",
 ) -> CycleOutcome:
-    """Materialize every asset once (extract -> dbt build -> sync) and summarise the outcome."""
+    """Materialize every asset once (extract -> dbt build -> sync) and summarise the outcome.
+
+    Dagster's step-by-step log goes to stderr at `log_level` (the CLI's --verbose shows it all).
+    """
     import time
 
     import dagster as dg
@@ -118,8 +122,13 @@ def run_cycle(
         source=source, destination=destination, csv_export_path=csv_export_path,
     )
     started = time.perf_counter()
-    result = dg.materialize(ALL_ASSETS, resources=resources, raise_on_error=False,
-                            selection=dg.AssetSelection.all() - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"]))
+    result = dg.materialize(
+        ALL_ASSETS,
+        resources=resources,
+        raise_on_error=False,
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"]),
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+    )
     seconds = time.perf_counter() - started
     if not result.success:
         return CycleOutcome(False, run_date, warehouse_path, errors=_failure_messages(result), seconds=seconds)
