@@ -51,7 +51,9 @@ def run_benchmark(sizes: Iterable[int], workdir: Path | None, echo: Callable[[st
         echo(f"{accounts:>10,} accounts: generate {generate_seconds:6.1f}s  run {first:6.1f}s  rerun {second:6.1f}s")
 
     echo("")
-    echo("| accounts | generate demo (s) | bookflow run (s) | rerun (s) | accounts/s | time ratio vs smallest | size ratio |")
+    echo(
+        "| accounts | generate demo (s) | bookflow run (s) | rerun (s) | accounts/s | time ratio vs smallest | size ratio |"
+    )
     echo("|---:|---:|---:|---:|---:|---:|---:|")
     base = rows[0] if rows else None
     for row in rows:

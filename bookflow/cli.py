@@ -32,13 +32,19 @@ def main() -> None:
 
 
 warehouse_option = click.option(
-    "--warehouse", type=click.Path(dir_okay=False), help=f"DuckDB warehouse file (env {paths.WAREHOUSE_ENV}; default data/warehouse.duckdb)."
+    "--warehouse",
+    type=click.Path(dir_okay=False),
+    help=f"DuckDB warehouse file (env {paths.WAREHOUSE_ENV}; default data/warehouse.duckdb).",
 )
 rules_option = click.option(
-    "--rules", type=click.Path(file_okay=False), help=f"Directory of roster and rules CSVs (env {paths.RULES_ENV}; default: the bundled demo rules)."
+    "--rules",
+    type=click.Path(file_okay=False),
+    help=f"Directory of roster and rules CSVs (env {paths.RULES_ENV}; default: the bundled demo rules).",
 )
 crm_option = click.option(
-    "--crm", type=click.Path(dir_okay=False), help=f"Demo CRM DuckDB file (env {paths.DEMO_CRM_ENV}; default data/demo_crm.duckdb)."
+    "--crm",
+    type=click.Path(dir_okay=False),
+    help=f"Demo CRM DuckDB file (env {paths.DEMO_CRM_ENV}; default data/demo_crm.duckdb).",
 )
 as_of_option = click.option("--as-of", callback=_date, help="Logical date of the run, YYYY-MM-DD (default: today).")
 verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show Dagster's step-by-step log.")
@@ -49,10 +55,20 @@ verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show Dagste
 @warehouse_option
 @rules_option
 @crm_option
-@click.option("--source", type=click.Choice(["demo", "warehouse"]), default="demo", show_default=True,
-              help="demo: extract raw tables from the demo CRM; warehouse: they are loaded already.")
-@click.option("--destination", type=click.Choice(["demo", "csv", "none"]), default="demo", show_default=True,
-              help="Where ownership changes are written.")
+@click.option(
+    "--source",
+    type=click.Choice(["demo", "warehouse"]),
+    default="demo",
+    show_default=True,
+    help="demo: extract raw tables from the demo CRM; warehouse: they are loaded already.",
+)
+@click.option(
+    "--destination",
+    type=click.Choice(["demo", "csv", "none"]),
+    default="demo",
+    show_default=True,
+    help="Where ownership changes are written.",
+)
 @click.option("--csv-path", type=click.Path(dir_okay=False), help="File for --destination csv.")
 @verbose_option
 def run(as_of, warehouse, rules, crm, source, destination, csv_path, verbose) -> None:
@@ -60,8 +76,13 @@ def run(as_of, warehouse, rules, crm, source, destination, csv_path, verbose) ->
     from bookflow.cycle import run_cycle
 
     outcome = run_cycle(
-        as_of=as_of, warehouse_path=_path(warehouse), rules_dir=_path(rules), demo_crm_path=_path(crm),
-        source=source, destination=destination, csv_export_path=_path(csv_path),
+        as_of=as_of,
+        warehouse_path=_path(warehouse),
+        rules_dir=_path(rules),
+        demo_crm_path=_path(crm),
+        source=source,
+        destination=destination,
+        csv_export_path=_path(csv_path),
         log_level="DEBUG" if verbose else "WARNING",
     )
     click.echo(outcome.format())
@@ -90,14 +111,17 @@ def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, verbose) -> None:
             warehouse_path.unlink()
         started = time.perf_counter()
         summary = generate_demo_crm(crm_path, accounts=accounts, seed=seed, as_of=as_of)
-        click.echo(f"demo CRM: {summary.counts.get('salesforce.account', accounts):,} accounts in {crm_path} "
-                   f"({time.perf_counter() - started:.1f}s)")
+        click.echo(
+            f"demo CRM: {summary.counts.get('salesforce.account', accounts):,} accounts in {crm_path} "
+            f"({time.perf_counter() - started:.1f}s)"
+        )
     else:
         click.echo(f"demo CRM: using {crm_path} (--fresh to regenerate)")
     if no_run:
         return
-    outcome = run_cycle(as_of=as_of, warehouse_path=warehouse_path, demo_crm_path=crm_path,
-                        log_level="DEBUG" if verbose else "WARNING")
+    outcome = run_cycle(
+        as_of=as_of, warehouse_path=warehouse_path, demo_crm_path=crm_path, log_level="DEBUG" if verbose else "WARNING"
+    )
     click.echo(outcome.format())
     sys.exit(0 if outcome.success else 1)
 
@@ -134,9 +158,18 @@ def sync(dry_run, warehouse, crm, destination, csv_path, limit) -> None:
 
 
 @main.command()
-@click.option("--accounts", "sizes", type=int, multiple=True, default=(5000, 100000), show_default=True,
-              help="Demo sizes to time (repeat the flag).")
-@click.option("--workdir", type=click.Path(file_okay=False), help="Where to keep the benchmark files (default: a temp dir).")
+@click.option(
+    "--accounts",
+    "sizes",
+    type=int,
+    multiple=True,
+    default=(5000, 100000),
+    show_default=True,
+    help="Demo sizes to time (repeat the flag).",
+)
+@click.option(
+    "--workdir", type=click.Path(file_okay=False), help="Where to keep the benchmark files (default: a temp dir)."
+)
 def bench(sizes, workdir) -> None:
     """Time `bookflow run` end to end on demo CRMs of the given sizes."""
     from bookflow.benchmark import run_benchmark

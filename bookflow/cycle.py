@@ -18,7 +18,9 @@ def make_destination(name: str, warehouse_path: Path, demo_crm_path: Path, csv_p
     if name == "demo":
         return DemoCrmDestination(demo_crm_path)
     if name == "csv":
-        return CsvExportDestination(csv_path or warehouse_path.parent / "owner_updates.csv", warehouse_path=warehouse_path)
+        return CsvExportDestination(
+            csv_path or warehouse_path.parent / "owner_updates.csv", warehouse_path=warehouse_path
+        )
     raise ValueError(f"unknown destination {name!r}")
 
 
@@ -64,7 +66,9 @@ def _figures(warehouse_path: Path) -> dict[str, int]:
             "reps": one("select count(*) from marts.rep_capacity"),
             "over_capacity": one("select count(*) from marts.rep_capacity where is_over_capacity"),
             "under_capacity": one("select count(*) from marts.rep_capacity where open_slots_after > 0"),
-            "at_capacity": one("select count(*) from marts.rep_capacity where open_slots_after = 0 and not is_over_capacity"),
+            "at_capacity": one(
+                "select count(*) from marts.rep_capacity where open_slots_after = 0 and not is_over_capacity"
+            ),
         }
         for change_type, count in con.execute(
             "select change_type, count(*) from marts.ownership_changes group by change_type"
@@ -90,6 +94,13 @@ def _failure_messages(result) -> list[str]:
             data.error.message if data.error else "unknown error"
         )
         messages.append(f"  step {event.step_key}: {text.strip()}")
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
+            check = event.event_specific_data
+            messages.append(
+                f"  check failed: {check.check_name} on {check.asset_key.to_user_string()} "
+                "(the sync did not run; see dbt_project/tests and the model YAML)"
+            )
     return messages or ["  the run failed before any step started"]
 
 
@@ -118,8 +129,13 @@ def run_cycle(
     warehouse_path = warehouse_path or paths.warehouse_path()
     run_date = as_of or date.today()
     resources = build_resources(
-        warehouse_path=warehouse_path, rules_dir=rules_dir, demo_crm_path=demo_crm_path, as_of=run_date,
-        source=source, destination=destination, csv_export_path=csv_export_path,
+        warehouse_path=warehouse_path,
+        rules_dir=rules_dir,
+        demo_crm_path=demo_crm_path,
+        as_of=run_date,
+        source=source,
+        destination=destination,
+        csv_export_path=csv_export_path,
     )
     started = time.perf_counter()
     result = dg.materialize(

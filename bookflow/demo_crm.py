@@ -51,16 +51,68 @@ US_STATES = ("CA", "NY", "TX", "WA", "MA", "IL", "FL", "CO", "GA", "NC")
 CA_PROVINCES = ("ON", "QC", "BC", "AB")
 OPEN_STAGES = ("Discovery", "Qualification", "Proposal", "Negotiation")
 NAME_HEADS = (
-    "Acme", "Apex", "Aurora", "Beacon", "Blue", "Bright", "Cedar", "Cobalt", "Copper", "Delta",
-    "Echo", "Evergreen", "Falcon", "Granite", "Harbor", "Horizon", "Iron", "Juniper", "Keystone",
-    "Lumen", "Maple", "Meridian", "Nimbus", "Northwind", "Oak", "Orbit", "Pioneer", "Quantum",
-    "Redwood", "River", "Sable", "Silver", "Summit", "Terra", "Tidal", "Union", "Vertex", "Willow",
-    "Yellowstone", "Zenith",
+    "Acme",
+    "Apex",
+    "Aurora",
+    "Beacon",
+    "Blue",
+    "Bright",
+    "Cedar",
+    "Cobalt",
+    "Copper",
+    "Delta",
+    "Echo",
+    "Evergreen",
+    "Falcon",
+    "Granite",
+    "Harbor",
+    "Horizon",
+    "Iron",
+    "Juniper",
+    "Keystone",
+    "Lumen",
+    "Maple",
+    "Meridian",
+    "Nimbus",
+    "Northwind",
+    "Oak",
+    "Orbit",
+    "Pioneer",
+    "Quantum",
+    "Redwood",
+    "River",
+    "Sable",
+    "Silver",
+    "Summit",
+    "Terra",
+    "Tidal",
+    "Union",
+    "Vertex",
+    "Willow",
+    "Yellowstone",
+    "Zenith",
 )
 NAME_BODIES = (
-    "Analytics", "Bank", "Logistics", "Health", "Labs", "Systems", "Foods", "Energy", "Capital",
-    "Networks", "Robotics", "Software", "Media", "Motors", "Pharma", "Retail", "Works", "Partners",
-    "Dynamics", "Solutions",
+    "Analytics",
+    "Bank",
+    "Logistics",
+    "Health",
+    "Labs",
+    "Systems",
+    "Foods",
+    "Energy",
+    "Capital",
+    "Networks",
+    "Robotics",
+    "Software",
+    "Media",
+    "Motors",
+    "Pharma",
+    "Retail",
+    "Works",
+    "Partners",
+    "Dynamics",
+    "Solutions",
 )
 NAME_TAILS = ("Inc", "LLC", "Ltd", "GmbH", "SA", "Corp", "Group", "Co")
 
@@ -292,16 +344,22 @@ def _set_parameters(con, rules: Path, *, accounts: int, seed: int, as_of: date, 
         mapped_slots -= us_slots
     weights += [(c, max(1, round(mapped_slots / len(others)))) for c in others]
     _set_list(
-        con, "countries",
+        con,
+        "countries",
         f"select v from (values {_weighted(weights)}) t(v, w), range(w) r(x) order by v, x",
     )
 
-    fit = [row[0] for row in con.execute(
-        "select distinct trim(industry) from read_csv(?, header = true, all_varchar = true) order by 1",
-        [csv("fit_industries.csv")],
-    ).fetchall()]
+    fit = [
+        row[0]
+        for row in con.execute(
+            "select distinct trim(industry) from read_csv(?, header = true, all_varchar = true) order by 1",
+            [csv("fit_industries.csv")],
+        ).fetchall()
+    ]
     _set_list(con, "industries", "select unnest(?::varchar[])", [fit])
-    _set_list(con, "unknown_industries", "select unnest(?::varchar[])", [[i for i in UNKNOWN_INDUSTRIES if i not in fit]])
+    _set_list(
+        con, "unknown_industries", "select unnest(?::varchar[])", [[i for i in UNKNOWN_INDUSTRIES if i not in fit]]
+    )
     _set_list(con, "us_states", "select unnest(?::varchar[])", [list(US_STATES)])
     _set_list(con, "ca_provinces", "select unnest(?::varchar[])", [list(CA_PROVINCES)])
     _set_list(con, "open_stages", "select unnest(?::varchar[])", [list(OPEN_STAGES)])
@@ -312,7 +370,8 @@ def _set_parameters(con, rules: Path, *, accounts: int, seed: int, as_of: date, 
     _set_list(con, "rep_ids", "select rep_id from r_reps order by rep_id")
     # Whoever touched or returned a pool account before: any rep, or the rep who left.
     _set_list(
-        con, "previous_owners",
+        con,
+        "previous_owners",
         "select rep_id from r_reps union all select getvariable('former_id') order by 1",
     )
 
@@ -344,18 +403,21 @@ def _set_parameters(con, rules: Path, *, accounts: int, seed: int, as_of: date, 
         """
     )
     _set_list(
-        con, "activity_types",
+        con,
+        "activity_types",
         "select activity_type from activity_weights, range(slots) r(x) order by activity_type, x",
     )
     _set_list(con, "meaningful_types", "select activity_type from activity_weights where is_meaningful order by 1")
     _set_list(
-        con, "idle_types",
+        con,
+        "idle_types",
         "select activity_type from activity_weights, range(w) r(x) where not is_meaningful order by activity_type, x",
     )
 
     # Returns for bad data are rare: weight 1 against 10 for every other reason.
     _set_list(
-        con, "return_reasons",
+        con,
+        "return_reasons",
         """
         select trim(reason)
         from read_csv(?, header = true, all_varchar = true), range(

@@ -36,8 +36,7 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path) -> dict[str, int]:
                     column_list = ", ".join(_quoted(column) for column in columns)
                     target = f"{schema}.{_quoted(table)}"
                     con.execute(
-                        f"create or replace table {target} as "
-                        f"select {column_list} from crm.{schema}.{_quoted(table)}"
+                        f"create or replace table {target} as select {column_list} from crm.{schema}.{_quoted(table)}"
                     )
                     counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
             con.execute("commit")

@@ -88,9 +88,15 @@ def check_rules(rules_dir: Path) -> None:
             continue
         tables[name] = _read_rules_file(path, columns, problems)
 
-    for name, key in (("reps.csv", "rep_id"), ("segments.csv", "segment"), ("theaters.csv", "billing_country"),
-                      ("return_reasons.csv", "reason"), ("signal_weights.csv", "signal_type"),
-                      ("activity_types.csv", "activity_type"), ("settings.csv", "setting")):
+    for name, key in (
+        ("reps.csv", "rep_id"),
+        ("segments.csv", "segment"),
+        ("theaters.csv", "billing_country"),
+        ("return_reasons.csv", "reason"),
+        ("signal_weights.csv", "signal_type"),
+        ("activity_types.csv", "activity_type"),
+        ("settings.csv", "setting"),
+    ):
         if tables.get(name):
             _check_unique(name, tables[name], key, problems)
 

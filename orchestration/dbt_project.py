@@ -6,14 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 from bookflow import paths
-
 
 # dbt reads the rules as seeds from a copy inside the project, for two reasons: dbt writes each
 # seed's rendered SQL to target/run/<project>/<seed path>, which for an absolute seed path is the

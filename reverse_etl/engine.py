@@ -40,7 +40,6 @@ from reverse_etl.ledger import (
 # Releases first: a change_type missing here sorts last rather than failing the sync.
 _CHANGE_ORDER = {"retrieve": 0, "return": 0, "distribute": 1, "inbound": 1}
 
-# Two spellings of one plan: a dry run must not create the ledger, so it may not exist yet.
 _PLAN = """
 select
     changes.change_id,
@@ -55,26 +54,16 @@ select
     coalesce(ledger.attempts, 0) as attempts,
     ledger.status as ledger_status
 from marts.ownership_changes as changes
-left join reverse_etl.sync_ledger as ledger
+left join {ledger} as ledger
     on changes.change_id = ledger.change_id
     and ledger.destination = ?
 """
 
-_PLAN_BEFORE_ANY_SYNC = """
-select
-    changes.change_id,
-    changes.as_of,
-    changes.account_id,
-    changes.from_owner_id,
-    changes.to_owner_id,
-    changes.change_type,
-    changes.reason,
-    changes.from_crm_owner_id,
-    changes.to_crm_owner_id,
-    0 as attempts,
-    null as ledger_status
-from marts.ownership_changes as changes
-"""
+# A dry run must not create the ledger, so before the first sync there is none to join.
+_NO_LEDGER_YET = (
+    "(select null::varchar as change_id, null::varchar as destination,"
+    " null::integer as attempts, null::varchar as status where false)"
+)
 
 
 @dataclass(frozen=True)
@@ -209,10 +198,8 @@ def _connect(warehouse_path: Path, *, read_only: bool = False) -> Iterator[duckd
 def _read_plan(con: duckdb.DuckDBPyConnection, destination: str, max_attempts: int) -> tuple[list[PlannedChange], int]:
     """Pending changes for `destination`, releases first, and how many ran out of attempts."""
     try:
-        if ledger_exists(con):
-            rows = con.execute(_PLAN, [destination]).fetchall()
-        else:
-            rows = con.execute(_PLAN_BEFORE_ANY_SYNC).fetchall()
+        ledger = "reverse_etl.sync_ledger" if ledger_exists(con) else _NO_LEDGER_YET
+        rows = con.execute(_PLAN.format(ledger=ledger), [destination]).fetchall()
     except duckdb.CatalogException as error:
         raise ConfigurationError(
             f"no plan to sync: {error}. Build marts.ownership_changes first (`bookflow run`)"

@@ -66,7 +66,9 @@ def test_rules_missing_column_or_setting(workspace):
     segments = workspace.rules / "segments.csv"
     segments.write_text(segments.read_text().replace("role,", "team,", 1))
     settings = workspace.rules / "settings.csv"
-    settings.write_text("\n".join(l for l in settings.read_text().splitlines() if not l.startswith("grace_days")) + "\n")
+    settings.write_text(
+        "\n".join(line for line in settings.read_text().splitlines() if not line.startswith("grace_days")) + "\n"
+    )
     with pytest.raises(InputError) as error:
         check_rules(workspace.rules)
     assert "segments.csv: missing column 'role'" in str(error.value)
@@ -78,22 +80,49 @@ def test_dirty_crm_rows_are_quarantined_with_reasons(workspace):
         con.execute("update salesforce.account set owner_id = null where id = '001ACC000000000001'")
         con.execute("update salesforce.account set owner_id = '005NOBODY000000001' where id = '001ACC000000000002'")
         con.execute("insert into salesforce.account select * from salesforce.account where id = '001ACC000000000003'")
-        con.execute("insert into salesforce.book_return_c values ('a00BAD', '001ACC000000000004', '005REP000000000001', 'bored', now(), false)")
+        con.execute(
+            "insert into salesforce.book_return_c values ('a00BAD', '001ACC000000000004', '005REP000000000001', 'bored', now(), false)"
+        )
         con.execute("insert into signals.account_signal values ('001ACC000000000005', 'horoscope', now(), 0.5)")
 
     result = _run(workspace)
     assert result.exit_code == 0, result.output
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
-        held = {(record, reason) for record, reason in con.execute("select record_id, reason from marts.quarantine").fetchall()}
-        in_status = {row[0] for row in con.execute(
-            "select account_id from marts.account_status where account_id in "
-            "('001ACC000000000001', '001ACC000000000002', '001ACC000000000003')").fetchall()}
+        held = {
+            (record, reason)
+            for record, reason in con.execute("select record_id, reason from marts.quarantine").fetchall()
+        }
+        in_status = {
+            row[0]
+            for row in con.execute(
+                "select account_id from marts.account_status where account_id in "
+                "('001ACC000000000001', '001ACC000000000002', '001ACC000000000003')"
+            ).fetchall()
+        }
         changes = con.execute(
             "select count(*) from marts.ownership_changes where account_id in "
-            "('001ACC000000000001', '001ACC000000000002', '001ACC000000000003')").fetchone()[0]
+            "('001ACC000000000001', '001ACC000000000002', '001ACC000000000003')"
+        ).fetchone()[0]
     assert ("001ACC000000000001", "null owner_id") in held
     assert ("001ACC000000000002", "unknown owner_id 005NOBODY000000001") in held
     assert ("001ACC000000000003", "duplicate account id") in held
     assert ("a00BAD", "unknown return reason bored") in held
     assert ("001ACC000000000005", "unknown signal_type horoscope") in held
     assert in_status == set() and changes == 0
+
+
+def test_a_failing_rule_check_blocks_the_sync(workspace):
+    # Negative fit points pass the CSV checks but push fit scores below 0, which the
+    # `value_between` check on account_scores.fit_score refuses: nothing may reach the CRM.
+    industries = workspace.rules / "fit_industries.csv"
+    industries.write_text(industries.read_text().replace("Government,0", "Government,-50"))
+    with duckdb.connect(str(workspace.crm), read_only=True) as con:
+        owners_before = con.execute("select id, owner_id from salesforce.account order by all").fetchall()
+
+    result = _run(workspace)
+    assert result.exit_code == 1
+    assert "check failed: value_between_account_scores_fit_score" in result.output
+    with duckdb.connect(str(workspace.crm), read_only=True) as con:
+        assert con.execute("select id, owner_id from salesforce.account order by all").fetchall() == owners_before
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from reverse_etl.sync_ledger").fetchone()[0] == 0

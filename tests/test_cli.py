@@ -27,7 +27,15 @@ def test_help_lists_the_commands():
 def test_run_prints_a_summary_and_syncs_to_the_demo_crm(workspace):
     result = CliRunner().invoke(main, ["run", *workspace.cli_args()])
     assert result.exit_code == 0, result.output
-    for words in ("accounts scored", "pool", "retrieved", "returned", "distributed", "over capacity", str(workspace.warehouse)):
+    for words in (
+        "accounts scored",
+        "pool",
+        "retrieved",
+        "returned",
+        "distributed",
+        "over capacity",
+        str(workspace.warehouse),
+    ):
         assert words in result.output
 
     changes = dict(_query(workspace.warehouse, "select change_type, count(*) from marts.ownership_changes group by 1"))
@@ -45,7 +53,9 @@ def test_dry_run_sync_prints_changes_and_writes_nothing(workspace):
     assert run.exit_code == 0, run.output
     owners_before = _query(workspace.crm, "select id, owner_id from salesforce.account order by all")
 
-    result = CliRunner().invoke(main, ["sync", "--dry-run", "--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)])
+    result = CliRunner().invoke(
+        main, ["sync", "--dry-run", "--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)]
+    )
     assert result.exit_code == 0, result.output
     planned = _query(workspace.warehouse, "select count(*) from marts.ownership_changes")[0][0]
     assert f"{planned} pending ownership changes" in result.output
@@ -66,7 +76,9 @@ def test_rerun_same_day_emits_no_new_changes_and_sees_new_owners(workspace):
     # The rerun read the synced owners back from the CRM: dealt accounts are in their new rep's book.
     status = dict(_query(workspace.warehouse, "select account_id, owner_id from marts.account_status"))
     assert all(status[account] == rep for account, rep in dealt)
-    ledger_rows = _query(workspace.warehouse, "select count(*), count(distinct change_id) from reverse_etl.sync_ledger")[0]
+    ledger_rows = _query(
+        workspace.warehouse, "select count(*), count(distinct change_id) from reverse_etl.sync_ledger"
+    )[0]
     assert ledger_rows[0] == ledger_rows[1]
 
 

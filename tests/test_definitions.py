@@ -15,7 +15,13 @@ def test_definitions_load_with_job_schedule_and_rule_checks():
     assert defs.resolve_job_def("allocation_cycle") is not None
     assert [schedule.name for schedule in defs.schedules] == ["daily_allocation"]
     keys = {key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()}
-    for key in ("salesforce/account", "marts/account_status", "marts/ranked_assignments", "marts/ownership_changes", "reverse_etl/crm_sync"):
+    for key in (
+        "salesforce/account",
+        "marts/account_status",
+        "marts/ranked_assignments",
+        "marts/ownership_changes",
+        "reverse_etl/crm_sync",
+    ):
         assert key in keys
     check_names = {check.name for check in repository.asset_graph.asset_check_keys}
     assert "assert_no_idle_capacity_beside_ready_pool" in check_names

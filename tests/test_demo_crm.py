@@ -10,29 +10,49 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from bookflow import paths
+from bookflow import demo_crm, paths
 from bookflow.contract import RAW_TABLES
-from bookflow import demo_crm
 from bookflow.demo_crm import MIN_ACCOUNTS, UNKNOWN_OWNER_ID, generate_demo_crm
 
 AS_OF = date(2026, 6, 1)
 POOL_ID = "005POOL00000000001"
 
-V, I, D, B, T, DT = "VARCHAR", "INTEGER", "DOUBLE", "BOOLEAN", "TIMESTAMP", "DATE"
+V, INT, D, B, T, DT = "VARCHAR", "INTEGER", "DOUBLE", "BOOLEAN", "TIMESTAMP", "DATE"
 EXPECTED_TYPES = {
     ("salesforce", "user"): {"id": V, "name": V, "email": V, "is_active": B},
     ("salesforce", "account"): {
-        "id": V, "name": V, "owner_id": V, "type": V, "industry": V, "number_of_employees": I,
-        "annual_revenue": D, "billing_country": V, "billing_state": V, "created_date": T, "is_deleted": B,
+        "id": V,
+        "name": V,
+        "owner_id": V,
+        "type": V,
+        "industry": V,
+        "number_of_employees": INT,
+        "annual_revenue": D,
+        "billing_country": V,
+        "billing_state": V,
+        "created_date": T,
+        "is_deleted": B,
     },
     ("salesforce", "opportunity"): {
-        "id": V, "account_id": V, "owner_id": V, "stage_name": V, "is_closed": B, "is_won": B,
-        "created_date": T, "close_date": DT, "is_deleted": B,
+        "id": V,
+        "account_id": V,
+        "owner_id": V,
+        "stage_name": V,
+        "is_closed": B,
+        "is_won": B,
+        "created_date": T,
+        "close_date": DT,
+        "is_deleted": B,
     },
     ("salesforce", "task"): {"id": V, "account_id": V, "owner_id": V, "type": V, "activity_date": T, "is_deleted": B},
     ("salesforce", "event"): {"id": V, "account_id": V, "owner_id": V, "type": V, "activity_date": T, "is_deleted": B},
     ("salesforce", "book_return_c"): {
-        "id": V, "account_c": V, "returned_by_c": V, "reason_c": V, "created_date": T, "is_deleted": B,
+        "id": V,
+        "account_c": V,
+        "returned_by_c": V,
+        "reason_c": V,
+        "created_date": T,
+        "is_deleted": B,
     },
     ("signals", "account_signal"): {"account_id": V, "signal_type": V, "occurred_at": T, "strength": D},
 }
@@ -43,7 +63,7 @@ def _fingerprints(path: Path) -> dict[str, tuple[int, str]]:
     with duckdb.connect(str(path), read_only=True) as con:
         return {
             f"{schema}.{table}": con.execute(
-                f'select count(*), md5(string_agg(row_text, chr(10) order by row_text)) '
+                f"select count(*), md5(string_agg(row_text, chr(10) order by row_text)) "
                 f'from (select cast(t as varchar) as row_text from {schema}."{table}" t)'
             ).fetchone()
             for schema, table in EXPECTED_TYPES
@@ -131,9 +151,11 @@ def test_sizes_follow_the_arguments(tmp_path: Path):
 
 def test_every_rep_account_is_in_the_reps_target_book(con):
     assert _book_checks(con, paths.BUNDLED_RULES_DIR) == []
-    per_rep = dict(con.execute(
-        "select owner_id, count(*) from salesforce.account where owner_id like '005REP%' group by 1"
-    ).fetchall())
+    per_rep = dict(
+        con.execute(
+            "select owner_id, count(*) from salesforce.account where owner_id like '005REP%' group by 1"
+        ).fetchall()
+    )
     with (paths.BUNDLED_RULES_DIR / "reps.csv").open() as handle:
         reps = {row["rep_id"]: row for row in csv.DictReader(handle)}
     for rep_id, rep in reps.items():
@@ -154,9 +176,11 @@ def test_the_generator_follows_the_roster_it_is_given(tmp_path: Path):
     path = tmp_path / "crm.duckdb"
     generate_demo_crm(path, accounts=5000, as_of=AS_OF, rules_dir=rules)
     with duckdb.connect(str(path), read_only=True) as con:
-        owners = dict(con.execute(
-            "select owner_id, count(*) from salesforce.account where owner_id like '005REP%' group by 1"
-        ).fetchall())
+        owners = dict(
+            con.execute(
+                "select owner_id, count(*) from salesforce.account where owner_id like '005REP%' group by 1"
+            ).fetchall()
+        )
         users = {row[0] for row in con.execute("select id from salesforce.user").fetchall()}
         assert _book_checks(con, rules) == []
         seventh = con.execute("select owner_id from salesforce.account where id = '001ACC000000000007'").fetchone()[0]
@@ -197,8 +221,9 @@ def test_dirty_rows_only_when_asked(tmp_path: Path, con):
 
 
 def test_ownership_mix(con):
-    shares = dict(con.execute(
-        """
+    shares = dict(
+        con.execute(
+            """
         select
             case
                 when owner_id = ? then 'pool'
@@ -211,15 +236,18 @@ def test_ownership_mix(con):
         from salesforce.account
         group by 1
         """,
-        [POOL_ID],
-    ).fetchall())
+            [POOL_ID],
+        ).fetchall()
+    )
     assert shares["pool"] > 0.5
     assert 0.03 < shares["static"] < 0.08
     assert 0 < shares["former"] <= 0.01
     assert shares["rep"] > 0.2
-    fixed = dict(con.execute(
-        "select id, owner_id from salesforce.account where id in ('001ACC000000000007', '001ACC000000000011')"
-    ).fetchall())
+    fixed = dict(
+        con.execute(
+            "select id, owner_id from salesforce.account where id in ('001ACC000000000007', '001ACC000000000011')"
+        ).fetchall()
+    )
     assert fixed["001ACC000000000007"].startswith("005REP")
     assert fixed["001ACC000000000011"] == POOL_ID
     inactive = con.execute("select id from salesforce.user where not is_active").fetchall()

@@ -79,21 +79,45 @@ def _write_crm(path: Path) -> None:
 def _write_rules(rules: Path) -> None:
     with (rules / "reps.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["rep_id", "rep_name", "role", "segment", "theater", "capacity", "start_date", "ramp_days",
-                         "time_off_start", "time_off_end"])
+        writer.writerow(
+            [
+                "rep_id",
+                "rep_name",
+                "role",
+                "segment",
+                "theater",
+                "capacity",
+                "start_date",
+                "ramp_days",
+                "time_off_start",
+                "time_off_end",
+            ]
+        )
         writer.writerow([JANE, "Jane", "SDR", "SMB", "AMER", 60, "2020-01-01", 0, "", ""])
         writer.writerow([JOE, "Joe", "SDR", "SMB", "AMER", 60, "2020-01-01", 0, "", ""])
     settings = (rules / "settings.csv").read_text().splitlines()
     # Retrieved accounts may be dealt again the next day: the example has no rest period.
-    settings = [line if not line.startswith("default_rest_days,") else "default_rest_days,0,No rest" for line in settings]
+    settings = [
+        line if not line.startswith("default_rest_days,") else "default_rest_days,0,No rest" for line in settings
+    ]
     (rules / "settings.csv").write_text("\n".join(settings) + "\n")
     (rules / "account_overrides.csv").write_text("account_id,action,reason,effective_date\n")
 
 
 def _run(workspace, day: date) -> None:
     result = CliRunner().invoke(
-        main, ["run", "--as-of", day.isoformat(), "--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm),
-               "--rules", str(workspace.rules)],
+        main,
+        [
+            "run",
+            "--as-of",
+            day.isoformat(),
+            "--warehouse",
+            str(workspace.warehouse),
+            "--crm",
+            str(workspace.crm),
+            "--rules",
+            str(workspace.rules),
+        ],
     )
     assert result.exit_code == 0, result.output
 
@@ -105,19 +129,23 @@ def test_dynamic_books_give_each_rep_sixty_good_accounts(empty_workspace):
 
     _run(workspace, AS_OF)
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
-        retrieved = dict(con.execute(
-            "select from_owner_id, count(*) from marts.ownership_changes where change_type = 'retrieve' group by 1"
-        ).fetchall())
+        retrieved = dict(
+            con.execute(
+                "select from_owner_id, count(*) from marts.ownership_changes where change_type = 'retrieve' group by 1"
+            ).fetchall()
+        )
     assert retrieved == {JANE: 80, JOE: 40}
 
     _run(workspace, AS_OF + timedelta(days=1))
     _run(workspace, AS_OF + timedelta(days=2))  # steady state: nothing left to move
 
     with duckdb.connect(str(workspace.crm), read_only=True) as con:
-        books = dict(con.execute(
-            """select owner_id, count(*) filter (where industry = 'Software') || '/' || count(*)
+        books = dict(
+            con.execute(
+                """select owner_id, count(*) filter (where industry = 'Software') || '/' || count(*)
                from salesforce.account group by owner_id"""
-        ).fetchall())
+            ).fetchall()
+        )
     assert books == {JANE: "60/60", JOE: "60/60", POOL: "0/80"}
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.ownership_changes").fetchone()[0] == 0

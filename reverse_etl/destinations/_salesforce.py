@@ -4,12 +4,33 @@ Both the demo CRM and the warehouse's raw copy of the CRM have this shape, so th
 may be written (exactly one live account, an active owner) live here once.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
 from reverse_etl.destinations.base import OwnerUpdate, RecordErrorCode, RecordResult
+from reverse_etl.exceptions import ConfigurationError, DestinationError
+
+
+@contextmanager
+def connect(path: Path, what: str, missing_hint: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for the length of one call: an open one would lock every other process out.
+
+    A missing file is a configuration error (duckdb.connect would silently create an empty one).
+    """
+    if not path.exists():
+        raise ConfigurationError(f"{what} {path} does not exist: {missing_hint}")
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as error:
+        raise DestinationError(f"cannot open {what} {path}: {error}") from error
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,15 @@ import csv
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import duckdb
 
-from reverse_etl.destinations._salesforce import check_update, match_accounts, user_activity, writable_owners
+from reverse_etl.destinations._salesforce import check_update, connect, match_accounts, user_activity, writable_owners
 from reverse_etl.destinations.base import OwnerUpdate, RecordResult
-from reverse_etl.exceptions import ConfigurationError, DestinationError
+from reverse_etl.exceptions import DestinationError
 
 HEADER = ("Id", "OwnerId")
 
@@ -37,20 +37,8 @@ class CsvExportDestination:
     def __repr__(self) -> str:
         return f"CsvExportDestination({str(self.path)!r}, warehouse_path={str(self.warehouse_path)!r})"
 
-    @contextmanager
-    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        # Opened per call, like every destination: the sync engine opens the same file for its
-        # ledger between calls.
-        if not self.warehouse_path.exists():
-            raise ConfigurationError(f"warehouse {self.warehouse_path} does not exist: run `bookflow run` first")
-        try:
-            con = duckdb.connect(str(self.warehouse_path))
-        except duckdb.Error as error:
-            raise DestinationError(f"cannot open warehouse {self.warehouse_path}: {error}") from error
-        try:
-            yield con
-        finally:
-            con.close()
+    def _connect(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return connect(self.warehouse_path, "warehouse", "run `bookflow run` first")
 
     def read_owners(self, account_ids: Sequence[str]) -> dict[str, str | None]:
         """Owner per id in the warehouse's raw `salesforce.account` (exactly one live account only)."""

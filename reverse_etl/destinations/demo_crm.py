@@ -4,15 +4,15 @@ It answers the way Salesforce's API would: per-record errors for unknown, duplic
 accounts and for owners who are not active users, and the rest of the batch is still written.
 """
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 
 import duckdb
 
-from reverse_etl.destinations._salesforce import check_update, match_accounts, user_activity, writable_owners
+from reverse_etl.destinations._salesforce import check_update, connect, match_accounts, user_activity, writable_owners
 from reverse_etl.destinations.base import OwnerUpdate, RecordResult
-from reverse_etl.exceptions import ConfigurationError, DestinationError
+from reverse_etl.exceptions import DestinationError
 
 _UPDATE_OWNERS = """
 update salesforce.account
@@ -38,21 +38,8 @@ class DemoCrmDestination:
     def __repr__(self) -> str:
         return f"DemoCrmDestination({str(self.crm_path)!r})"
 
-    @contextmanager
-    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        # Only for the length of one call: an open connection would lock the sync, the extract
-        # and anyone inspecting the CRM out of the file.
-        if not self.crm_path.exists():
-            # duckdb.connect would silently create an empty CRM instead.
-            raise ConfigurationError(f"demo CRM {self.crm_path} does not exist: run `bookflow demo` to create it")
-        try:
-            con = duckdb.connect(str(self.crm_path))
-        except duckdb.Error as error:
-            raise DestinationError(f"cannot open demo CRM {self.crm_path}: {error}") from error
-        try:
-            yield con
-        finally:
-            con.close()
+    def _connect(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return connect(self.crm_path, "demo CRM", "run `bookflow demo` to create it")
 
     def read_owners(self, account_ids: Sequence[str]) -> dict[str, str | None]:
         """Current owner per id that names exactly one live account; other ids are absent."""

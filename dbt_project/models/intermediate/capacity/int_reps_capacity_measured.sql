@@ -35,40 +35,50 @@ books as (
 
 ),
 
-effective as (
+stated as (
 
     select
-        reps.rep_id,
-        reps.rep_name,
-        reps.role,
-        reps.segment,
-        reps.theater,
-        {{ dbt.concat(["reps.role", "'-'", "reps.segment", "'-'", "reps.theater"]) }} as target_book,
-        reps.capacity as full_capacity,
-        case
-            when not coalesce(users.is_active, false) then 0
-            when reps.start_date > {{ as_of() }} then 0
-            when reps.time_off_start <= {{ as_of() }} and coalesce(reps.time_off_end, {{ as_of() }}) >= {{ as_of() }} then 0
-            when reps.ramp_days > 0 and {{ days_between('reps.start_date', as_of()) }} < reps.ramp_days
-                then cast(floor(reps.capacity * {{ days_between('reps.start_date', as_of()) }} * 1.0 / reps.ramp_days) as {{ dbt.type_int() }})
-            else reps.capacity
-        end as capacity,
+        reps.*,
+        {{ days_between('reps.start_date', as_of()) }} as days_since_start,
         case
             when not coalesce(users.is_active, false) then 'inactive in the CRM'
             when reps.start_date > {{ as_of() }} then 'not started'
-            when reps.time_off_start <= {{ as_of() }} and coalesce(reps.time_off_end, {{ as_of() }}) >= {{ as_of() }} then 'time off'
-            when reps.ramp_days > 0 and {{ days_between('reps.start_date', as_of()) }} < reps.ramp_days then 'ramping'
+            when reps.time_off_start <= {{ as_of() }}
+                and coalesce(reps.time_off_end, {{ as_of() }}) >= {{ as_of() }} then 'time off'
+            when reps.ramp_days > 0
+                and {{ days_between('reps.start_date', as_of()) }} < reps.ramp_days then 'ramping'
             else 'full'
-        end as capacity_state,
-        coalesce(books.book_size_before, 0) as book_size_before,
-        coalesce(books.retrieved, 0) as retrieved,
-        coalesce(books.returned, 0) as returned
+        end as capacity_state
 
     from reps
     left join users
         on reps.rep_id = users.user_id
+
+),
+
+effective as (
+
+    select
+        stated.rep_id,
+        stated.rep_name,
+        stated.role,
+        stated.segment,
+        stated.theater,
+        {{ dbt.concat(["stated.role", "'-'", "stated.segment", "'-'", "stated.theater"]) }} as target_book,
+        stated.capacity as full_capacity,
+        case stated.capacity_state
+            when 'full' then stated.capacity
+            when 'ramping' then cast(floor(stated.capacity * stated.days_since_start * 1.0 / stated.ramp_days) as {{ dbt.type_int() }})
+            else 0
+        end as capacity,
+        stated.capacity_state,
+        coalesce(books.book_size_before, 0) as book_size_before,
+        coalesce(books.retrieved, 0) as retrieved,
+        coalesce(books.returned, 0) as returned
+
+    from stated
     left join books
-        on reps.rep_id = books.rep_id
+        on stated.rep_id = books.rep_id
 
 ),
 
