@@ -150,13 +150,27 @@ joined as (
 
 ),
 
+excluded as (
+
+    select
+        *,
+        case
+            when override_action in ('exclude', 'retire') then 'override: ' || coalesce(override_reason, override_action)
+            when owner_kind = 'static' then 'owned outside dynamic books (static territory)'
+            when owner_kind = 'pool' and target_book is null and not is_customer and not has_open_opportunity
+                then 'no target book for its segment or country'
+        end as excluded_reason
+
+    from joined
+
+),
+
 derived as (
 
     select
         *,
         case
-            when override_action in ('exclude', 'retire') then 'excluded'
-            when owner_kind = 'static' then 'excluded'
+            when excluded_reason is not null then 'excluded'
             when is_customer then 'customer'
             when has_open_opportunity then 'converted'
             when owner_kind in ('rep', 'inactive') then
@@ -168,18 +182,12 @@ derived as (
                     when {{ days_between('assigned_on', as_of()) }} < grace_days then 'new'
                     else 'unworked'
                 end
-            when target_book is null then 'excluded'
             when released_to_review and reintroduced_on is null then 'review'
             when released_rest_until > {{ as_of() }} and rest_broken_on is null then 'resting'
             else 'pool'
-        end as status,
-        case
-            when override_action in ('exclude', 'retire') then 'override: ' || coalesce(override_reason, override_action)
-            when owner_kind = 'static' then 'owned outside dynamic books (static territory)'
-            when owner_kind = 'pool' and target_book is null then 'no target book for its segment or country'
-        end as excluded_reason
+        end as status
 
-    from joined
+    from excluded
 
 ),
 

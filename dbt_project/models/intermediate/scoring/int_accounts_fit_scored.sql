@@ -21,27 +21,29 @@ bands as (
 
 ),
 
-employee_points as (
+account_attributes as (
 
-    select accounts.account_id, max(bands.points) as points
+    select account_id, 'employees' as attribute, cast(employee_count as {{ dbt.type_float() }}) as attribute_value
     from accounts
-    inner join bands
-        on bands.attribute = 'employees'
-        and accounts.employee_count >= bands.min_value
-        and (bands.max_value is null or accounts.employee_count <= bands.max_value)
-    group by accounts.account_id
+    union all
+    select account_id, 'revenue' as attribute, annual_revenue as attribute_value
+    from accounts
 
 ),
 
-revenue_points as (
+band_points as (
 
-    select accounts.account_id, max(bands.points) as points
-    from accounts
+    select
+        account_attributes.account_id,
+        max(case when account_attributes.attribute = 'employees' then bands.points end) as employee_points,
+        max(case when account_attributes.attribute = 'revenue' then bands.points end) as revenue_points
+
+    from account_attributes
     inner join bands
-        on bands.attribute = 'revenue'
-        and accounts.annual_revenue >= bands.min_value
-        and (bands.max_value is null or accounts.annual_revenue <= bands.max_value)
-    group by accounts.account_id
+        on account_attributes.attribute = bands.attribute
+        and account_attributes.attribute_value >= bands.min_value
+        and (bands.max_value is null or account_attributes.attribute_value <= bands.max_value)
+    group by account_attributes.account_id
 
 ),
 
@@ -50,20 +52,20 @@ scored as (
     select
         accounts.account_id,
         coalesce(industries.points, 0) as industry_points,
-        coalesce(employee_points.points, 0) as employee_points,
-        coalesce(revenue_points.points, 0) as revenue_points,
+        coalesce(band_points.employee_points, 0) as employee_points,
+        coalesce(band_points.revenue_points, 0) as revenue_points,
         least(
             100,
-            coalesce(industries.points, 0) + coalesce(employee_points.points, 0) + coalesce(revenue_points.points, 0)
+            coalesce(industries.points, 0)
+                + coalesce(band_points.employee_points, 0)
+                + coalesce(band_points.revenue_points, 0)
         ) as fit_score
 
     from accounts
     left join industries
         on lower(accounts.industry) = lower(industries.industry)
-    left join employee_points
-        on accounts.account_id = employee_points.account_id
-    left join revenue_points
-        on accounts.account_id = revenue_points.account_id
+    left join band_points
+        on accounts.account_id = band_points.account_id
 
 )
 
