@@ -57,17 +57,18 @@ verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show Dagste
 @crm_option
 @click.option(
     "--source",
-    type=click.Choice(["demo", "warehouse"]),
-    default="demo",
+    type=click.Choice(["auto", "demo", "warehouse"]),
+    default="auto",
     show_default=True,
-    help="demo: extract raw tables from the demo CRM; warehouse: they are loaded already.",
+    help="demo: extract raw tables from the demo CRM; warehouse: you loaded them into the warehouse; "
+    "auto: demo when the demo CRM file exists, else warehouse.",
 )
 @click.option(
     "--destination",
-    type=click.Choice(["demo", "csv", "none"]),
-    default="demo",
+    type=click.Choice(["auto", "demo", "csv", "none"]),
+    default="auto",
     show_default=True,
-    help="Where ownership changes are written.",
+    help="Where ownership changes are written; auto: the demo CRM when it is the source, else a CSV export.",
 )
 @click.option("--csv-path", type=click.Path(dir_okay=False), help="File for --destination csv.")
 @verbose_option

@@ -32,13 +32,16 @@ class CycleOutcome:
     figures: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    source: str = ""
+    destination: str = ""
 
     def format(self) -> str:
         if not self.success:
             return "bookflow run FAILED for " + self.as_of.isoformat() + ":\n" + "\n".join(self.errors)
         f = self.figures
         lines = [
-            f"bookflow run for {self.as_of.isoformat()} finished in {self.seconds:.1f}s",
+            f"bookflow run for {self.as_of.isoformat()} finished in {self.seconds:.1f}s "
+            f"(source: {self.source}, destination: {self.destination})",
             f"  accounts scored      {f.get('scored', 0):>9,}   quarantined rows {f.get('quarantined', 0):,}",
             f"  pool                 {f.get('pool', 0):>9,}   ready {f.get('ready', 0):,}, resting {f.get('resting', 0):,}, in review {f.get('review', 0):,}",
             f"  retrieved            {f.get('retrieve', 0):>9,}",
@@ -110,8 +113,8 @@ def run_cycle(
     warehouse_path: Path | None = None,
     rules_dir: Path | None = None,
     demo_crm_path: Path | None = None,
-    source: str = "demo",
-    destination: str = "demo",
+    source: str = "auto",
+    destination: str = "auto",
     csv_export_path: Path | None = None,
     log_level: str = "WARNING",
 ) -> CycleOutcome:
@@ -128,6 +131,12 @@ def run_cycle(
 
     warehouse_path = warehouse_path or paths.warehouse_path()
     run_date = as_of or date.today()
+    # A user who loaded their own raw tables has no demo CRM: never extract over their data,
+    # and write the plan to a file they can review rather than to a CRM.
+    if source == "auto":
+        source = "demo" if (demo_crm_path or paths.demo_crm_path()).exists() else "warehouse"
+    if destination == "auto":
+        destination = "demo" if source == "demo" else "csv"
     resources = build_resources(
         warehouse_path=warehouse_path,
         rules_dir=rules_dir,
@@ -148,4 +157,12 @@ def run_cycle(
     seconds = time.perf_counter() - started
     if not result.success:
         return CycleOutcome(False, run_date, warehouse_path, errors=_failure_messages(result), seconds=seconds)
-    return CycleOutcome(True, run_date, warehouse_path, figures=_figures(warehouse_path), seconds=seconds)
+    return CycleOutcome(
+        True,
+        run_date,
+        warehouse_path,
+        figures=_figures(warehouse_path),
+        seconds=seconds,
+        source=source,
+        destination=destination,
+    )

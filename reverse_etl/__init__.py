@@ -13,6 +13,8 @@ from reverse_etl.destinations import (
     OwnerUpdate,
     RecordErrorCode,
     RecordResult,
+    HubSpotDestination,
+    SalesforceDestination,
 )
 from reverse_etl.engine import ChangeOutcome, PlannedChange, SyncReport, sync
 from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError, DestinationError, SyncError
@@ -35,4 +37,6 @@ __all__ = [
     "SyncStatus",
     "ensure_ledger",
     "sync",
+    "HubSpotDestination",
+    "SalesforceDestination",
 ]

@@ -88,3 +88,38 @@ def test_rerun_without_sync_plans_the_same_change_ids(workspace):
     first = _query(workspace.warehouse, "select change_id from marts.ownership_changes order by 1")
     assert CliRunner().invoke(main, args).exit_code == 0
     assert _query(workspace.warehouse, "select change_id from marts.ownership_changes order by 1") == first
+
+
+def test_own_raw_tables_in_the_warehouse_are_planned_into_a_csv(workspace):
+    from bookflow.contract import RAW_TABLES
+
+    # A user loads the raw tables into the warehouse themselves; there is no demo CRM.
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        con.execute(f"attach '{workspace.crm}' as crm (read_only)")
+        for schema, tables in RAW_TABLES.items():
+            con.execute(f"create schema {schema}")
+            for table in tables:
+                con.execute(f'create table {schema}."{table}" as select * from crm.{schema}."{table}"')
+    workspace.crm.unlink()
+    export = workspace.root / "owner_updates.csv"
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--as-of",
+            "2026-06-01",
+            "--warehouse",
+            str(workspace.warehouse),
+            "--rules",
+            str(workspace.rules),
+            "--csv-path",
+            str(export),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "source: warehouse, destination: csv" in result.output
+    lines = export.read_text().splitlines()
+    planned = _query(workspace.warehouse, "select count(*) from marts.ownership_changes")[0][0]
+    assert lines[0] == "Id,OwnerId" and len(lines) == planned + 1 and planned > 0
+    assert not workspace.crm.exists()

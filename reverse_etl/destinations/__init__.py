@@ -3,6 +3,8 @@
 from reverse_etl.destinations.base import Destination, OwnerUpdate, RecordErrorCode, RecordResult
 from reverse_etl.destinations.csv_export import CsvExportDestination
 from reverse_etl.destinations.demo_crm import DemoCrmDestination
+from reverse_etl.destinations.hubspot import HubSpotDestination
+from reverse_etl.destinations.salesforce import SalesforceDestination
 
 __all__ = [
     "CsvExportDestination",
@@ -11,4 +13,6 @@ __all__ = [
     "OwnerUpdate",
     "RecordErrorCode",
     "RecordResult",
+    "HubSpotDestination",
+    "SalesforceDestination",
 ]
