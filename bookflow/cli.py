@@ -136,11 +136,16 @@ def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, verbose) -> None:
 @click.option("--limit", type=int, default=50, show_default=True, help="Changes to print in a dry run.")
 def sync(dry_run, warehouse, crm, destination, csv_path, limit) -> None:
     """Apply (or with --dry-run, show) the latest run's pending ownership changes."""
-    from bookflow.cycle import make_destination
+    from bookflow.destinations import make_destination
     from reverse_etl import sync as run_sync
 
     warehouse_path = _path(warehouse) or paths.warehouse_path()
-    target = make_destination(destination, warehouse_path, _path(crm) or paths.demo_crm_path(), _path(csv_path))
+    target = make_destination(
+        destination,
+        warehouse_path=warehouse_path,
+        demo_crm_path=_path(crm) or paths.demo_crm_path(),
+        csv_path=_path(csv_path),
+    )
     report = run_sync(warehouse_path, target, dry_run=dry_run)
     if dry_run:
         click.echo(f"{report.planned} pending ownership changes for {target.name} (dry run, nothing written)")

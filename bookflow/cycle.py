@@ -11,19 +11,6 @@ import duckdb
 from bookflow import paths
 
 
-def make_destination(name: str, warehouse_path: Path, demo_crm_path: Path, csv_path: Path | None = None):
-    """The reverse-ETL destination called `name` (demo CRM or CSV export)."""
-    from reverse_etl import CsvExportDestination, DemoCrmDestination
-
-    if name == "demo":
-        return DemoCrmDestination(demo_crm_path)
-    if name == "csv":
-        return CsvExportDestination(
-            csv_path or warehouse_path.parent / "owner_updates.csv", warehouse_path=warehouse_path
-        )
-    raise ValueError(f"unknown destination {name!r}")
-
-
 @dataclass
 class CycleOutcome:
     success: bool

@@ -5,18 +5,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from bookflow.destinations import make_destination
 from orchestration.allocation_assets import allocation_dbt_assets
 from orchestration.resources import BookflowSettings
-from reverse_etl import CsvExportDestination, DemoCrmDestination, sync
-
-
-def _destination(bookflow: BookflowSettings):
-    if bookflow.destination == "demo":
-        return DemoCrmDestination(Path(bookflow.demo_crm_path))
-    if bookflow.destination == "csv":
-        export = Path(bookflow.csv_export_path or Path(bookflow.warehouse_path).parent / "owner_updates.csv")
-        return CsvExportDestination(export, warehouse_path=Path(bookflow.warehouse_path))
-    return None
+from reverse_etl import sync
 
 
 @dg.asset(
@@ -26,10 +18,15 @@ def _destination(bookflow: BookflowSettings):
     description="Apply this run's ownership changes to the CRM and record each in reverse_etl.sync_ledger.",
 )
 def crm_sync(context: dg.AssetExecutionContext, bookflow: BookflowSettings) -> dg.MaterializeResult:
-    destination = _destination(bookflow)
-    if destination is None:
+    if bookflow.destination == "none":
         context.log.info("destination is 'none': changes planned, nothing written")
         return dg.MaterializeResult(metadata={"destination": "none"})
+    destination = make_destination(
+        bookflow.destination,
+        warehouse_path=Path(bookflow.warehouse_path),
+        demo_crm_path=Path(bookflow.demo_crm_path),
+        csv_path=Path(bookflow.csv_export_path) if bookflow.csv_export_path else None,
+    )
     report = sync(Path(bookflow.warehouse_path), destination)
     for line in report.format_summary().splitlines():
         context.log.info(line)
