@@ -10,10 +10,10 @@ from reverse_etl.destinations import (
     CsvExportDestination,
     DemoCrmDestination,
     Destination,
+    HubSpotDestination,
     OwnerUpdate,
     RecordErrorCode,
     RecordResult,
-    HubSpotDestination,
     SalesforceDestination,
 )
 from reverse_etl.engine import ChangeOutcome, PlannedChange, SyncReport, sync

@@ -1,0 +1,297 @@
+"""The Salesforce and HubSpot destinations over real HTTPS against tests/crm_server.py."""
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from reverse_etl import (
+    ConfigurationError,
+    DestinationError,
+    HubSpotDestination,
+    OwnerUpdate,
+    RecordResult,
+    SalesforceDestination,
+    SyncStatus,
+    sync,
+)
+from reverse_etl.destinations._http import RetryPolicy
+from tests.crm_server import API, REQUEST_LIMIT, Account, CrmServer, make_certificate
+
+FAST = RetryPolicy(attempts=4, initial_wait=0.01, max_wait=0.05, max_retry_after=2)
+JANE, JOE, GONE = "005JANE00000000001", "005JOE000000000001", "005GONE00000000001"
+A1, A2, A3 = "001000000000001AAA", "001000000000002AAA", "001000000000003AAA"
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def crm(certificate):
+    with CrmServer(*certificate) as server:
+        server.users = {JANE: True, JOE: True, GONE: False}
+        server.hubspot_owners = {"101", "102"}
+        yield server
+
+
+def salesforce(crm: CrmServer, certificate, **options) -> SalesforceDestination:
+    defaults = {
+        "client_id": crm.client_id,
+        "client_secret": crm.client_secret,
+        "verify": certificate[0],
+        "retry": FAST,
+        "timeout": 2.0,
+        "bulk_poll_interval": 0.01,
+    }
+    return SalesforceDestination(crm.url, **(defaults | options))
+
+
+def hubspot(crm: CrmServer, certificate, **options) -> HubSpotDestination:
+    defaults = {"verify": certificate[0], "retry": FAST, "timeout": 2.0}
+    return HubSpotDestination(crm.hubspot_token, base_url=crm.url, **(defaults | options))
+
+
+def make_warehouse(path: Path, changes: list[tuple[str, str, str]]) -> Path:
+    """`marts.ownership_changes` holding (account, from CRM owner, to CRM owner) reassignments."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            """
+            create table marts.ownership_changes (
+                change_id varchar, as_of date, account_id varchar, from_owner_id varchar,
+                to_owner_id varchar, change_type varchar, reason varchar,
+                from_crm_owner_id varchar, to_crm_owner_id varchar
+            )
+            """
+        )
+        con.executemany(
+            "insert into marts.ownership_changes values (?, ?, ?, ?, ?, 'distribute', 'test', ?, ?)",
+            [(f"chg-{a}", date(2026, 6, 1), a, old, new, old, new) for a, old, new in changes],
+        )
+    return path
+
+
+def ledger(path: Path) -> dict[str, tuple[str, str | None]]:
+    with duckdb.connect(str(path)) as con:
+        rows = con.execute("select account_id, status, error from reverse_etl.sync_ledger").fetchall()
+    return {account: (status, error) for account, status, error in rows}
+
+
+# -- Salesforce ---------------------------------------------------------------------------------
+
+
+def test_salesforce_reads_and_writes_owners(crm, certificate):
+    crm.accounts = {A1: _acc(JANE), A2: _acc(JANE), A3: _acc(JANE, deleted=True)}
+    crm.query_page_size = 1  # follow nextRecordsUrl
+    destination = salesforce(crm, certificate)
+
+    # 15-character ids are answered under the id as asked; deleted and malformed ids are absent.
+    assert destination.read_owners([A1, A2[:15], A3, "x'; DELETE"]) == {A1: JANE, A2[:15]: JANE}
+    assert crm.requests_to(f"{API}/query/") == 1
+
+    results = destination.write_owners([OwnerUpdate(A1, JOE), OwnerUpdate(A2, GONE), OwnerUpdate(A3, JOE)])
+    assert results[0] == RecordResult.success(A1)
+    assert (results[1].ok, results[1].error_code) == (False, "INACTIVE_OWNER_OR_USER")
+    assert (results[2].ok, results[2].error_code) == (False, "ENTITY_IS_DELETED")
+    assert crm.owner_writes == [(A1, JOE)]
+    assert crm.requests_to("/services/oauth2/token") == 1  # the token is reused across calls
+
+
+def test_salesforce_password_flow_and_session_refresh(crm, certificate):
+    crm.accounts = {A1: _acc(JANE)}
+    destination = SalesforceDestination(
+        crm.url,
+        grant_type="password",
+        client_id=crm.client_id,
+        username=crm.username,
+        password=crm.password,
+        verify=certificate[0],
+        retry=FAST,
+    )
+    assert destination.read_owners([A1]) == {A1: JANE}
+    crm.expire_sessions()
+    assert destination.read_owners([A1]) == {A1: JANE}
+    assert crm.requests_to("/services/oauth2/token") == 2
+
+
+def test_salesforce_retries_rate_limits_and_outages(crm, certificate):
+    crm.accounts = {A1: _acc(JANE), A2: _acc(JANE)}
+    destination = salesforce(crm, certificate, timeout=0.5)
+    crm.fail_next(2, 429, path="/query", retry_after="0")
+    crm.fail_next(1, 403, path="/query", body=REQUEST_LIMIT)
+    assert destination.read_owners([A1]) == {A1: JANE}
+    assert crm.requests_to("/query") == 4
+
+    crm.fail_next(2, 503, path="/composite")  # a refused write is safe to resend
+    assert destination.write_owners([OwnerUpdate(A1, JOE)]) == [RecordResult.success(A1)]
+    assert crm.owner_writes == [(A1, JOE)]
+
+    crm.slow_next(1, 1.0, path="/query")  # a read that times out is read again
+    assert destination.read_owners([A2]) == {A2: JANE}
+
+
+def test_salesforce_retries_are_bounded(crm, certificate):
+    crm.accounts = {A1: _acc(JANE)}
+    crm.fail_next(10, 503, path="/composite")
+    with pytest.raises(DestinationError, match="gave up after 4 attempts.*SERVER_UNAVAILABLE"):
+        salesforce(crm, certificate).write_owners([OwnerUpdate(A1, JOE)])
+    assert crm.requests_to("/composite") == 4
+    assert crm.owner_writes == []
+
+    crm.fail_next(1, 429, path="/query", retry_after="3600")  # longer than we are willing to wait
+    with pytest.raises(DestinationError, match="asks to wait 3600s"):
+        salesforce(crm, certificate).read_owners([A1])
+
+
+def test_salesforce_dropped_write_is_applied_exactly_once_by_the_next_sync(crm, certificate, tmp_path):
+    crm.accounts = {A1: _acc(JANE), A2: _acc(JANE), A3: _acc(JANE)}
+    warehouse = make_warehouse(tmp_path / "w.duckdb", [(A1, JANE, JOE), (A2, JANE, JOE), (A3, JANE, GONE)])
+    destination = salesforce(crm, certificate)
+    crm.drop_after_apply_next(path="/composite")
+
+    with pytest.raises(DestinationError, match="may have applied it"):
+        sync(warehouse, destination)
+    assert crm.owner_writes == [(A1, JOE), (A2, JOE)]  # applied, but the answer was lost
+
+    report = sync(warehouse, destination)
+    assert crm.owner_writes == [(A1, JOE), (A2, JOE)]  # recognised, not written again
+    assert report.counts[SyncStatus.APPLIED] == 2
+    status = ledger(warehouse)
+    assert status[A1][0] == status[A2][0] == "applied"
+    assert status[A3][0] == "failed" and status[A3][1].startswith("INACTIVE_OWNER_OR_USER")
+
+
+def test_salesforce_manual_edit_is_a_conflict(crm, certificate, tmp_path):
+    crm.accounts = {A1: _acc(JANE), A2: _acc(JANE)}
+    warehouse = make_warehouse(tmp_path / "w.duckdb", [(A1, JANE, JOE), (A2, JANE, JOE)])
+    crm.accounts[A1].owner_id = GONE  # someone reassigned it by hand after the plan was made
+    report = sync(warehouse, salesforce(crm, certificate))
+    assert report.counts[SyncStatus.CONFLICT] == 1
+    assert ledger(warehouse)[A1][0] == "conflict"
+    assert crm.accounts[A1].owner_id == GONE
+    assert crm.owner_writes == [(A2, JOE)]
+
+
+def test_salesforce_bulk_api_above_the_threshold(crm, certificate):
+    crm.accounts = {A1: _acc(JANE), A2: _acc(JANE), A3: _acc(JANE, deleted=True)}
+    crm.bulk_polls_in_progress = 2
+    destination = salesforce(
+        crm, certificate, bulk_threshold=3, extra_fields={"Source__c": "bookflow"}, allowed_fields={"Source__c"}
+    )
+    results = destination.write_owners([OwnerUpdate(A1, JOE), OwnerUpdate(A2, GONE), OwnerUpdate(A3, JOE)])
+    assert results[0] == RecordResult.success(A1)
+    assert (results[1].error_code, results[1].error_message) == (
+        "INACTIVE_OWNER_OR_USER",
+        "operation performed with inactive user as owner of account",
+    )
+    assert results[2].error_code == "ENTITY_IS_DELETED"
+    assert crm.requests_to("/composite") == 0
+    assert crm.accounts[A1].fields == {"Source__c": "bookflow"}
+
+
+def test_salesforce_extra_fields_must_be_allowlisted(crm, certificate):
+    with pytest.raises(ConfigurationError, match="Region__c"):
+        salesforce(crm, certificate, extra_fields={"Region__c": "EMEA"})
+
+
+def test_salesforce_from_env_names_missing_variables(crm):
+    with pytest.raises(ConfigurationError, match="SALESFORCE_INSTANCE_URL"):
+        SalesforceDestination.from_env({})
+    with pytest.raises(ConfigurationError, match="SALESFORCE_CLIENT_SECRET"):
+        SalesforceDestination.from_env({"SALESFORCE_INSTANCE_URL": crm.url, "SALESFORCE_CLIENT_ID": "x"})
+    with pytest.raises(ConfigurationError, match="SALESFORCE_PASSWORD"):
+        SalesforceDestination.from_env(
+            {"SALESFORCE_LOGIN_URL": crm.url, "SALESFORCE_CLIENT_ID": "x", "SALESFORCE_USERNAME": "u"}
+        )
+    with pytest.raises(ConfigurationError, match="jwt"):
+        SalesforceDestination.from_env(
+            {"SALESFORCE_LOGIN_URL": crm.url, "SALESFORCE_CLIENT_ID": "x", "SALESFORCE_GRANT_TYPE": "jwt"}
+        )
+
+
+def test_salesforce_secrets_stay_out_of_repr_and_errors(crm, certificate):
+    crm.accounts = {A1: _acc(JANE)}
+    destination = SalesforceDestination.from_env(
+        {
+            "SALESFORCE_INSTANCE_URL": crm.url,
+            "SALESFORCE_CLIENT_ID": crm.client_id,
+            "SALESFORCE_CLIENT_SECRET": crm.client_secret,
+        },
+        verify=certificate[0],
+        retry=FAST,
+    )
+    destination.read_owners([A1])
+    crm.fail_next(10, 500, path="/query")
+    with pytest.raises(DestinationError) as failure:
+        destination.read_owners([A1])
+    wrong = salesforce(crm, certificate, client_secret="wrong-secret-value")
+    with pytest.raises(ConfigurationError, match="invalid_client") as refused:
+        wrong.read_owners([A1])
+    texts = [repr(destination), repr(vars(destination)), str(failure.value), repr(wrong), str(refused.value)]
+    for secret in (crm.client_secret, "wrong-secret-value", *crm.issued_tokens):
+        assert not any(secret in text for text in texts)
+
+
+# -- HubSpot ------------------------------------------------------------------------------------
+
+
+def test_hubspot_reads_and_writes_owners(crm, certificate):
+    crm.companies = {"1": "101", "2": "101", "3": None}
+    destination = hubspot(crm, certificate)
+    ids = [str(n) for n in range(1, 4)] + ["999", "001000000000001AAA"]
+    assert destination.read_owners(ids) == {"1": "101", "2": "101", "3": None}
+
+    results = destination.write_owners(
+        [OwnerUpdate("1", "102"), OwnerUpdate("2", "666"), OwnerUpdate("999", "102"), OwnerUpdate("3", "102")]
+    )
+    assert [result.ok for result in results] == [True, False, False, True]
+    assert results[1].error_code == "VALIDATION_ERROR" and "666" in results[1].error_message
+    assert results[2].error_code == "OBJECT_NOT_FOUND"
+    assert crm.companies == {"1": "102", "2": "101", "3": "102"}
+
+
+def test_hubspot_retries_and_gives_up(crm, certificate):
+    crm.companies = {"1": "101"}
+    destination = hubspot(crm, certificate)
+    crm.fail_next(2, 429, path="/batch/update", retry_after="0")
+    crm.fail_next(1, 503, path="/batch/update")
+    assert destination.write_owners([OwnerUpdate("1", "102")]) == [RecordResult.success("1")]
+    assert crm.requests_to("/batch/update") == 4
+
+    crm.fail_next(10, 429, path="/batch/read")
+    with pytest.raises(DestinationError, match="gave up after 4 attempts.*secondly limit"):
+        destination.read_owners(["1"])
+
+
+def test_hubspot_dropped_write_and_conflict_through_the_engine(crm, certificate, tmp_path):
+    crm.companies = {"1": "101", "2": "101", "3": "101"}
+    warehouse = make_warehouse(tmp_path / "w.duckdb", [("1", "101", "102"), ("2", "101", "102"), ("3", "101", "102")])
+    crm.companies["3"] = "999"  # edited by hand after the plan
+    destination = hubspot(crm, certificate)
+    crm.drop_after_apply_next(path="/batch/update")
+    with pytest.raises(DestinationError):
+        sync(warehouse, destination)
+    sync(warehouse, destination)
+    assert crm.owner_writes == [("1", "102"), ("2", "102")]
+    status = ledger(warehouse)
+    assert (status["1"][0], status["2"][0], status["3"][0]) == ("applied", "applied", "conflict")
+    assert crm.companies["3"] == "999"
+
+
+def test_hubspot_from_env_and_secret(crm, certificate):
+    with pytest.raises(ConfigurationError, match="HUBSPOT_ACCESS_TOKEN"):
+        HubSpotDestination.from_env({})
+    destination = HubSpotDestination.from_env(
+        {"HUBSPOT_ACCESS_TOKEN": "pat-wrong-token", "HUBSPOT_BASE_URL": crm.url}, verify=certificate[0], retry=FAST
+    )
+    with pytest.raises(ConfigurationError, match="INVALID_AUTHENTICATION") as failure:
+        destination.read_owners(["1"])
+    for text in (repr(destination), repr(vars(destination)), str(failure.value)):
+        assert "pat-wrong-token" not in text
+
+
+def _acc(owner: str, *, deleted: bool = False) -> Account:
+    return Account(owner, deleted)
