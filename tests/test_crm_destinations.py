@@ -206,10 +206,11 @@ def test_salesforce_from_env_names_missing_variables(crm):
         SalesforceDestination.from_env(
             {"SALESFORCE_LOGIN_URL": crm.url, "SALESFORCE_CLIENT_ID": "x", "SALESFORCE_USERNAME": "u"}
         )
-    with pytest.raises(ConfigurationError, match="jwt"):
-        SalesforceDestination.from_env(
-            {"SALESFORCE_LOGIN_URL": crm.url, "SALESFORCE_CLIENT_ID": "x", "SALESFORCE_GRANT_TYPE": "jwt"}
-        )
+    jwt_env = {"SALESFORCE_LOGIN_URL": crm.url, "SALESFORCE_CLIENT_ID": "x", "SALESFORCE_GRANT_TYPE": "jwt"}
+    with pytest.raises(ConfigurationError, match="SALESFORCE_USERNAME"):
+        SalesforceDestination.from_env(jwt_env)
+    with pytest.raises(ConfigurationError, match="SALESFORCE_PRIVATE_KEY_FILE"):
+        SalesforceDestination.from_env({**jwt_env, "SALESFORCE_USERNAME": "u"})
 
 
 def test_salesforce_secrets_stay_out_of_repr_and_errors(crm, certificate):

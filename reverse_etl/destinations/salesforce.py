@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 
 from reverse_etl.destinations._http import RetryPolicy, Secret, make_client, send
 from reverse_etl.destinations.base import OwnerUpdate, RecordErrorCode, RecordResult
@@ -39,6 +40,9 @@ _BULK_JOB_RECORDS = 100_000  # per ingest job: ~4 MB of CSV, far below the 150 M
 _ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED_FIELDS = frozenset({"id", "ownerid", "attributes"})
+
+
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 
 class GrantType(StrEnum):
@@ -80,6 +84,7 @@ class SalesforceDestination:
         client_secret: str | None = None,
         username: str | None = None,
         password: str | None = None,
+        private_key: str | None = None,
         instance_url: str | None = None,
         api_version: str = DEFAULT_API_VERSION,
         extra_fields: Mapping[str, str] | None = None,
@@ -104,11 +109,10 @@ class SalesforceDestination:
         except ValueError:
             choices = ", ".join(grant.value for grant in GrantType)
             raise ConfigurationError(f"unknown Salesforce grant type {grant_type!r}: use one of {choices}") from None
-        if self.grant_type is GrantType.JWT:
-            # Signing the assertion needs PyJWT and cryptography, which bookflow does not install.
+        if self.grant_type is GrantType.JWT and not (username and private_key):
             raise ConfigurationError(
-                "the Salesforce JWT bearer flow needs the `jwt` extra (PyJWT and cryptography), which is not "
-                "installed: use grant type client_credentials, or password for a sandbox"
+                "the Salesforce JWT bearer flow needs the username to act as and the connected app's "
+                "private key (PEM) that signs the assertion"
             )
         if not client_id:
             raise ConfigurationError("Salesforce client_id (the connected app's consumer key) is empty")
@@ -120,6 +124,7 @@ class SalesforceDestination:
         self._client_secret = Secret(client_secret) if client_secret else None
         self._username = username
         self._password = Secret(password) if password else None
+        self._private_key = Secret(private_key) if private_key else None
         self.extra_fields = dict(extra_fields or {})
         allowed = set(allowed_fields)
         for field in self.extra_fields:
@@ -148,8 +153,9 @@ class SalesforceDestination:
         SALESFORCE_INSTANCE_URL (My Domain URL) or SALESFORCE_LOGIN_URL, SALESFORCE_CLIENT_ID, and
         SALESFORCE_CLIENT_SECRET (client_credentials, the default) or SALESFORCE_USERNAME and
         SALESFORCE_PASSWORD (password flow, chosen when SALESFORCE_USERNAME is set; append the
-        security token to the password if the org asks for one). Optional: SALESFORCE_GRANT_TYPE,
-        SALESFORCE_API_VERSION (default v61.0).
+        security token to the password if the org asks for one). SALESFORCE_GRANT_TYPE=jwt takes
+        SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY_FILE (the connected app's PEM key) instead.
+        Optional: SALESFORCE_API_VERSION (default v61.0).
         """
         env = os.environ if environ is None else environ
 
@@ -178,6 +184,12 @@ class SalesforceDestination:
         elif grant == GrantType.PASSWORD:
             username = need("SALESFORCE_USERNAME", "the Salesforce user bookflow logs in as")
             password = need("SALESFORCE_PASSWORD", "that user's password (plus security token if required)")
+        elif grant == GrantType.JWT:
+            username = need("SALESFORCE_USERNAME", "the Salesforce user the JWT bearer flow acts as")
+            key_file = Path(need("SALESFORCE_PRIVATE_KEY_FILE", "the path of the connected app's PEM private key"))
+            if not key_file.is_file():
+                raise ConfigurationError(f"SALESFORCE_PRIVATE_KEY_FILE points to {key_file}, which is not a file")
+            options["private_key"] = key_file.read_text()
         return cls(
             login_url,
             grant_type=grant,
@@ -386,9 +398,19 @@ class SalesforceDestination:
                 return response
         raise AssertionError("unreachable: a second 401 raises in send()")
 
+    def _jwt_assertion(self) -> str:
+        # Salesforce's JWT bearer flow: the app (iss) asks for a token for a user (sub) at the
+        # login server (aud), signed RS256 with the key whose certificate the app holds.
+        assert self._username is not None and self._private_key is not None
+        claims = {"iss": self._client_id, "sub": self._username, "aud": self.login_url, "exp": int(time.time()) + 180}
+        return jwt.encode(claims, self._private_key.reveal(), algorithm="RS256")
+
     def _login(self, client: httpx.Client) -> None:
-        form = {"grant_type": self.grant_type.value, "client_id": self._client_id}
-        if self._client_secret is not None:
+        if self.grant_type is GrantType.JWT:
+            form = {"grant_type": JWT_BEARER_GRANT, "assertion": self._jwt_assertion()}
+        else:
+            form = {"grant_type": self.grant_type.value, "client_id": self._client_id}
+        if self._client_secret is not None and self.grant_type is not GrantType.JWT:
             form["client_secret"] = self._client_secret.reveal()
         if self.grant_type is GrantType.PASSWORD:
             assert self._username is not None and self._password is not None
