@@ -47,6 +47,23 @@ crm_option = click.option(
     help=f"Demo CRM DuckDB file (env {paths.DEMO_CRM_ENV}; default data/demo_crm.duckdb).",
 )
 as_of_option = click.option("--as-of", callback=_date, help="Logical date of the run, YYYY-MM-DD (default: today).")
+
+
+def guard_options(command):
+    """--force and the blast-radius limits, shared by `run` and `sync`."""
+    command = click.option(
+        "--max-total-share",
+        type=float,
+        help="Refuse a sync changing more than this share of all accounts (default 0.35).",
+    )(command)
+    command = click.option(
+        "--max-book-share",
+        type=float,
+        help="Refuse a sync taking more than this share of any rep's book (default 0.5).",
+    )(command)
+    return click.option("--force", is_flag=True, help="Sync even when the blast-radius guard refuses.")(command)
+
+
 verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show Dagster's step-by-step log.")
 
 
@@ -65,14 +82,17 @@ verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show Dagste
 )
 @click.option(
     "--destination",
-    type=click.Choice(["auto", "demo", "csv", "none"]),
+    type=click.Choice(["auto", "demo", "csv", "salesforce", "hubspot", "none"]),
     default="auto",
     show_default=True,
     help="Where ownership changes are written; auto: the demo CRM when it is the source, else a CSV export.",
 )
 @click.option("--csv-path", type=click.Path(dir_okay=False), help="File for --destination csv.")
+@guard_options
 @verbose_option
-def run(as_of, warehouse, rules, crm, source, destination, csv_path, verbose) -> None:
+def run(
+    as_of, warehouse, rules, crm, source, destination, csv_path, force, max_book_share, max_total_share, verbose
+) -> None:
     """Run one full cycle (extract, dbt build, sync) through Dagster, in-process."""
     from bookflow.cycle import run_cycle
 
@@ -85,6 +105,9 @@ def run(as_of, warehouse, rules, crm, source, destination, csv_path, verbose) ->
         destination=destination,
         csv_export_path=_path(csv_path),
         log_level="DEBUG" if verbose else "WARNING",
+        force=force,
+        max_book_share=max_book_share,
+        max_total_share=max_total_share,
     )
     click.echo(outcome.format())
     sys.exit(0 if outcome.success else 1)
@@ -131,22 +154,42 @@ def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, verbose) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the pending ownership changes without writing.")
 @warehouse_option
 @crm_option
-@click.option("--destination", type=click.Choice(["demo", "csv"]), default="demo", show_default=True)
+@click.option(
+    "--destination",
+    type=click.Choice(["demo", "csv", "salesforce", "hubspot"]),
+    default="demo",
+    show_default=True,
+    help="salesforce and hubspot read their credentials from env vars (see README).",
+)
 @click.option("--csv-path", type=click.Path(dir_okay=False), help="File for --destination csv.")
 @click.option("--limit", type=int, default=50, show_default=True, help="Changes to print in a dry run.")
-def sync(dry_run, warehouse, crm, destination, csv_path, limit) -> None:
+@guard_options
+def sync(dry_run, warehouse, crm, destination, csv_path, limit, force, max_book_share, max_total_share) -> None:
     """Apply (or with --dry-run, show) the latest run's pending ownership changes."""
     from bookflow.destinations import make_destination
+    from reverse_etl import BlastRadius, BlastRadiusExceeded, ConfigurationError, SyncError
     from reverse_etl import sync as run_sync
+    from reverse_etl.guard import DEFAULT_LIMITS
 
     warehouse_path = _path(warehouse) or paths.warehouse_path()
-    target = make_destination(
-        destination,
-        warehouse_path=warehouse_path,
-        demo_crm_path=_path(crm) or paths.demo_crm_path(),
-        csv_path=_path(csv_path),
+    limits = BlastRadius(
+        DEFAULT_LIMITS.max_book_share if max_book_share is None else max_book_share,
+        DEFAULT_LIMITS.max_total_share if max_total_share is None else max_total_share,
     )
-    report = run_sync(warehouse_path, target, dry_run=dry_run)
+    try:
+        target = make_destination(
+            destination,
+            warehouse_path=warehouse_path,
+            demo_crm_path=_path(crm) or paths.demo_crm_path(),
+            csv_path=_path(csv_path),
+        )
+        report = run_sync(warehouse_path, target, dry_run=dry_run, limits=limits, force=force)
+    except (ConfigurationError, BlastRadiusExceeded) as error:
+        click.echo(f"bookflow sync: {error}", err=True)
+        sys.exit(2)
+    except SyncError as error:
+        click.echo(f"bookflow sync failed: {error}", err=True)
+        sys.exit(1)
     if dry_run:
         click.echo(f"{report.planned} pending ownership changes for {target.name} (dry run, nothing written)")
         by_type = Counter(change.change_type for change in report.changes)
@@ -158,6 +201,8 @@ def sync(dry_run, warehouse, crm, destination, csv_path, limit) -> None:
             )
         if report.planned > limit:
             click.echo(f"  ... {report.planned - limit} more (--limit)")
+        for problem in report.guard_violations:
+            click.echo(f"  guard: {problem} (a real sync would refuse; --force overrides)")
     else:
         click.echo(report.format_summary())
         sys.exit(1 if report.counts.get("failed") else 0)

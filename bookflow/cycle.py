@@ -104,6 +104,9 @@ def run_cycle(
     destination: str = "auto",
     csv_export_path: Path | None = None,
     log_level: str = "WARNING",
+    force: bool = False,
+    max_book_share: float | None = None,
+    max_total_share: float | None = None,
 ) -> CycleOutcome:
     """Materialize every asset once (extract -> dbt build -> sync) and summarise the outcome.
 
@@ -132,6 +135,9 @@ def run_cycle(
         source=source,
         destination=destination,
         csv_export_path=csv_export_path,
+        force=force,
+        max_book_share=max_book_share,
+        max_total_share=max_total_share,
     )
     started = time.perf_counter()
     result = dg.materialize(

@@ -10,9 +10,10 @@ from dagster_dbt import DbtCliResource
 
 from bookflow import paths
 from orchestration.dbt_project import bookflow_dbt_project, dbt_executable
+from reverse_etl.guard import DEFAULT_LIMITS
 
 SOURCES = ("demo", "warehouse")
-DESTINATIONS = ("demo", "csv", "none")
+DESTINATIONS = ("demo", "csv", "salesforce", "hubspot", "none")
 
 
 class BookflowSettings(dg.ConfigurableResource):
@@ -29,6 +30,9 @@ class BookflowSettings(dg.ConfigurableResource):
     as_of: str | None = None
     source: str = "demo"
     destination: str = "demo"
+    force: bool = False
+    max_book_share: float = DEFAULT_LIMITS.max_book_share
+    max_total_share: float = DEFAULT_LIMITS.max_total_share
     csv_export_path: str | None = None
 
     def run_date(self) -> date:
@@ -50,6 +54,9 @@ def build_resources(
     source: str = "demo",
     destination: str = "demo",
     csv_export_path: Path | None = None,
+    force: bool = False,
+    max_book_share: float | None = None,
+    max_total_share: float | None = None,
 ) -> dict[str, object]:
     """Resources for one cycle; unset paths fall back to bookflow.paths (env vars, then data/)."""
     settings = BookflowSettings(
@@ -60,6 +67,9 @@ def build_resources(
         source=source,
         destination=destination,
         csv_export_path=str(csv_export_path) if csv_export_path else None,
+        force=force,
+        max_book_share=DEFAULT_LIMITS.max_book_share if max_book_share is None else max_book_share,
+        max_total_share=DEFAULT_LIMITS.max_total_share if max_total_share is None else max_total_share,
     )
     dbt = DbtCliResource(project_dir=bookflow_dbt_project, dbt_executable=dbt_executable())
     return {"bookflow": settings, "dbt": dbt}

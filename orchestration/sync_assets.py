@@ -8,7 +8,7 @@ from dagster_dbt import get_asset_key_for_model
 from bookflow.destinations import make_destination
 from orchestration.allocation_assets import allocation_dbt_assets
 from orchestration.resources import BookflowSettings
-from reverse_etl import sync
+from reverse_etl import BlastRadius, SyncError, sync
 
 
 @dg.asset(
@@ -21,17 +21,26 @@ def crm_sync(context: dg.AssetExecutionContext, bookflow: BookflowSettings) -> d
     if bookflow.destination == "none":
         context.log.info("destination is 'none': changes planned, nothing written")
         return dg.MaterializeResult(metadata={"destination": "none"})
-    destination = make_destination(
-        bookflow.destination,
-        warehouse_path=Path(bookflow.warehouse_path),
-        demo_crm_path=Path(bookflow.demo_crm_path),
-        csv_path=Path(bookflow.csv_export_path) if bookflow.csv_export_path else None,
-    )
-    report = sync(Path(bookflow.warehouse_path), destination)
+    limits = BlastRadius(bookflow.max_book_share, bookflow.max_total_share)
+    try:
+        destination = make_destination(
+            bookflow.destination,
+            warehouse_path=Path(bookflow.warehouse_path),
+            demo_crm_path=Path(bookflow.demo_crm_path),
+            csv_path=Path(bookflow.csv_export_path) if bookflow.csv_export_path else None,
+        )
+        report = sync(Path(bookflow.warehouse_path), destination, limits=limits, force=bookflow.force)
+    except SyncError as error:
+        # Configuration, an unreachable CRM or the blast-radius guard: the run fails, visibly.
+        raise dg.Failure(description=str(error)) from error
     for line in report.format_summary().splitlines():
         context.log.info(line)
-    metadata = {"destination": destination.name, "planned": report.planned}
+    metadata: dict = {"destination": destination.name, "planned": report.planned}
     metadata.update({f"status_{status}": count for status, count in report.counts.items()})
+    metadata["summary"] = dg.MetadataValue.md(
+        "\n".join(f"- {line.strip()}" for line in report.format_summary().splitlines())
+        + "\n\nEvery outcome: `select * from reverse_etl.sync_ledger`"
+    )
     if report.counts.get("failed"):
         raise dg.Failure(
             description=f"{report.counts['failed']} ownership changes failed to sync; see reverse_etl.sync_ledger",

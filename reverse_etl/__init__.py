@@ -18,9 +18,11 @@ from reverse_etl.destinations import (
 )
 from reverse_etl.engine import ChangeOutcome, PlannedChange, SyncReport, sync
 from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError, DestinationError, SyncError
+from reverse_etl.guard import BlastRadius
 from reverse_etl.ledger import SyncStatus, ensure_ledger
 
 __all__ = [
+    "BlastRadius",
     "BlastRadiusExceeded",
     "ChangeOutcome",
     "ConfigurationError",

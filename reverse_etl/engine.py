@@ -27,6 +27,8 @@ import duckdb
 
 from reverse_etl.destinations.base import Destination, OwnerUpdate, RecordResult
 from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError
+from reverse_etl.guard import DEFAULT_LIMITS, BlastRadius
+from reverse_etl.guard import violations as guard_violations
 from reverse_etl.ledger import (
     SETTLED_STATUSES,
     LedgerEntry,
@@ -121,6 +123,8 @@ class SyncReport:
     outcomes: list[ChangeOutcome] = field(default_factory=list)
     # Changes left out of the plan because they failed `max_attempts` times already.
     exhausted: int = 0
+    # Why the blast-radius guard refuses (or, in a dry run, would refuse) this plan.
+    guard_violations: list[str] = field(default_factory=list)
 
     def format_summary(self, *, examples: int = 5) -> str:
         """A few lines for a person: the totals, then the first failures and conflicts."""
@@ -136,6 +140,8 @@ class SyncReport:
             lines.append(f"  {outcome.status.value:<8} {outcome.account_id}  {outcome.error}")
         if len(problems) > examples:
             lines.append(f"  ... {len(problems) - examples} more in reverse_etl.sync_ledger")
+        for problem in self.guard_violations:
+            lines.append(f"  guard: {problem}{' (would refuse)' if self.dry_run else ''}")
         if self.exhausted:
             lines.append(
                 f"  {self.exhausted} changes failed too often and are no longer retried (reverse_etl.sync_ledger)"
@@ -151,12 +157,15 @@ def sync(
     batch_size: int = 200,
     max_attempts: int = 3,
     max_changes: int | None = None,
+    limits: BlastRadius = DEFAULT_LIMITS,
+    force: bool = False,
 ) -> SyncReport:
     """Apply the pending changes in `marts.ownership_changes` to `destination` and ledger each.
 
     With `dry_run`, return the plan and write nothing, not even the ledger. A change that the
     destination rejects is retried on later syncs until it has failed `max_attempts` times.
-    `max_changes` refuses (BlastRadiusExceeded) a plan larger than it before anything is written.
+    `max_changes` and `limits` refuse (BlastRadiusExceeded) a plan that moves too much, before
+    anything is written, unless `force`; a dry run reports the verdict instead of raising.
     """
     if batch_size < 1 or max_attempts < 1:
         raise ValueError("batch_size and max_attempts must be at least 1")
@@ -165,13 +174,21 @@ def sync(
         if not dry_run:
             ensure_ledger(con)
         changes, exhausted = _read_plan(con, destination.name, max_attempts)
+        problems = [] if force else guard_violations(con, changes, limits)
+    if not force and max_changes is not None and len(changes) > max_changes:
+        problems.insert(0, f"{len(changes)} changes planned, more than the limit of {max_changes}")
     report = SyncReport(
-        destination=destination.name, dry_run=dry_run, planned=len(changes), changes=changes, exhausted=exhausted
+        destination=destination.name,
+        dry_run=dry_run,
+        planned=len(changes),
+        changes=changes,
+        exhausted=exhausted,
+        guard_violations=problems,
     )
     if dry_run or not changes:
         return report
-    if max_changes is not None and len(changes) > max_changes:
-        raise BlastRadiusExceeded(len(changes), max_changes)
+    if problems:
+        raise BlastRadiusExceeded(problems)
 
     for batch in _batches(changes, batch_size):
         entries = _apply_batch(batch, destination)

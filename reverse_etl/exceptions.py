@@ -29,12 +29,13 @@ class DestinationError(SyncError):
 
 
 class BlastRadiusExceeded(SyncError):
-    """The plan would change more accounts than allowed: a guard against a runaway allocation."""
+    """The plan would move more than the guard allows: nothing was written."""
 
-    def __init__(self, planned: int, limit: int) -> None:
+    def __init__(self, problems: list[str]) -> None:
         super().__init__(
-            f"{planned} ownership changes planned, more than the limit of {limit}: "
-            "nothing was written; check the plan (bookflow sync --dry-run) or raise the limit"
+            "sync refused, nothing was written: "
+            + "; ".join(problems)
+            + ". Check the plan with `bookflow sync --dry-run`; if it is right, rerun with --force "
+            "or raise --max-book-share / --max-total-share"
         )
-        self.planned = planned
-        self.limit = limit
+        self.problems = problems

@@ -289,7 +289,7 @@ def test_dry_run_returns_the_plan_and_writes_nothing(files):
 
 def test_a_plan_larger_than_max_changes_is_refused_before_writing(files):
     warehouse, crm = files
-    with pytest.raises(BlastRadiusExceeded, match="4 ownership changes"):
+    with pytest.raises(BlastRadiusExceeded, match="4 changes planned, more than the limit of 3"):
         sync(warehouse, DemoCrmDestination(crm), max_changes=3)
     assert crm_owners(crm) == OWNERS
     assert ledger(warehouse) == {}
