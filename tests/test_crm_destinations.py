@@ -17,24 +17,11 @@ from reverse_etl import (
     sync,
 )
 from reverse_etl.destinations._http import RetryPolicy
-from tests.crm_server import API, REQUEST_LIMIT, Account, CrmServer, make_certificate
+from tests.crm_server import API, REQUEST_LIMIT, Account, CrmServer
 
 FAST = RetryPolicy(attempts=4, initial_wait=0.01, max_wait=0.05, max_retry_after=2)
 JANE, JOE, GONE = "005JANE00000000001", "005JOE000000000001", "005GONE00000000001"
 A1, A2, A3 = "001000000000001AAA", "001000000000002AAA", "001000000000003AAA"
-
-
-@pytest.fixture(scope="session")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return make_certificate(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def crm(certificate):
-    with CrmServer(*certificate) as server:
-        server.users = {JANE: True, JOE: True, GONE: False}
-        server.hubspot_owners = {"101", "102"}
-        yield server
 
 
 def salesforce(crm: CrmServer, certificate, **options) -> SalesforceDestination:
