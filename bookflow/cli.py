@@ -228,5 +228,18 @@ def bench(sizes, workdir) -> None:
     run_benchmark(sizes, Path(workdir) if workdir else None, echo=click.echo)
 
 
+@main.command("bench-sync")
+@click.option("--changes", type=int, default=100_000, show_default=True, help="Ownership changes to sync.")
+@click.option(
+    "--latency-ms", type=float, default=50.0, show_default=True, help="Latency the server adds to every answer."
+)
+@click.option("--batch-size", type=int, default=200, show_default=True, help="Records per Salesforce request.")
+def bench_sync(changes, latency_ms, batch_size) -> None:
+    """Time the reverse-ETL sync against a local HTTPS Salesforce server with injected latency."""
+    from reverse_etl.benchmark import format_figures, run_sync_benchmark
+
+    click.echo(format_figures(run_sync_benchmark(changes, latency_ms, batch_size)))
+
+
 if __name__ == "__main__":
     main()

@@ -1,4 +1,4 @@
-"""The Salesforce and HubSpot destinations over real HTTPS against tests/crm_server.py."""
+"""The Salesforce and HubSpot destinations over real HTTPS against reverse_etl/local_crm_server.py."""
 
 from datetime import date
 from pathlib import Path
@@ -17,7 +17,7 @@ from reverse_etl import (
     sync,
 )
 from reverse_etl.destinations._http import RetryPolicy
-from tests.crm_server import API, REQUEST_LIMIT, Account, CrmServer
+from reverse_etl.local_crm_server import API, REQUEST_LIMIT, Account, CrmServer
 
 FAST = RetryPolicy(attempts=4, initial_wait=0.01, max_wait=0.05, max_retry_after=2)
 JANE, JOE, GONE = "005JANE00000000001", "005JOE000000000001", "005GONE00000000001"

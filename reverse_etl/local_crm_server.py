@@ -1,4 +1,4 @@
-"""A local HTTPS stand-in for the parts of Salesforce and HubSpot that bookflow uses.
+"""A local HTTPS stand-in for the parts of Salesforce and HubSpot that bookflow uses (tests, benchmarks).
 
 Real sockets, real TLS (a self-signed certificate made with openssl per test session), status
 codes and error bodies shaped like the real APIs, and knobs for the failures a real CRM has:
@@ -86,6 +86,7 @@ class CrmServer:
         self.query_page_size = 2000
         self.bulk_polls_in_progress = 1  # GETs answering InProgress before a job completes
         self.bulk_jobs: dict[str, dict[str, Any]] = {}
+        self.latency = 0.0  # seconds added to every answer, like a CRM on the other side of the world
         self._cursors: dict[str, list[dict[str, Any]]] = {}
 
         handler = type("Handler", (_Handler,), {"crm": self})
@@ -145,6 +146,8 @@ class CrmServer:
             fault = next((f for f in self.faults if f.count > 0 and f.path in split.path), None)
             if fault:
                 fault.count -= 1
+        if self.latency:
+            time.sleep(self.latency)
         if fault and fault.delay:
             time.sleep(fault.delay)
         if fault and fault.status:
