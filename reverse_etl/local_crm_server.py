@@ -86,6 +86,7 @@ class CrmServer:
         self.query_page_size = 2000
         self.bulk_polls_in_progress = 1  # GETs answering InProgress before a job completes
         self.bulk_jobs: dict[str, dict[str, Any]] = {}
+        self.jwt_public_key: str | None = None  # PEM of the connected app's certificate key
         self.latency = 0.0  # seconds added to every answer, like a CRM on the other side of the world
         self._cursors: dict[str, list[dict[str, Any]]] = {}
 
@@ -199,6 +200,8 @@ class CrmServer:
 
     def _token(self, form: dict[str, list[str]]) -> tuple:
         value = {key: values[0] for key, values in form.items()}
+        if value.get("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return self._jwt_token(value.get("assertion", ""))
         if value.get("client_id") != self.client_id:
             return 400, {"error": "invalid_client_id", "error_description": "client identifier invalid"}, None
         grant = value.get("grant_type")
@@ -208,6 +211,9 @@ class CrmServer:
             return 400, {"error": "invalid_grant", "error_description": "authentication failure"}, None
         if grant not in ("client_credentials", "password"):
             return 400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"}, None
+        return self._issue_token()
+
+    def _issue_token(self) -> tuple:
         token = "00DTEST!" + secrets.token_urlsafe(24)
         self.tokens.add(token)
         self.issued_tokens.append(token)
@@ -221,6 +227,17 @@ class CrmServer:
             },
             None,
         )
+
+    def _jwt_token(self, assertion: str) -> tuple:
+        import jwt
+
+        try:
+            claims = jwt.decode(assertion, self.jwt_public_key or "", algorithms=["RS256"], audience=self.url)
+        except jwt.PyJWTError as error:
+            return 400, {"error": "invalid_grant", "error_description": f"invalid assertion: {error}"}, None
+        if claims.get("iss") != self.client_id or claims.get("sub") != self.username:
+            return 400, {"error": "invalid_grant", "error_description": "user hasn't approved this consumer"}, None
+        return self._issue_token()
 
     def _query(self, soql: str) -> tuple:
         match = re.fullmatch(r"SELECT Id, OwnerId FROM Account WHERE Id IN \((.*)\)", soql)

@@ -283,3 +283,38 @@ def test_hubspot_from_env_and_secret(crm, certificate):
 
 def _acc(owner: str, *, deleted: bool = False) -> Account:
     return Account(owner, deleted)
+
+
+def test_salesforce_jwt_bearer_login_from_env(crm, certificate, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_file = tmp_path / "app.key"
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    crm.jwt_public_key = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    crm.accounts = {A1: _acc(JANE)}
+    env = {
+        "SALESFORCE_LOGIN_URL": crm.url,
+        "SALESFORCE_CLIENT_ID": crm.client_id,
+        "SALESFORCE_GRANT_TYPE": "jwt",
+        "SALESFORCE_USERNAME": crm.username,
+        "SALESFORCE_PRIVATE_KEY_FILE": str(key_file),
+    }
+    destination = SalesforceDestination.from_env(env, verify=certificate[0], retry=FAST)
+    assert destination.read_owners([A1]) == {A1: JANE}
+    assert "PRIVATE" not in repr(destination)
+
+    # A key the app does not hold is refused, with Salesforce's words.
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_file.write_bytes(
+        other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    with pytest.raises(ConfigurationError, match="invalid_grant"):
+        SalesforceDestination.from_env(env, verify=certificate[0], retry=FAST).read_owners([A1])
