@@ -50,18 +50,41 @@ as_of_option = click.option("--as-of", callback=_date, help="Logical date of the
 
 
 def guard_options(command):
-    """--force and the blast-radius limits, shared by `run` and `sync`."""
+    """--force and the blast-radius limits, shared by `run` and `sync`.
+
+    The defaults in the help are reverse_etl.guard's (tests/test_sync_guards.py keeps them in step);
+    they are not imported here so that `bookflow --help` does not load the sync's dependencies.
+    """
     command = click.option(
         "--max-total-share",
-        type=float,
+        type=click.FloatRange(min=0.0),
         help="Refuse a sync changing more than this share of all accounts (default 0.35).",
     )(command)
     command = click.option(
         "--max-book-share",
-        type=float,
+        type=click.FloatRange(min=0.0),
         help="Refuse a sync taking more than this share of any rep's book (default 0.5).",
     )(command)
     return click.option("--force", is_flag=True, help="Sync even when the blast-radius guard refuses.")(command)
+
+
+def _share_limits(max_book_share: float | None, max_total_share: float | None) -> dict[str, float]:
+    """The limits given on the command line; the ones left out keep the engine's defaults."""
+    given = {"max_book_share": max_book_share, "max_total_share": max_total_share}
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def _check_crm_credentials(command: str, destination: str) -> None:
+    """Exit 2 with the ConfigurationError (it names the missing env var, never a value) before any work."""
+    if destination not in ("salesforce", "hubspot"):
+        return
+    from reverse_etl import ConfigurationError, HubSpotDestination, SalesforceDestination
+
+    try:
+        (SalesforceDestination if destination == "salesforce" else HubSpotDestination).from_env()
+    except ConfigurationError as error:
+        click.echo(f"bookflow {command}: {error}", err=True)
+        sys.exit(2)
 
 
 verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show Dagster's step-by-step log.")
@@ -95,6 +118,9 @@ def run(
 ) -> None:
     """Run one full cycle (extract, dbt build, sync) through Dagster, in-process."""
     from bookflow.cycle import run_cycle
+
+    # A CRM without credentials would fail only after extract and dbt build: say so at once.
+    _check_crm_credentials("run", destination)
 
     outcome = run_cycle(
         as_of=as_of,
@@ -167,15 +193,10 @@ def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, verbose) -> None:
 def sync(dry_run, warehouse, crm, destination, csv_path, limit, force, max_book_share, max_total_share) -> None:
     """Apply (or with --dry-run, show) the latest run's pending ownership changes."""
     from bookflow.destinations import make_destination
-    from reverse_etl import BlastRadius, BlastRadiusExceeded, ConfigurationError, SyncError
+    from reverse_etl import BlastRadiusExceeded, ConfigurationError, SyncError
     from reverse_etl import sync as run_sync
-    from reverse_etl.guard import DEFAULT_LIMITS
 
     warehouse_path = _path(warehouse) or paths.warehouse_path()
-    limits = BlastRadius(
-        DEFAULT_LIMITS.max_book_share if max_book_share is None else max_book_share,
-        DEFAULT_LIMITS.max_total_share if max_total_share is None else max_total_share,
-    )
     try:
         target = make_destination(
             destination,
@@ -183,7 +204,9 @@ def sync(dry_run, warehouse, crm, destination, csv_path, limit, force, max_book_
             demo_crm_path=_path(crm) or paths.demo_crm_path(),
             csv_path=_path(csv_path),
         )
-        report = run_sync(warehouse_path, target, dry_run=dry_run, limits=limits, force=force)
+        report = run_sync(
+            warehouse_path, target, dry_run=dry_run, force=force, **_share_limits(max_book_share, max_total_share)
+        )
     except (ConfigurationError, BlastRadiusExceeded) as error:
         click.echo(f"bookflow sync: {error}", err=True)
         sys.exit(2)

@@ -21,7 +21,9 @@ class BookflowSettings(dg.ConfigurableResource):
 
     source: `demo` extracts raw tables from the demo CRM file; `warehouse` means the user loaded
     them into the warehouse already. destination: `demo` writes owners back to the demo CRM,
-    `csv` exports a Data Loader file, `none` only plans.
+    `csv` exports a Data Loader file, `salesforce` and `hubspot` write to a real CRM with
+    credentials from env vars, `none` only plans. force, max_book_share and max_total_share are the
+    sync's blast-radius guard (reverse_etl.engine.sync says why the defaults are what they are).
     """
 
     warehouse_path: str
@@ -43,6 +45,9 @@ class BookflowSettings(dg.ConfigurableResource):
             raise dg.Failure(f"source must be one of {SOURCES}, got {self.source!r}")
         if self.destination not in DESTINATIONS:
             raise dg.Failure(f"destination must be one of {DESTINATIONS}, got {self.destination!r}")
+        for name in ("max_book_share", "max_total_share"):
+            if getattr(self, name) < 0:
+                raise dg.Failure(f"{name} must be at least 0, got {getattr(self, name)}")
 
 
 def build_resources(

@@ -8,7 +8,7 @@ from dagster_dbt import get_asset_key_for_model
 from bookflow.destinations import make_destination
 from orchestration.allocation_assets import allocation_dbt_assets
 from orchestration.resources import BookflowSettings
-from reverse_etl import BlastRadius, SyncError, sync
+from reverse_etl import BlastRadiusExceeded, SyncError, sync
 
 
 @dg.asset(
@@ -21,7 +21,6 @@ def crm_sync(context: dg.AssetExecutionContext, bookflow: BookflowSettings) -> d
     if bookflow.destination == "none":
         context.log.info("destination is 'none': changes planned, nothing written")
         return dg.MaterializeResult(metadata={"destination": "none"})
-    limits = BlastRadius(bookflow.max_book_share, bookflow.max_total_share)
     try:
         destination = make_destination(
             bookflow.destination,
@@ -29,9 +28,21 @@ def crm_sync(context: dg.AssetExecutionContext, bookflow: BookflowSettings) -> d
             demo_crm_path=Path(bookflow.demo_crm_path),
             csv_path=Path(bookflow.csv_export_path) if bookflow.csv_export_path else None,
         )
-        report = sync(Path(bookflow.warehouse_path), destination, limits=limits, force=bookflow.force)
+        report = sync(
+            Path(bookflow.warehouse_path),
+            destination,
+            max_book_share=bookflow.max_book_share,
+            max_total_share=bookflow.max_total_share,
+            force=bookflow.force,
+        )
+    except BlastRadiusExceeded as error:
+        # The guard refused the plan before writing anything: the run fails, visibly, and says why.
+        raise dg.Failure(
+            description=str(error),
+            metadata={"destination": bookflow.destination, "guard_violations": "\n".join(error.problems)},
+        ) from error
     except SyncError as error:
-        # Configuration, an unreachable CRM or the blast-radius guard: the run fails, visibly.
+        # Configuration (a missing credential env var) or an unreachable CRM: the run fails, visibly.
         raise dg.Failure(description=str(error)) from error
     for line in report.format_summary().splitlines():
         context.log.info(line)

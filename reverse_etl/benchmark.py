@@ -1,10 +1,10 @@
 """Sync throughput against the local HTTPS Salesforce server with injected latency.
 
-`bookflow bench-sync --changes 100000 --latency-ms 50` plans N owner changes in a scratch
-warehouse, serves N accounts from `local_crm_server` (127.0.0.1 only), syncs them through the
-real engine and SalesforceDestination, and compares records/s with the ideal for the batch size:
-the engine keeps one request in flight and a batch needs one SOQL read and one composite write,
-so the ideal is batch_size / (2 x latency).
+`bookflow bench-sync --changes 100000 --latency-ms 50` (or `python -m reverse_etl.benchmark`,
+same options) plans N owner changes in a scratch warehouse, serves N accounts from
+`local_crm_server` (127.0.0.1 only), syncs them through the real engine and SalesforceDestination,
+and compares records/s with the ideal for the batch size: the engine keeps one request in flight
+and a batch needs one SOQL read and one composite write, so the ideal is batch_size / (2 x latency).
 """
 
 import tempfile
@@ -12,6 +12,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import click
 import duckdb
 
 from reverse_etl.destinations.salesforce import SalesforceDestination
@@ -89,3 +90,20 @@ def format_figures(figures: dict) -> str:
             f"  ledger applied {figures['applied']:,}, owners changed in the CRM {figures['landed_in_crm']:,}",
         ]
     )
+
+
+@click.command()
+@click.option(
+    "--changes", type=click.IntRange(min=1), default=100_000, show_default=True, help="Owner changes to sync."
+)
+@click.option(
+    "--latency-ms", type=click.FloatRange(min=0), default=50.0, show_default=True, help="Added to every request."
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=200, show_default=True, help="Changes per batch.")
+def main(changes: int, latency_ms: float, batch_size: int) -> None:
+    """Sync throughput against the local HTTPS Salesforce server (127.0.0.1 only)."""
+    click.echo(format_figures(run_sync_benchmark(changes, latency_ms, batch_size)))
+
+
+if __name__ == "__main__":
+    main()

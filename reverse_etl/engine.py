@@ -27,7 +27,7 @@ import duckdb
 
 from reverse_etl.destinations.base import Destination, OwnerUpdate, RecordResult
 from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError
-from reverse_etl.guard import DEFAULT_LIMITS, BlastRadius
+from reverse_etl.guard import DEFAULT_MAX_BOOK_SHARE, DEFAULT_MAX_TOTAL_SHARE, BlastRadius
 from reverse_etl.guard import violations as guard_violations
 from reverse_etl.ledger import (
     SETTLED_STATUSES,
@@ -157,16 +157,42 @@ def sync(
     batch_size: int = 200,
     max_attempts: int = 3,
     max_changes: int | None = None,
-    limits: BlastRadius = DEFAULT_LIMITS,
+    max_book_share: float | None = DEFAULT_MAX_BOOK_SHARE,
+    max_total_share: float | None = DEFAULT_MAX_TOTAL_SHARE,
     force: bool = False,
+    limits: BlastRadius | None = None,
 ) -> SyncReport:
     """Apply the pending changes in `marts.ownership_changes` to `destination` and ledger each.
 
     With `dry_run`, return the plan and write nothing, not even the ledger. A change that the
     destination rejects is retried on later syncs until it has failed `max_attempts` times.
-    `max_changes` and `limits` refuse (BlastRadiusExceeded) a plan that moves too much, before
-    anything is written, unless `force`; a dry run reports the verdict instead of raising.
+
+    The blast-radius guard refuses (BlastRadiusExceeded) a plan that moves too much, before
+    anything is written and with the ledger untouched:
+    - `max_book_share`: retrievals and returns out of one rep's book, over that rep's current
+      book in `marts.account_status`. Only accounts leaving a book count (a rep with an empty
+      book may receive any number); books of inactive users and books under ten accounts are
+      exempt (see reverse_etl.guard).
+    - `max_total_share`: pending changes over all accounts in `marts.account_status`.
+    - `max_changes`: pending changes, as a plain count.
+    None switches a limit off; `limits` (a BlastRadius) may stand in for the two shares. With
+    `force` nothing is checked. A dry run never raises: `SyncReport.guard_violations` says what
+    a real sync would refuse.
+
+    Why the defaults (book 0.5, total 0.35): the first cycle on a brand-new dynamic-books setup
+    legitimately moves a lot. It retrieves every unworked account at once and deals the pool into
+    empty slots: on the bundled 5,000-account demo that is about 22% of all accounts, and up to
+    37% of a rep's book; later cycles move far less. The defaults let that first cycle through
+    and still stop a runaway plan (a bad rules file, a broken upstream load) that would empty
+    books or reshuffle a third of the CRM.
     """
+    if limits is None:
+        limits = BlastRadius(max_book_share=max_book_share, max_total_share=max_total_share)
+    elif (max_book_share, max_total_share) != (DEFAULT_MAX_BOOK_SHARE, DEFAULT_MAX_TOTAL_SHARE):
+        raise TypeError("pass either limits or max_book_share / max_total_share, not both")
+    for share in (limits.max_book_share, limits.max_total_share):
+        if share is not None and share < 0:
+            raise ValueError(f"a blast-radius share must be at least 0, got {share}")
     if batch_size < 1 or max_attempts < 1:
         raise ValueError("batch_size and max_attempts must be at least 1")
     warehouse_path = Path(warehouse_path)

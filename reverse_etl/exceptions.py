@@ -31,10 +31,16 @@ class DestinationError(SyncError):
 class BlastRadiusExceeded(SyncError):
     """The plan would move more than the guard allows: nothing was written."""
 
+    # A runaway plan can break the limit for every rep; the message names the first few.
+    SHOWN = 5
+
     def __init__(self, problems: list[str]) -> None:
+        shown = "; ".join(problems[: self.SHOWN])
+        if len(problems) > self.SHOWN:
+            shown += f"; and {len(problems) - self.SHOWN} more (see `bookflow sync --dry-run`)"
         super().__init__(
             "sync refused, nothing was written: "
-            + "; ".join(problems)
+            + shown
             + ". Check the plan with `bookflow sync --dry-run`; if it is right, rerun with --force "
             "or raise --max-book-share / --max-total-share"
         )

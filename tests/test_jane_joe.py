@@ -104,7 +104,7 @@ def _write_rules(rules: Path) -> None:
     (rules / "account_overrides.csv").write_text("account_id,action,reason,effective_date\n")
 
 
-def _run(workspace, day: date) -> None:
+def _run(workspace, day: date, *extra: str) -> None:
     result = CliRunner().invoke(
         main,
         [
@@ -117,6 +117,7 @@ def _run(workspace, day: date) -> None:
             str(workspace.crm),
             "--rules",
             str(workspace.rules),
+            *extra,
         ],
     )
     assert result.exit_code == 0, result.output
@@ -127,7 +128,9 @@ def test_dynamic_books_give_each_rep_sixty_good_accounts(empty_workspace):
     _write_crm(workspace.crm)
     _write_rules(workspace.rules)
 
-    _run(workspace, AS_OF)
+    # Moving from static territories retrieves 80 of Jane's 100 accounts at once: exactly what the
+    # blast-radius guard is there to stop unless a person confirms it.
+    _run(workspace, AS_OF, "--force")
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         retrieved = dict(
             con.execute(
