@@ -264,5 +264,133 @@ def bench_sync(changes, latency_ms, batch_size) -> None:
     click.echo(format_figures(run_sync_benchmark(changes, latency_ms, batch_size)))
 
 
+inbound_option = click.option(
+    "--store",
+    type=click.Path(dir_okay=False),
+    help=f"Inbound routing store, a DuckDB file (env {paths.INBOUND_ENV}; default: inbound_store.duckdb beside the warehouse).",
+)
+
+
+@main.command()
+@warehouse_option
+@rules_option
+@crm_option
+@inbound_option
+@click.option(
+    "--destination",
+    type=click.Choice(["demo", "csv", "salesforce", "hubspot", "none"]),
+    default="demo",
+    show_default=True,
+    help="Where routed hand raisers are written; none only routes.",
+)
+@click.option(
+    "--interval", type=click.FloatRange(min=0.1), default=1.0, show_default=True, help="Seconds between passes."
+)
+@click.option("--once", is_flag=True, help="One pass, then exit (for cron or a test).")
+@click.option("--webhook-port", type=int, help="Also serve the hand-raise webhook on 127.0.0.1 at this port.")
+def watch(warehouse, rules, crm, store, destination, interval, once, webhook_port) -> None:
+    """Route hand raisers as they arrive and sync them at once (for setups without a Dagster daemon)."""
+    from bookflow.destinations import make_destination
+    from bookflow.inbound.routing import NotReady
+    from bookflow.inbound.service import route_and_sync
+    from bookflow.validation import InputError
+    from reverse_etl import ConfigurationError, SyncError
+
+    warehouse_path = _path(warehouse) or paths.warehouse_path()
+    crm_path = _path(crm) or paths.demo_crm_path()
+    rules_dir = _path(rules) or paths.rules_dir()
+    store_path = _path(store) or paths.inbound_store_path(warehouse_path)
+    if destination in ("salesforce", "hubspot"):
+        _check_crm_credentials("watch", destination)
+    try:
+        target = None
+        if destination != "none":
+            target = make_destination(destination, warehouse_path=warehouse_path, demo_crm_path=crm_path)
+    except ConfigurationError as error:
+        click.echo(f"bookflow watch: {error}", err=True)
+        sys.exit(2)
+    if webhook_port is not None:
+        _serve_webhook_in_background(crm_path, rules_dir, webhook_port)
+    click.echo(f"watching {crm_path} for hand raises (store {store_path}); Ctrl-C to stop", err=True)
+    waiting_for_cycle = False
+    while True:
+        try:
+            outcome = route_and_sync(store=store_path, crm=crm_path, rules_dir=rules_dir, destination=target)
+            waiting_for_cycle = False
+            if outcome.routing.hand_raises or (outcome.sync and outcome.sync.planned):
+                click.echo(f"{time.strftime('%H:%M:%S')} {outcome.summary()}")
+        except NotReady as error:
+            if once:
+                click.echo(f"bookflow watch: {error}", err=True)
+                sys.exit(2)
+            if not waiting_for_cycle:
+                click.echo(f"bookflow watch: {error}; waiting", err=True)
+                waiting_for_cycle = True
+        except InputError as error:
+            click.echo(f"bookflow watch: {error}", err=True)
+            sys.exit(2)
+        except SyncError as error:
+            # The CRM is down or refused us: keep routing, the ledger retries on the next pass.
+            click.echo(f"bookflow watch: sync failed, retrying next pass: {error}", err=True)
+            if once:
+                sys.exit(1)
+        if once:
+            return
+        time.sleep(interval)
+
+
+def _serve_webhook_in_background(crm: Path, rules_dir: Path, port: int) -> None:
+    import threading
+
+    import uvicorn
+
+    from bookflow.inbound.webhook import create_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(crm=crm, rules_dir=rules_dir), host="127.0.0.1", port=port, log_level="warning")
+    )
+    threading.Thread(target=server.run, name="webhook", daemon=True).start()
+
+
+@main.command()
+@rules_option
+@crm_option
+@click.option("--port", type=int, default=8787, show_default=True, help="Port on 127.0.0.1.")
+def webhook(rules, crm, port) -> None:
+    """Serve POST /hand-raises on 127.0.0.1: CRMs and forms push hand raises into the signals table."""
+    import uvicorn
+
+    from bookflow.inbound.webhook import create_app
+    from bookflow.validation import InputError
+
+    try:
+        app = create_app(crm=_path(crm) or paths.demo_crm_path(), rules_dir=_path(rules) or paths.rules_dir())
+    except (InputError, ValueError) as error:
+        click.echo(f"bookflow webhook: {error}", err=True)
+        sys.exit(2)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+@main.command("bench-inbound")
+@click.option("--accounts", type=int, default=100_000, show_default=True, help="Accounts in the demo CRM.")
+@click.option("--rate", type=float, default=1.0, show_default=True, help="Hand raises per second in the stream.")
+@click.option("--duration", type=float, default=300.0, show_default=True, help="Seconds the stream lasts.")
+@click.option("--burst", type=int, default=500, show_default=True, help="Hand raises posted at once, mid-stream.")
+@click.option("--workdir", type=click.Path(file_okay=False), help="Where to keep the files (default: a temp dir).")
+def bench_inbound(accounts, rate, duration, burst, workdir) -> None:
+    """Time hand raisers from the webhook to the CRM: p50/p95/p99 while a stream and a burst arrive."""
+    from bookflow.inbound.benchmark import format_figures, run_inbound_benchmark
+
+    figures = run_inbound_benchmark(
+        accounts=accounts,
+        rate=rate,
+        duration=duration,
+        burst=burst,
+        workdir=Path(workdir) if workdir else None,
+        echo=click.echo,
+    )
+    click.echo(format_figures(figures))
+
+
 if __name__ == "__main__":
     main()

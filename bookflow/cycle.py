@@ -144,7 +144,8 @@ def run_cycle(
         ALL_ASSETS,
         resources=resources,
         raise_on_error=False,
-        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"]),
+        selection=dg.AssetSelection.all()
+        - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"], ["inbound", "routes"]),
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
     seconds = time.perf_counter() - started

@@ -17,6 +17,7 @@ BUNDLED_RULES_DIR = DBT_PROJECT_DIR / "seeds"
 WAREHOUSE_ENV = "BOOKFLOW_WAREHOUSE"
 RULES_ENV = "BOOKFLOW_RULES_DIR"
 DEMO_CRM_ENV = "BOOKFLOW_DEMO_CRM"
+INBOUND_ENV = "BOOKFLOW_INBOUND"
 
 
 def data_dir() -> Path:
@@ -36,3 +37,11 @@ def rules_dir() -> Path:
 def demo_crm_path() -> Path:
     """The embedded demo CRM (a DuckDB file shaped like Salesforce): `BOOKFLOW_DEMO_CRM`."""
     return Path(os.environ.get(DEMO_CRM_ENV) or data_dir() / "demo_crm.duckdb").resolve()
+
+
+def inbound_store_path(warehouse: Path | None = None) -> Path:
+    """The inbound routing store: `BOOKFLOW_INBOUND`, or inbound_store.duckdb beside the warehouse."""
+    configured = os.environ.get(INBOUND_ENV)
+    if configured:
+        return Path(configured).resolve()
+    return Path(warehouse or warehouse_path()).resolve().parent / "inbound_store.duckdb"

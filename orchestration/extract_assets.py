@@ -7,11 +7,14 @@ import duckdb
 
 from bookflow.contract import RAW_TABLES
 from bookflow.extract import check_warehouse_inputs, extract_demo_crm
+from bookflow.inbound.handoff import begin_cycle, land_in_warehouse
 from bookflow.validation import InputError, check_rules
 from orchestration.resources import BookflowSettings
 from reverse_etl.ledger import ensure_ledger
 
 RAW_ASSET_KEYS = [dg.AssetKey([schema, table]) for schema, tables in RAW_TABLES.items() for table in tables]
+# Inbound routing's changes, landed from its store so dbt reports them with the cycle's own.
+INBOUND_CHANGES_KEY = dg.AssetKey(["inbound", "ownership_changes"])
 
 # The ledger is written by the sync and read by dbt as ownership history: an input of the
 # models, not an output of anything in this graph, or the graph would be a cycle.
@@ -23,13 +26,15 @@ sync_ledger = dg.AssetSpec(
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(key, group_name="extract", skippable=False) for key in RAW_ASSET_KEYS],
+    specs=[dg.AssetSpec(key, group_name="extract", skippable=False) for key in [*RAW_ASSET_KEYS, INBOUND_CHANGES_KEY]],
     description="Land the raw CRM tables in the warehouse and check them against the input contract.",
 )
 def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings):
     bookflow.check()
     try:
         check_rules(Path(bookflow.rules_dir))
+        # First: hand raises routed from here on belong to the next cycle, so none falls between two.
+        begin_cycle(Path(bookflow.inbound_store_path), bookflow.run_date())
         if bookflow.source == "demo":
             counts = extract_demo_crm(Path(bookflow.demo_crm_path), Path(bookflow.warehouse_path))
         else:
@@ -40,6 +45,8 @@ def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings):
 
     with duckdb.connect(bookflow.warehouse_path) as con:
         ensure_ledger(con)
+    inbound_changes = land_in_warehouse(Path(bookflow.inbound_store_path), Path(bookflow.warehouse_path))
     for key in RAW_ASSET_KEYS:
         rows = counts.get(".".join(key.path))
         yield dg.MaterializeResult(asset_key=key, metadata={"rows": rows} if rows is not None else {})
+    yield dg.MaterializeResult(asset_key=INBOUND_CHANGES_KEY, metadata={"rows": inbound_changes})

@@ -29,6 +29,7 @@ class BookflowSettings(dg.ConfigurableResource):
     warehouse_path: str
     rules_dir: str
     demo_crm_path: str
+    inbound_store_path: str = ""
     as_of: str | None = None
     source: str = "demo"
     destination: str = "demo"
@@ -55,6 +56,7 @@ def build_resources(
     warehouse_path: Path | None = None,
     rules_dir: Path | None = None,
     demo_crm_path: Path | None = None,
+    inbound_store_path: Path | None = None,
     as_of: date | None = None,
     source: str = "demo",
     destination: str = "demo",
@@ -68,6 +70,7 @@ def build_resources(
         warehouse_path=str(warehouse_path or paths.warehouse_path()),
         rules_dir=str(rules_dir or paths.rules_dir()),
         demo_crm_path=str(demo_crm_path or paths.demo_crm_path()),
+        inbound_store_path=str(inbound_store_path or paths.inbound_store_path(warehouse_path)),
         as_of=as_of.isoformat() if as_of else None,
         source=source,
         destination=destination,

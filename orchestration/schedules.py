@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.inbound_assets import INBOUND_ROUTES_KEY
+
 allocation_cycle = dg.define_asset_job(
     "allocation_cycle",
-    selection=dg.AssetSelection.all(),
+    # Inbound routing runs on its own, started by its sensor.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(INBOUND_ROUTES_KEY),
     description="Extract, score, retrieve, deal and sync: one full dynamic-books cycle.",
     # One DuckDB file, one writer: steps run one after another in one process.
     executor_def=dg.in_process_executor,

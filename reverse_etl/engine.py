@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from reverse_etl.destinations.base import Destination, OwnerUpdate, RecordResult
+from reverse_etl.duckdb_files import open_duckdb
 from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError
 from reverse_etl.guard import DEFAULT_MAX_BOOK_SHARE, DEFAULT_MAX_TOTAL_SHARE, BlastRadius
 from reverse_etl.guard import violations as guard_violations
@@ -55,7 +56,7 @@ select
     changes.to_crm_owner_id,
     coalesce(ledger.attempts, 0) as attempts,
     ledger.status as ledger_status
-from marts.ownership_changes as changes
+from {changes} as changes
 left join {ledger} as ledger
     on changes.change_id = ledger.change_id
     and ledger.destination = ?
@@ -161,8 +162,12 @@ def sync(
     max_total_share: float | None = DEFAULT_MAX_TOTAL_SHARE,
     force: bool = False,
     limits: BlastRadius | None = None,
+    changes_relation: str = "marts.ownership_changes",
 ) -> SyncReport:
     """Apply the pending changes in `marts.ownership_changes` to `destination` and ledger each.
+
+    `changes_relation` names another table of the same columns in the same file (inbound routing
+    syncs `inbound.ownership_changes` from its own store, with that store's ledger).
 
     With `dry_run`, return the plan and write nothing, not even the ledger. A change that the
     destination rejects is retried on later syncs until it has failed `max_attempts` times.
@@ -199,7 +204,7 @@ def sync(
     with _connect(warehouse_path, read_only=dry_run) as con:
         if not dry_run:
             ensure_ledger(con)
-        changes, exhausted = _read_plan(con, destination.name, max_attempts)
+        changes, exhausted = _read_plan(con, destination.name, max_attempts, changes_relation)
         problems = [] if force else guard_violations(con, changes, limits)
     if not force and max_changes is not None and len(changes) > max_changes:
         problems.insert(0, f"{len(changes)} changes planned, more than the limit of {max_changes}")
@@ -231,21 +236,20 @@ def _connect(warehouse_path: Path, *, read_only: bool = False) -> Iterator[duckd
     if not warehouse_path.exists():
         # duckdb.connect would create an empty warehouse instead.
         raise ConfigurationError(f"warehouse {warehouse_path} does not exist: run `bookflow run` first")
-    con = duckdb.connect(str(warehouse_path), read_only=read_only)
-    try:
+    with open_duckdb(warehouse_path, read_only=read_only) as con:
         yield con
-    finally:
-        con.close()
 
 
-def _read_plan(con: duckdb.DuckDBPyConnection, destination: str, max_attempts: int) -> tuple[list[PlannedChange], int]:
+def _read_plan(
+    con: duckdb.DuckDBPyConnection, destination: str, max_attempts: int, changes_relation: str
+) -> tuple[list[PlannedChange], int]:
     """Pending changes for `destination`, releases first, and how many ran out of attempts."""
     try:
         ledger = "reverse_etl.sync_ledger" if ledger_exists(con) else _NO_LEDGER_YET
-        rows = con.execute(_PLAN.format(ledger=ledger), [destination]).fetchall()
+        rows = con.execute(_PLAN.format(ledger=ledger, changes=changes_relation), [destination]).fetchall()
     except duckdb.CatalogException as error:
         raise ConfigurationError(
-            f"no plan to sync: {error}. Build marts.ownership_changes first (`bookflow run`)"
+            f"no plan to sync: {error}. Build {changes_relation} first (`bookflow run`)"
         ) from error
     changes: list[PlannedChange] = []
     exhausted = 0

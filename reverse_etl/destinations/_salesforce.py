@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from reverse_etl.destinations.base import OwnerUpdate, RecordErrorCode, RecordResult
+from reverse_etl.duckdb_files import wait_for_lock
 from reverse_etl.exceptions import ConfigurationError, DestinationError
 
 
@@ -24,7 +25,8 @@ def connect(path: Path, what: str, missing_hint: str) -> Iterator[duckdb.DuckDBP
     if not path.exists():
         raise ConfigurationError(f"{what} {path} does not exist: {missing_hint}")
     try:
-        con = duckdb.connect(str(path))
+        # The webhook and inbound routing open the demo CRM too: wait out their short holds.
+        con = wait_for_lock(lambda: duckdb.connect(str(path)))
     except duckdb.Error as error:
         raise DestinationError(f"cannot open {what} {path}: {error}") from error
     try:

@@ -5,5 +5,8 @@ select changes.change_id, changes.account_id, changes.change_type, account_statu
 from {{ ref('ownership_changes') }} as changes
 inner join {{ ref('account_status') }} as account_status
     on changes.account_id = account_status.account_id
-where account_status.status in ('converted', 'customer', 'excluded')
-    or (changes.change_type in ('distribute') and account_status.status in ('resting', 'review'))
+where changes.change_type <> 'inbound'  -- routed between cycles, on the facts of that moment
+    and (
+        account_status.status in ('converted', 'customer', 'excluded')
+        or (changes.change_type in ('distribute') and account_status.status in ('resting', 'review'))
+    )

@@ -1,5 +1,6 @@
 {#- Every owner change this run asks of the CRM: retrievals and returns hand accounts back to the
-    pool, distributions deal ready accounts to reps. `from_crm_owner_id`/`to_crm_owner_id` say
+    pool, distributions deal ready accounts to reps; and the inbound changes routing made for hand
+    raisers since the previous cycle, reported with their own ids (already synced, as a rule). `from_crm_owner_id`/`to_crm_owner_id` say
     the same with the pool spelled as the CRM's pool user, which is what the sync writes. -#}
 with
 
@@ -63,6 +64,12 @@ distributions as (
 
 ),
 
+inbound as (
+
+    select * from {{ ref('int_inbound_changes_in_cycle') }}
+
+),
+
 changes as (
 
     select * from retrievals
@@ -89,7 +96,31 @@ final as (
 
     from changes
     cross join settings
+    -- A hand raiser routed during this cycle (after its extract read the CRM) keeps that owner:
+    -- the cycle's own plan for the account is stale, and two changes would make two owners.
+    left join inbound
+        on changes.account_id = inbound.account_id
+    where inbound.account_id is null
+
+),
+
+inbound_changes as (
+
+    select
+        change_id,
+        as_of,
+        account_id,
+        from_owner_id,
+        to_owner_id,
+        change_type,
+        reason,
+        from_crm_owner_id,
+        to_crm_owner_id
+
+    from inbound
 
 )
 
 select * from final
+union all
+select * from inbound_changes

@@ -1,0 +1,111 @@
+"""What the daily cycle and inbound routing hand each other, each hand-off one short transaction.
+
+- A cycle starts: it marks itself in the store (routes made from then on belong to the next
+  cycle), then lands the store's inbound changes, cycle marks and ledger in the warehouse, where
+  dbt reports them in `marts.ownership_changes` and counts them as ownership history.
+- A cycle's models are built: the capacity snapshot (each rep's capacity and book after the
+  cycle, and the accounts in their grace period) goes to the store for routing to start from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from bookflow.inbound.store import ensure_store
+from reverse_etl.duckdb_files import attach_read_only, open_duckdb
+from reverse_etl.ledger import ensure_ledger, utc_now
+
+_LEDGER_COLUMNS = (
+    "change_id, destination, status, attempts, error, applied_at, "
+    "as_of, account_id, change_type, from_owner_id, to_owner_id, updated_at"
+)
+
+# Columns of the store's tables that the warehouse keeps (inbound.ownership_changes, inbound.cycles).
+_CHANGES_COLUMNS = (
+    "change_id, as_of, account_id, from_owner_id, to_owner_id, change_type, reason, "
+    "from_crm_owner_id, to_crm_owner_id, signal_type, received_at, routed_at"
+)
+
+
+def begin_cycle(store: Path, as_of: date) -> None:
+    """Mark that the cycle for `as_of` has started; routes made from now on belong to the next one."""
+    ensure_store(store)
+    with open_duckdb(store) as con:
+        con.execute(
+            "insert into inbound.cycles values (?, ?) on conflict (as_of) do update set started_at = excluded.started_at",
+            [as_of, utc_now()],
+        )
+
+
+def land_in_warehouse(store: Path, warehouse: Path) -> int:
+    """Copy inbound changes and cycle marks into the warehouse and merge their ledger; return the changes copied.
+
+    One warehouse transaction: dbt sees all of it or, if anything fails, the previous copy.
+    A ledger row already 'applied' in the warehouse stays as it is (applied at most once).
+    """
+    ensure_store(store)
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_ledger(con)
+        attach_read_only(con, store, "inbound_store")
+        try:
+            con.execute("begin transaction")
+            con.execute("create schema if not exists inbound")
+            con.execute(
+                f"create or replace table inbound.ownership_changes as "
+                f"select {_CHANGES_COLUMNS} from inbound_store.inbound.ownership_changes"
+            )
+            con.execute("create or replace table inbound.cycles as select * from inbound_store.inbound.cycles")
+            con.execute(
+                f"""
+                insert into reverse_etl.sync_ledger ({_LEDGER_COLUMNS})
+                select {_LEDGER_COLUMNS} from inbound_store.reverse_etl.sync_ledger
+                on conflict (change_id, destination) do update set
+                    status = excluded.status, attempts = excluded.attempts, error = excluded.error,
+                    applied_at = excluded.applied_at, updated_at = excluded.updated_at
+                where sync_ledger.status <> 'applied'
+                """
+            )
+            copied = con.execute("select count(*) from inbound.ownership_changes").fetchone()[0]
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        finally:
+            con.execute("detach inbound_store")
+    return copied
+
+
+def publish_capacity_snapshot(warehouse: Path, store: Path) -> int:
+    """Replace the store's capacity snapshot with the warehouse's latest cycle; return the reps copied."""
+    ensure_store(store)
+    with open_duckdb(store) as con:
+        attach_read_only(con, warehouse, "warehouse")
+        try:
+            con.execute("begin transaction")
+            con.execute("delete from inbound.rep_capacity")
+            con.execute(
+                """
+                insert into inbound.rep_capacity
+                select as_of, rep_id, target_book, capacity, book_size_after
+                from warehouse.marts.rep_capacity
+                """
+            )
+            con.execute("delete from inbound.accounts_in_grace")
+            con.execute(
+                """
+                insert into inbound.accounts_in_grace
+                select account_id, owner_id from warehouse.marts.account_status
+                where status = 'new' and owner_id is not null
+                """
+            )
+            reps = con.execute("select count(*) from inbound.rep_capacity").fetchone()[0]
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        finally:
+            con.execute("detach warehouse")
+    return reps
