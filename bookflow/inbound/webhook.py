@@ -109,7 +109,6 @@ def _append(crm: Path, hand_raises: list[HandRaise]) -> datetime:
     received_at = utc_now()
     ids = [hand_raise.account_id for hand_raise in hand_raises]
     with open_duckdb(crm) as con:
-        con.execute("alter table signals.account_signal add column if not exists received_at timestamp")
         con.execute("begin transaction")
         try:
             unknown = con.execute(
@@ -130,6 +129,8 @@ def _append(crm: Path, hand_raises: list[HandRaise]) -> datetime:
                     "unknown accounts; nothing was recorded",
                     [f"account {row[0]!r} is not exactly one live account in the CRM" for row in unknown],
                 )
+            # CRMs made before hand raises were stamped lack the column; the transaction covers it.
+            con.execute("alter table signals.account_signal add column if not exists received_at timestamp")
             con.execute(
                 """
                 insert into signals.account_signal (account_id, signal_type, occurred_at, strength, received_at)

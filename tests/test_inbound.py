@@ -1,0 +1,387 @@
+"""Hand raisers routed at once: webhook -> signals table -> sensor -> routing -> CRM, and back into the cycle."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import httpx
+import pytest
+import uvicorn
+from click.testing import CliRunner
+
+from bookflow import paths
+from bookflow.cli import main
+from tests.conftest import AS_OF
+
+POOL = "005POOL00000000001"
+
+
+def _query(path: Path, sql: str, params=None):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _store(workspace) -> Path:
+    return paths.inbound_store_path(workspace.warehouse)
+
+
+def _run_cycle(workspace, as_of=AS_OF) -> None:
+    args = ["--as-of", as_of.isoformat(), "--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)]
+    result = CliRunner().invoke(main, ["run", *args, "--force"])
+    assert result.exit_code == 0, result.output
+
+
+@contextmanager
+def webhook(workspace):
+    """The real webhook app on a free loopback port, served by uvicorn in a thread."""
+    from bookflow.inbound.webhook import create_app
+
+    config = uvicorn.Config(
+        create_app(crm=workspace.crm, rules_dir=workspace.rules), host="127.0.0.1", port=0, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "webhook did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _pool_accounts_by_book(workspace, limit: int) -> list[tuple[str, str]]:
+    """Pool accounts with a target book and nothing that keeps them put, from the last cycle."""
+    return _query(
+        workspace.warehouse,
+        """
+        select account_id, target_book from marts.account_status
+        where owner_id is null and target_book is not null and status in ('pool', 'resting', 'review')
+            and account_id not in (select account_id from marts.ownership_changes)
+        order by account_id limit ?
+        """,
+        [limit],
+    )
+
+
+def _open_capacity(workspace) -> dict[str, tuple[str, int]]:
+    rows = _query(
+        workspace.warehouse,
+        "select rep_id, target_book, capacity - book_size_after from marts.rep_capacity where capacity > 0",
+    )
+    return {rep: (book, room) for rep, book, room in rows}
+
+
+def _definitions(workspace, destination: str = "demo") -> dg.Definitions:
+    from orchestration.definitions import ALL_ASSETS
+    from orchestration.inbound_assets import inbound_hand_raises, inbound_routing
+    from orchestration.resources import build_resources
+
+    resources = build_resources(
+        warehouse_path=workspace.warehouse,
+        rules_dir=workspace.rules,
+        demo_crm_path=workspace.crm,
+        destination=destination,
+    )
+    return dg.Definitions(assets=ALL_ASSETS, jobs=[inbound_routing], sensors=[inbound_hand_raises], resources=resources)
+
+
+def _sensor_tick(definitions: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None):
+    sensor = definitions.get_sensor_def("inbound_hand_raises")
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"bookflow": definitions.resources["bookflow"]}
+    )
+    return sensor.evaluate_tick(context)
+
+
+def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle(workspace):
+    _run_cycle(workspace)
+    room = _open_capacity(workspace)
+    pool = _pool_accounts_by_book(workspace, 200)
+    books = {}
+    for account, book in pool:
+        books.setdefault(book, []).append(account)
+    # A book where several hand raises compete for room, and a second book.
+    crowded_book = max(books, key=lambda book: (len(books[book]), book))
+    crowded = books[crowded_book][:6]
+    other = next(accounts[0] for book, accounts in sorted(books.items()) if book != crowded_book)
+    worked = _query(
+        workspace.warehouse,
+        "select account_id, owner_id from marts.account_status where status = 'working' order by account_id limit 1",
+    )[0]
+    converted = _query(
+        workspace.warehouse, "select account_id from marts.account_status where status = 'converted' limit 1"
+    )[0][0]
+    bookless = _query(
+        workspace.warehouse,
+        "select account_id from marts.account_status where excluded_reason like 'no target book%' limit 1",
+    )[0][0]
+
+    owners_before = dict(_query(workspace.crm, "select id, owner_id from salesforce.account"))
+    with webhook(workspace) as client:
+        payload = [{"account_id": account} for account in [*crowded, other, worked[0], converted, bookless]]
+        payload.append({"account_id": other, "occurred_at": "2026-06-01T09:00:00Z"})  # a second raise, same account
+        answer = client.post("/hand-raises", json=payload)
+        assert answer.status_code == 202, answer.text
+
+    definitions = _definitions(workspace)
+    instance = dg.DagsterInstance.ephemeral()
+    tick = _sensor_tick(definitions, instance, cursor=None)
+    assert len(tick.run_requests) == 1
+    job = definitions.get_job_def("inbound_routing")
+    result = job.execute_in_process(instance=instance, tags=tick.run_requests[0].tags)
+    assert result.success
+    # Nothing new since: the sensor skips.
+    assert not _sensor_tick(definitions, instance, cursor=tick.cursor).run_requests
+
+    store = _store(workspace)
+    outcomes = dict(
+        _query(store, "select account_id || '/' || cast(occurred_at as varchar), outcome from inbound.hand_raises")
+    )
+    by_account = {}
+    for key, outcome in outcomes.items():
+        by_account.setdefault(key.split("/")[0], []).append(outcome)
+    assert all(by_account[account] == ["routed"] for account in crowded)
+    assert sorted(by_account[other]) == ["duplicate", "routed"]
+    assert by_account[worked[0]] == ["alerted"]
+    assert by_account[converted] == ["kept"]
+    assert by_account[bookless] == ["quarantined"]
+
+    crm_owner = dict(_query(workspace.crm, "select id, owner_id from salesforce.account"))
+    # The owner kept the worked account and was told why through the change reason.
+    assert crm_owner[worked[0]] == worked[1]
+    alert = _query(
+        store,
+        "select from_owner_id, to_owner_id, reason from inbound.ownership_changes where account_id = ?",
+        [worked[0]],
+    )
+    assert alert == [(worked[1], worked[1], alert[0][2])] and "alerted" in alert[0][2]
+    assert crm_owner[converted] == owners_before[converted]  # converted: stays put
+    assert not _query(
+        store, "select 1 from inbound.ownership_changes where account_id in (?, ?)", [converted, bookless]
+    )
+
+    # Each routed account went to a rep of its own book, and the crowded book was dealt most-room-first:
+    # afterwards no rep of that book has two more open slots than another that received one.
+    routed = dict(
+        _query(
+            store, "select account_id, to_owner_id from inbound.ownership_changes where account_id <> ?", [worked[0]]
+        )
+    )
+    for account, rep in routed.items():
+        assert crm_owner[account] == rep
+        assert room[rep][0] == dict(pool)[account]
+    after = {rep: left for rep, (book, left) in room.items() if book == crowded_book}
+    for account in crowded:
+        after[routed[account]] -= 1
+    receivers = {routed[account] for account in crowded}
+    assert min(after[rep] for rep in receivers) >= max(after.values()) - 1
+
+    latency = _query(store, "select received_at, routed_at, synced_at, sync_status from inbound.latency")
+    assert latency and all(status == "applied" and rec <= rout <= syn for rec, rout, syn, status in latency)
+
+    # The next cycle reports the inbound changes, counts the accounts in the reps' books and moves none of them.
+    next_day = AS_OF + timedelta(days=1)
+    _run_cycle(workspace, next_day)
+    reported = _query(
+        workspace.warehouse,
+        "select account_id, to_owner_id from marts.ownership_changes where change_type = 'inbound'",
+    )
+    assert dict(reported) == {**routed, worked[0]: worked[1]}
+    assert not _query(
+        workspace.warehouse,
+        "select account_id from marts.ownership_changes where change_type <> 'inbound' and account_id in "
+        "(select account_id from marts.ownership_changes where change_type = 'inbound')",
+    )
+    statuses = dict(
+        _query(
+            workspace.warehouse,
+            "select account_id, owner_id || ':' || status from marts.account_status where account_id in "
+            "(select account_id from inbound.ownership_changes)",
+        )
+    )
+    for account, rep in routed.items():
+        # In the rep's book: in its grace period, or working if the rep had touched it before.
+        assert statuses[account] in (f"{rep}:new", f"{rep}:working")
+    # Already applied by routing: the cycle's sync did not write them again.
+    ledger = _query(
+        workspace.warehouse,
+        "select count(*) from reverse_etl.sync_ledger where change_type = 'inbound' and status = 'applied'",
+    )[0][0]
+    assert ledger == len(routed) + 1
+
+
+def test_watch_syncs_hand_raisers_to_the_local_salesforce_server(workspace, crm, certificate, monkeypatch):
+    _run_cycle(workspace)
+    accounts = [account for account, _ in _pool_accounts_by_book(workspace, 3)]
+    reps = [rep for (rep,) in _query(workspace.warehouse, "select rep_id from marts.rep_capacity")]
+    from reverse_etl.local_crm_server import Account
+
+    crm.users = {POOL: True, **{rep: True for rep in reps}}
+    crm.accounts = {account: Account(owner_id=POOL) for account in accounts}
+    monkeypatch.setenv("SALESFORCE_INSTANCE_URL", crm.url)
+    monkeypatch.setenv("SALESFORCE_CLIENT_ID", crm.client_id)
+    monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", crm.client_secret)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # httpx trusts the test server's certificate
+    with webhook(workspace) as client:
+        assert client.post("/hand-raises", json=[{"account_id": a} for a in accounts]).status_code == 202
+
+    args = ["--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm), "--destination", "salesforce"]
+    result = CliRunner().invoke(main, ["watch", "--once", *args])
+    assert result.exit_code == 0, result.output
+    assert "3 routed" in result.output
+    routed = dict(_query(_store(workspace), "select account_id, to_crm_owner_id from inbound.ownership_changes"))
+    assert set(routed) == set(accounts)
+    assert {account: crm.accounts[account].owner_id for account in accounts} == routed
+    assert sorted(account for account, _ in crm.owner_writes) == sorted(accounts)  # each written once
+
+    again = CliRunner().invoke(main, ["watch", "--once", *args])
+    assert again.exit_code == 0, again.output
+    assert len(crm.owner_writes) == len(accounts)  # nothing new: nothing written again
+
+
+def _watch_once(workspace) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "bookflow.cli", "watch", "--once", "--warehouse", str(workspace.warehouse),
+               "--crm", str(workspace.crm)]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, env=os.environ.copy())
+
+
+def test_concurrent_routers_and_a_running_cycle_never_double_book(workspace):
+    _run_cycle(workspace)
+    accounts = [account for account, _ in _pool_accounts_by_book(workspace, 30)]
+    first, later = accounts[:20], accounts[20:]
+    with webhook(workspace) as client:
+        # Two hand raises per account, landing separately.
+        for hour in (8, 9):
+            stamp = f"2026-06-01T0{hour}:00:00"
+            assert (
+                client.post("/hand-raises", json=[{"account_id": a, "occurred_at": stamp} for a in first]).status_code
+                == 202
+            )
+
+        # Four routers at once, each racing for the same hand raises.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(4) as pool:
+            runs = list(pool.map(lambda _: _watch_once(workspace), range(4)))
+        assert all(run.returncode == 0 for run in runs), [run.stderr for run in runs]
+
+        store = _store(workspace)
+        assert _query(store, "select count(*) from inbound.hand_raises")[0][0] == 40  # each looked at once
+        per_account = dict(_query(store, "select account_id, count(*) from inbound.ownership_changes group by 1"))
+        assert per_account == {account: 1 for account in first}
+
+        # Now a hand raise while the next cycle runs: routing does not wait for the warehouse.
+        next_day = AS_OF + timedelta(days=1)
+        cycle = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bookflow.cli",
+                "run",
+                "--as-of",
+                next_day.isoformat(),
+                "--force",
+                "--warehouse",
+                str(workspace.warehouse),
+                "--crm",
+                str(workspace.crm),
+            ],  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        routed_while_cycle_ran = 0
+        try:
+            for account in later:
+                assert client.post("/hand-raises", json={"account_id": account}).status_code == 202
+                run = _watch_once(workspace)
+                assert run.returncode == 0, run.stderr
+                if cycle.poll() is None:
+                    routed_while_cycle_ran += 1
+        finally:
+            output, _ = cycle.communicate(timeout=600)
+        assert cycle.returncode == 0, output
+    assert routed_while_cycle_ran > 0, "every routing pass waited for the cycle to finish"
+    _watch_once(workspace)  # settle anything routed after the cycle's sync
+
+    # Exactly one owner each: whatever the cycle planned for these accounts, the CRM holds the
+    # inbound owner, and no account received two applied assignments.
+    crm_owner = dict(_query(workspace.crm, "select id, owner_id from salesforce.account"))
+    inbound = dict(_query(store, "select account_id, to_crm_owner_id from inbound.ownership_changes"))
+    assert set(inbound) == set(accounts)
+    assert {account: crm_owner[account] for account in accounts} == inbound
+    doubled = _query(
+        workspace.warehouse,
+        """
+        select account_id from reverse_etl.sync_ledger
+        where status = 'applied' and as_of = ? and to_owner_id is not null
+        group by account_id having count(distinct to_owner_id) > 1
+        """,
+        [next_day],
+    )
+    assert not doubled
+
+
+def test_routing_waits_for_a_first_cycle(workspace):
+    result = CliRunner().invoke(
+        main, ["watch", "--once", "--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)]
+    )
+    assert result.exit_code == 2
+    assert "run `bookflow run` once" in result.output
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        (b"{not json", 400, "not valid JSON"),
+        (b"[]", 400, "empty list"),
+        (json.dumps(["001ACC000000000001"]).encode(), 422, "expected a JSON object"),
+        (json.dumps({"signal_type": "demo_request"}).encode(), 422, "account_id"),
+        (
+            json.dumps({"account_id": "001ACC000000000001", "signal_type": "website_visit"}).encode(),
+            422,
+            "not a hand raise",
+        ),
+        (json.dumps({"account_id": "001ACC000000000001", "strength": 7}).encode(), 422, "strength"),
+        (
+            json.dumps({"account_id": "001ACC000000000001", "occurred_at": "2999-01-01T00:00:00"}).encode(),
+            422,
+            "future",
+        ),
+        (json.dumps({"account_id": "001ACC000000000001", "occurred_at": "yesterday"}).encode(), 422, "occurred_at"),
+        (json.dumps({"account_id": "001NOSUCHACCOUNT01"}).encode(), 422, "not exactly one live account"),
+        (json.dumps([{"account_id": "001ACC000000000001"}] * 1001).encode(), 413, "at most 1000"),
+        # One bad item spoils the batch: all or nothing.
+        (json.dumps([{"account_id": "001ACC000000000001"}, {"account_id": ""}]).encode(), 422, "item 1"),
+    ],
+)
+def test_bad_webhook_payloads_get_a_4xx_with_a_reason_and_nothing_is_written(workspace, body, status, words):
+    def signals():
+        return _query(workspace.crm, "select * from signals.account_signal order by all")
+
+    def columns():
+        return _query(workspace.crm, "select column_name from duckdb_columns() where table_name = 'account_signal'")
+
+    before, columns_before = signals(), columns()
+    with webhook(workspace) as client:
+        answer = client.post("/hand-raises", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == status, answer.text
+    reply = answer.json()
+    assert words in reply["error"] + " ".join(reply["problems"])
+    assert signals() == before and columns() == columns_before
