@@ -291,10 +291,7 @@ inbound_option = click.option(
 def watch(warehouse, rules, crm, store, destination, interval, once, webhook_port) -> None:
     """Route hand raisers as they arrive and sync them at once (for setups without a Dagster daemon)."""
     from bookflow.destinations import make_destination
-    from bookflow.inbound.routing import NotReady
-    from bookflow.inbound.service import route_and_sync
-    from bookflow.validation import InputError
-    from reverse_etl import ConfigurationError, SyncError
+    from reverse_etl import ConfigurationError
 
     warehouse_path = _path(warehouse) or paths.warehouse_path()
     crm_path = _path(crm) or paths.demo_crm_path()
@@ -312,6 +309,18 @@ def watch(warehouse, rules, crm, store, destination, interval, once, webhook_por
     if webhook_port is not None:
         _serve_webhook_in_background(crm_path, rules_dir, webhook_port)
     click.echo(f"watching {crm_path} for hand raises (store {store_path}); Ctrl-C to stop", err=True)
+    try:
+        _watch_loop(store_path, crm_path, rules_dir, target, interval, once)
+    except KeyboardInterrupt:
+        click.echo("bookflow watch: stopped", err=True)
+
+
+def _watch_loop(store_path, crm_path, rules_dir, target, interval, once) -> None:
+    from bookflow.inbound.routing import NotReady
+    from bookflow.inbound.service import route_and_sync
+    from bookflow.validation import InputError
+    from reverse_etl import SyncError
+
     waiting_for_cycle = False
     while True:
         try:

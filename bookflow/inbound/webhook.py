@@ -129,8 +129,6 @@ def _append(crm: Path, hand_raises: list[HandRaise]) -> datetime:
                     "unknown accounts; nothing was recorded",
                     [f"account {row[0]!r} is not exactly one live account in the CRM" for row in unknown],
                 )
-            # CRMs made before hand raises were stamped lack the column; the transaction covers it.
-            con.execute("alter table signals.account_signal add column if not exists received_at timestamp")
             con.execute(
                 """
                 insert into signals.account_signal (account_id, signal_type, occurred_at, strength, received_at)
@@ -157,6 +155,12 @@ def create_app(*, crm: Path, rules_dir: Path) -> Starlette:
     hand_raise_types = _hand_raise_types(rules_dir)
     if not hand_raise_types:
         raise ValueError(f"no signal type is a hand raise in {rules_dir / 'signal_weights.csv'}")
+    if not crm.exists():
+        raise ValueError(f"CRM {crm} does not exist: run `bookflow demo` to create it")
+    with open_duckdb(crm) as con:
+        # CRMs made before hand raises were stamped lack the column. Once, here: a schema change
+        # inside concurrent requests' transactions would make them conflict.
+        con.execute("alter table signals.account_signal add column if not exists received_at timestamp")
 
     async def receive(request: Request) -> JSONResponse:
         body = await request.body()

@@ -1,0 +1,200 @@
+"""`bookflow bench-inbound`: how long a hand raiser waits, from the webhook to an owner in the CRM.
+
+Everything real and on this machine: a demo CRM, one daily cycle, then `bookflow webhook` and
+`bookflow watch` as separate processes, as a user would run them. A steady stream of hand raises
+(one per second by default) is posted for a while, with a burst posted at once half-way; each is
+timed from `received_at` (stamped by the webhook) to `synced_at` (the ledger's applied_at).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import httpx
+
+from reverse_etl.duckdb_files import open_duckdb
+
+BENCH_AS_OF = date(2026, 6, 1)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _percentile(values: list[float], share: float) -> float:
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+        if len(values) > 1
+        else values[0]
+    )
+
+
+def run_inbound_benchmark(
+    *,
+    accounts: int,
+    rate: float,
+    duration: float,
+    burst: int,
+    workdir: Path | None,
+    echo: Callable[[str], None] = print,
+    seed: int = 11,
+) -> dict:
+    """Run the benchmark and return its figures (seconds)."""
+    from bookflow.cycle import run_cycle
+    from bookflow.demo_crm import generate_demo_crm
+
+    root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="bookflow-inbound-"))
+    root.mkdir(parents=True, exist_ok=True)
+    crm, warehouse, store = root / "demo_crm.duckdb", root / "warehouse.duckdb", root / "inbound_store.duckdb"
+    for stale in (warehouse, store):
+        stale.unlink(missing_ok=True)
+    echo(f"generating a {accounts:,}-account demo CRM and running one daily cycle in {root} ...")
+    generate_demo_crm(crm, accounts=accounts, as_of=BENCH_AS_OF)
+    outcome = run_cycle(as_of=BENCH_AS_OF, warehouse_path=warehouse, demo_crm_path=crm, force=True)
+    if not outcome.success:
+        raise RuntimeError(f"the daily cycle failed: {outcome.summary()}")
+
+    stream_size = int(rate * duration)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        candidates = [
+            row[0]
+            for row in con.execute(
+                """
+                select account_id from marts.account_status
+                where owner_id is null and target_book is not null and status in ('pool', 'resting', 'review')
+                    and account_id not in (select account_id from marts.ownership_changes)
+                """
+            ).fetchall()
+        ]
+    if len(candidates) < stream_size + burst:
+        raise RuntimeError(f"only {len(candidates)} pool accounts to raise hands for; lower --rate/--duration/--burst")
+    chosen = random.Random(seed).sample(candidates, stream_size + burst)
+    stream_accounts, burst_accounts = chosen[:stream_size], chosen[stream_size:]
+
+    env = {
+        **os.environ,
+        "BOOKFLOW_WAREHOUSE": str(warehouse),
+        "BOOKFLOW_DEMO_CRM": str(crm),
+        "BOOKFLOW_INBOUND": str(store),
+    }
+    port = _free_port()
+    bookflow = [sys.executable, "-m", "bookflow.cli"]
+    webhook = subprocess.Popen([*bookflow, "webhook", "--port", str(port)], env=env)
+    watcher = subprocess.Popen([*bookflow, "watch", "--interval", "0.5"], env=env, stdout=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/health", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or webhook.poll() is not None:
+                    raise RuntimeError("the webhook did not start") from None
+                time.sleep(0.2)
+
+        errors: list[str] = []
+
+        def post(client: httpx.Client, account: str) -> None:
+            answer = client.post("/hand-raises", json={"account_id": account})
+            if answer.status_code != 202:
+                errors.append(f"{account}: {answer.status_code} {answer.text}")
+
+        def burst_all() -> None:
+            with httpx.Client(base_url=base, timeout=120) as client, ThreadPoolExecutor(32) as pool:
+                list(pool.map(lambda account: post(client, account), burst_accounts))
+
+        echo(f"posting {stream_size} hand raises at {rate}/s for {duration:.0f}s, and a burst of {burst} half-way ...")
+        started = time.monotonic()
+        burster = threading.Thread(target=burst_all)
+        with httpx.Client(base_url=base, timeout=120) as client:
+            for index, account in enumerate(stream_accounts):
+                due = started + index / rate
+                time.sleep(max(0.0, due - time.monotonic()))
+                if burster.ident is None and time.monotonic() - started >= duration / 2:
+                    burster.start()
+                post(client, account)
+        if burster.ident is None:
+            burster.start()
+        burster.join()
+        if errors:
+            raise RuntimeError(f"{len(errors)} hand raises refused, e.g. {errors[0]}")
+
+        expected = stream_size + burst
+        deadline = time.monotonic() + 600
+        synced = 0
+        while time.monotonic() < deadline:
+            with open_duckdb(store, read_only=True) as con:
+                synced = con.execute("select count(*) from inbound.latency where synced_at is not null").fetchone()[0]
+            if synced >= expected:
+                break
+            time.sleep(1)
+    finally:
+        for process in (watcher, webhook):
+            process.send_signal(signal.SIGINT)
+        for process in (watcher, webhook):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    with open_duckdb(store, read_only=True) as con:
+        rows = con.execute("select account_id, seconds_to_route, seconds_to_crm from inbound.latency").fetchall()
+    burst_set = set(burst_accounts)
+    to_crm = {"all": [], "stream": [], "burst": []}
+    to_route = []
+    for account, route_s, crm_s in rows:
+        if crm_s is None:
+            continue
+        to_crm["all"].append(crm_s)
+        to_crm["burst" if account in burst_set else "stream"].append(crm_s)
+        to_route.append(route_s)
+    figures = {
+        "accounts": accounts,
+        "hand_raises": expected,
+        "synced": len(to_crm["all"]),
+        "route_p50": _percentile(to_route, 0.50) if to_route else None,
+    }
+    for group, values in to_crm.items():
+        for share in (0.50, 0.95, 0.99):
+            figures[f"{group}_p{round(share * 100)}"] = _percentile(values, share) if values else None
+    figures["workdir"] = str(root)
+    return figures
+
+
+def format_figures(figures: dict) -> str:
+    def cell(value):
+        return "-" if value is None else f"{value:.1f}"
+
+    lines = [
+        f"{figures['synced']:,} of {figures['hand_raises']:,} hand raises synced on a {figures['accounts']:,}-account demo",
+        f"received -> routed, p50: {cell(figures['route_p50'])} s",
+        "",
+        "| received -> owner in the CRM | p50 (s) | p95 (s) | p99 (s) |",
+        "|---|---:|---:|---:|",
+    ]
+    for group in ("all", "stream", "burst"):
+        lines.append(
+            f"| {group} | {cell(figures[f'{group}_p50'])} | {cell(figures[f'{group}_p95'])} | {cell(figures[f'{group}_p99'])} |"
+        )
+    p95 = figures["all_p95"]
+    if p95 is not None:
+        lines.append(f"\np95 {p95:.1f} s against a goal of 60 s: {p95 / 60:.2f} of the budget")
+    lines.append(f"files kept in {figures['workdir']}")
+    return "\n".join(lines)
