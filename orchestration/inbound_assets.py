@@ -37,6 +37,8 @@ def inbound_capacity_snapshot(bookflow: BookflowSettings) -> dg.MaterializeResul
 
 @dg.asset(
     key=INBOUND_ROUTES_KEY,
+    # Routing starts from the last cycle's snapshot; its own runs (the sensor's) route only.
+    deps=[inbound_capacity_snapshot],
     group_name="inbound",
     description="Route new hand raises to the rep with most open capacity and sync them to the CRM at once.",
 )
