@@ -310,12 +310,12 @@ def watch(warehouse, rules, crm, store, destination, interval, once, webhook_por
         _serve_webhook_in_background(crm_path, rules_dir, webhook_port)
     click.echo(f"watching {crm_path} for hand raises (store {store_path}); Ctrl-C to stop", err=True)
     try:
-        _watch_loop(store_path, crm_path, rules_dir, target, interval, once)
+        _watch_loop(store_path, crm_path, rules_dir, target, interval, once, warehouse_path)
     except KeyboardInterrupt:
         click.echo("bookflow watch: stopped", err=True)
 
 
-def _watch_loop(store_path, crm_path, rules_dir, target, interval, once) -> None:
+def _watch_loop(store_path, crm_path, rules_dir, target, interval, once, warehouse_path) -> None:
     from bookflow.inbound.routing import NotReady
     from bookflow.inbound.service import route_and_sync
     from bookflow.validation import InputError
@@ -324,7 +324,9 @@ def _watch_loop(store_path, crm_path, rules_dir, target, interval, once) -> None
     waiting_for_cycle = False
     while True:
         try:
-            outcome = route_and_sync(store=store_path, crm=crm_path, rules_dir=rules_dir, destination=target)
+            outcome = route_and_sync(
+                store=store_path, crm=crm_path, rules_dir=rules_dir, destination=target, warehouse=warehouse_path
+            )
             waiting_for_cycle = False
             if outcome.routing.hand_raises or (outcome.sync and outcome.sync.planned):
                 click.echo(f"{time.strftime('%H:%M:%S')} {outcome.summary()}")

@@ -58,6 +58,7 @@ def inbound_routes(context: dg.AssetExecutionContext, bookflow: BookflowSettings
             crm=Path(bookflow.demo_crm_path),
             rules_dir=Path(bookflow.rules_dir),
             destination=destination,
+            warehouse=Path(bookflow.warehouse_path),
         )
     except (NotReady, InputError, SyncError) as error:
         raise dg.Failure(description=str(error)) from error

@@ -52,7 +52,9 @@ def open_duckdb(
         con.close()
 
 
-def attach_read_only(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
+def attach_read_only(
+    con: duckdb.DuckDBPyConnection, path: Path, alias: str, *, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+) -> None:
     """ATTACH another DuckDB file read-only as `alias`, waiting while a writer holds it."""
     literal = "'" + str(path).replace("'", "''") + "'"  # ATTACH takes no bound parameters
-    wait_for_lock(lambda: con.execute(f"attach {literal} as {alias} (read_only)"))
+    wait_for_lock(lambda: con.execute(f"attach {literal} as {alias} (read_only)"), timeout_s=timeout_s)

@@ -195,7 +195,13 @@ def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle(w
     latency = _query(store, "select received_at, routed_at, synced_at, sync_status from inbound.latency")
     assert latency and all(status == "applied" and rec <= rout <= syn for rec, rout, syn, status in latency)
 
-    # The next cycle reports the inbound changes, counts the accounts in the reps' books and moves none of them.
+    # With the warehouse free, the routed changes are in marts.ownership_changes at once...
+    live = _query(
+        workspace.warehouse, "select account_id, to_owner_id from marts.ownership_changes where change_type = 'inbound'"
+    )
+    assert dict(live) == {**routed, worked[0]: worked[1]}
+
+    # ...and the next cycle reports them as its own, counts the accounts in the reps' books and moves none of them.
     next_day = AS_OF + timedelta(days=1)
     _run_cycle(workspace, next_day)
     reported = _query(

@@ -109,3 +109,45 @@ def publish_capacity_snapshot(warehouse: Path, store: Path) -> int:
         finally:
             con.execute("detach warehouse")
     return reps
+
+
+def report_in_warehouse(store: Path, warehouse: Path, *, wait_s: float = 1.0) -> int | None:
+    """Add inbound changes not yet in `marts.ownership_changes` to it, if the warehouse is free now.
+
+    BI tools see a routed hand raiser at once rather than at the next cycle. If a cycle holds the
+    warehouse, this gives up after `wait_s` (None) instead of holding routing up: the next cycle
+    rebuilds the table with the same rows from the store anyway.
+    """
+    if not warehouse.exists():
+        return None
+    try:
+        with open_duckdb(warehouse, timeout_s=wait_s) as con:
+            exists = con.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'ownership_changes'"
+            ).fetchone()[0]
+            if not exists:
+                return None
+            attach_read_only(con, store, "inbound_store", timeout_s=wait_s)
+            try:
+                return con.execute(
+                    """
+                    insert into marts.ownership_changes (
+                        change_id, as_of, account_id, from_owner_id, to_owner_id, change_type, reason,
+                        from_crm_owner_id, to_crm_owner_id
+                    )
+                    select
+                        change_id, as_of, account_id, from_owner_id, to_owner_id, change_type, reason,
+                        from_crm_owner_id, to_crm_owner_id
+                    from inbound_store.inbound.ownership_changes as inbound
+                    -- Only what routing did since the last cycle started; older ones had their cycle.
+                    where inbound.as_of > (select max(as_of) from inbound_store.inbound.cycles)
+                        and not exists (
+                            select 1 from marts.ownership_changes as reported
+                            where reported.change_id = inbound.change_id
+                        )
+                    """
+                ).fetchone()[0]
+            finally:
+                con.execute("detach inbound_store")
+    except duckdb.IOException:
+        return None  # a cycle holds the warehouse: it reports these itself

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bookflow.inbound.handoff import report_in_warehouse
 from bookflow.inbound.routing import RoutingResult, route_hand_raises
 from reverse_etl import sync
 from reverse_etl.destinations.base import Destination
@@ -33,14 +34,23 @@ class InboundPass:
 
 
 def route_and_sync(
-    *, store: Path, crm: Path, rules_dir: Path, destination: Destination | None, batch_size: int = 200
+    *,
+    store: Path,
+    crm: Path,
+    rules_dir: Path,
+    destination: Destination | None,
+    warehouse: Path | None = None,
+    batch_size: int = 200,
 ) -> InboundPass:
     """Route what is new, then sync every inbound change not settled yet (with None, only route).
 
     The sync also retries changes an earlier pass could not finish (a CRM error, a crash).
     The blast-radius guard is off: a pass moves only accounts that asked for contact.
+    With `warehouse`, new changes also go to its `marts.ownership_changes` when it is free.
     """
     routing = route_hand_raises(store, crm, rules_dir)
+    if warehouse is not None and routing.changes:
+        report_in_warehouse(store, warehouse)
     report = None
     if destination is not None:
         report = sync(
