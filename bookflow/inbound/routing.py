@@ -466,7 +466,6 @@ def route_hand_raises(store: Path, crm: Path, rules_dir: Path, *, now: datetime 
     if not Path(crm).exists():
         raise InputError(f"CRM {crm} does not exist: run `bookflow demo` to create it")
     ensure_store(store)
-    now = now or utc_now()
     # This connection holds the store's file lock until it closes: no other process can route in
     # between the reads below and the transaction that records their outcome.
     with open_duckdb(store) as con:
@@ -478,6 +477,8 @@ def route_hand_raises(store: Path, crm: Path, rules_dir: Path, *, now: datetime 
         result = RoutingResult(as_of=cycle_as_of + timedelta(days=1))
         _load_rules(con, rules_dir)
         _read_crm(con, Path(crm))
+        # Stamped after the read: a hand raise that landed while this pass started is routed now.
+        now = now or utc_now()
         if not con.execute("select count(*) from new_raises").fetchone()[0]:
             return result
         con.execute("begin transaction")
