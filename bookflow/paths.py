@@ -18,6 +18,7 @@ WAREHOUSE_ENV = "BOOKFLOW_WAREHOUSE"
 RULES_ENV = "BOOKFLOW_RULES_DIR"
 DEMO_CRM_ENV = "BOOKFLOW_DEMO_CRM"
 INBOUND_ENV = "BOOKFLOW_INBOUND"
+PUBLISH_ENV = "BOOKFLOW_PUBLISH_DIR"
 
 
 def data_dir() -> Path:
@@ -45,3 +46,10 @@ def inbound_store_path(warehouse: Path | None = None) -> Path:
     if configured:
         return Path(configured).resolve()
     return Path(warehouse or warehouse_path()).resolve().parent / "inbound_store.duckdb"
+
+
+def publish_dir(warehouse: Path | None = None) -> Path:
+    """Where BI tools read the published marts: `BOOKFLOW_PUBLISH_DIR`, or `publish/` beside the warehouse."""
+    if os.environ.get(PUBLISH_ENV):
+        return Path(os.environ[PUBLISH_ENV]).resolve()
+    return (Path(warehouse) if warehouse else warehouse_path()).resolve().parent / "publish"

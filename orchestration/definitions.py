@@ -7,11 +7,20 @@ import dagster as dg
 from orchestration.allocation_assets import allocation_dbt_assets
 from orchestration.extract_assets import crm_extract, sync_ledger
 from orchestration.inbound_assets import inbound_capacity_snapshot, inbound_hand_raises, inbound_routes, inbound_routing
+from orchestration.publish_assets import published_marts
 from orchestration.resources import build_resources
 from orchestration.schedules import allocation_cycle, daily_allocation
 from orchestration.sync_assets import crm_sync
 
-ALL_ASSETS = [crm_extract, sync_ledger, allocation_dbt_assets, crm_sync, inbound_capacity_snapshot, inbound_routes]
+ALL_ASSETS = [
+    crm_extract,
+    sync_ledger,
+    allocation_dbt_assets,
+    crm_sync,
+    published_marts,
+    inbound_capacity_snapshot,
+    inbound_routes,
+]
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
