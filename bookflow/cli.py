@@ -232,6 +232,64 @@ def sync(dry_run, warehouse, crm, destination, csv_path, limit, force, max_book_
 
 
 @main.command()
+@click.option("--start", required=True, callback=_date, help="First as-of date, YYYY-MM-DD.")
+@click.option("--end", required=True, callback=_date, help="Last as-of date, YYYY-MM-DD (included).")
+@warehouse_option
+@rules_option
+@crm_option
+@click.option(
+    "--source",
+    type=click.Choice(["auto", "demo", "warehouse"]),
+    default="auto",
+    show_default=True,
+    help="As for `run`: where the raw tables come from.",
+)
+@verbose_option
+def backfill(start, end, warehouse, rules, crm, source, verbose) -> None:
+    """Build the marts and their daily history for each day from --start to --end; nothing is synced."""
+    from bookflow.backfill import backfill_days, run_backfill
+
+    try:
+        days = backfill_days(start, end)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+    click.echo(f"backfill of {len(days)} days, {start.isoformat()} to {end.isoformat()} (no sync)")
+    outcomes = run_backfill(
+        start,
+        end,
+        warehouse_path=_path(warehouse),
+        rules_dir=_path(rules),
+        demo_crm_path=_path(crm),
+        source=source,
+        log_level="DEBUG" if verbose else "WARNING",
+        echo=click.echo,
+    )
+    built = sum(outcome.success for outcome in outcomes)
+    click.echo(f"{built} of {len(days)} days built; history in schema marts (*_history tables)")
+    sys.exit(0 if built == len(days) else 1)
+
+
+@main.command("publish")
+@warehouse_option
+@click.option(
+    "--publish-dir",
+    type=click.Path(file_okay=False),
+    help=f"Where BI tools read (env {paths.PUBLISH_ENV}; default: publish/ beside the warehouse).",
+)
+@click.option("--keep", type=click.IntRange(min=1), default=3, show_default=True, help="Versions to keep at least.")
+def publish_command(warehouse, publish_dir, keep) -> None:
+    """Publish the marts as Parquet plus a read-only DuckDB file of views, swapped atomically (`run` does it too)."""
+    from bookflow.publish import PublishError, publish
+
+    try:
+        publication = publish(_path(warehouse), _path(publish_dir), keep=keep)
+    except PublishError as error:
+        click.echo(f"bookflow publish: {error}", err=True)
+        sys.exit(1)
+    click.echo(publication.format())
+
+
+@main.command()
 @click.option(
     "--scenario",
     type=click.Choice(["demo", "jane-joe"]),

@@ -112,4 +112,6 @@ SETTINGS: dict[str, str] = {
     "tier_2_min_priority": FLOAT,
     "rest_break_min_strength": FLOAT,
     "signal_lookback_days": INT,
+    # Optional (a "?" kind may be left out; the models then use the default in stg_rules__settings).
+    "conversion_window_days": INT + "?",
 }

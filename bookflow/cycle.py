@@ -39,6 +39,8 @@ class CycleOutcome:
             f"  synced to the CRM    {f.get('applied', 0):>9,}   conflicts {f.get('conflict', 0)}, failed {f.get('failed', 0)}",
             f"  outputs: {self.warehouse_path} (schema marts: account_scores, account_status, rep_capacity,",
             "           ranked_assignments, ownership_changes, quarantine; ledger: reverse_etl.sync_ledger)",
+            "  coverage marts: coverage_daily, book_health, capacity_gap, returns_by_reason, conversion_by_source"
+            f" (+ *_history); for BI tools: {paths.publish_dir(self.warehouse_path) / 'bookflow.duckdb'}",
         ]
         return "\n".join(lines)
 

@@ -17,6 +17,7 @@ BUNDLED_RULES_DIR = DBT_PROJECT_DIR / "seeds"
 WAREHOUSE_ENV = "BOOKFLOW_WAREHOUSE"
 RULES_ENV = "BOOKFLOW_RULES_DIR"
 DEMO_CRM_ENV = "BOOKFLOW_DEMO_CRM"
+PUBLISH_ENV = "BOOKFLOW_PUBLISH_DIR"
 
 
 def data_dir() -> Path:
@@ -36,3 +37,10 @@ def rules_dir() -> Path:
 def demo_crm_path() -> Path:
     """The embedded demo CRM (a DuckDB file shaped like Salesforce): `BOOKFLOW_DEMO_CRM`."""
     return Path(os.environ.get(DEMO_CRM_ENV) or data_dir() / "demo_crm.duckdb").resolve()
+
+
+def publish_dir(warehouse: Path | None = None) -> Path:
+    """Where BI tools read the published marts: `BOOKFLOW_PUBLISH_DIR`, or `publish/` beside the warehouse."""
+    if os.environ.get(PUBLISH_ENV):
+        return Path(os.environ[PUBLISH_ENV]).resolve()
+    return (Path(warehouse) if warehouse else warehouse_path()).resolve().parent / "publish"

@@ -104,7 +104,8 @@ def check_rules(rules_dir: Path) -> None:
     if "settings.csv" in tables:
         for key, kind in SETTINGS.items():
             if key not in settings:
-                problems.append(f"settings.csv: missing setting '{key}'")
+                if not kind.endswith("?"):
+                    problems.append(f"settings.csv: missing setting '{key}'")
             else:
                 problem = _value_problem(kind, settings[key])
                 if problem:

@@ -6,11 +6,12 @@ import dagster as dg
 
 from orchestration.allocation_assets import allocation_dbt_assets
 from orchestration.extract_assets import crm_extract, sync_ledger
+from orchestration.publish_assets import published_marts
 from orchestration.resources import build_resources
 from orchestration.schedules import allocation_cycle, daily_allocation
 from orchestration.sync_assets import crm_sync
 
-ALL_ASSETS = [crm_extract, sync_ledger, allocation_dbt_assets, crm_sync]
+ALL_ASSETS = [crm_extract, sync_ledger, allocation_dbt_assets, crm_sync, published_marts]
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,

@@ -21,7 +21,11 @@ pivoted as (
         cast(max(case when setting = 'tier_1_min_priority' then value end) as {{ dbt.type_float() }}) as tier_1_min_priority,
         cast(max(case when setting = 'tier_2_min_priority' then value end) as {{ dbt.type_float() }}) as tier_2_min_priority,
         cast(max(case when setting = 'rest_break_min_strength' then value end) as {{ dbt.type_float() }}) as rest_break_min_strength,
-        cast(max(case when setting = 'signal_lookback_days' then value end) as {{ dbt.type_int() }}) as signal_lookback_days
+        cast(max(case when setting = 'signal_lookback_days' then value end) as {{ dbt.type_int() }}) as signal_lookback_days,
+        -- Optional in settings.csv: rules written before the coverage marts do not name it.
+        coalesce(
+            cast(max(case when setting = 'conversion_window_days' then value end) as {{ dbt.type_int() }}), 90
+        ) as conversion_window_days
 
     from settings
 
