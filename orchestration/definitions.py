@@ -7,11 +7,12 @@ import dagster as dg
 from orchestration.allocation_assets import allocation_dbt_assets
 from orchestration.extract_assets import crm_extract, sync_ledger
 from orchestration.publish_assets import published_marts
+from orchestration.report_assets import book_health_report
 from orchestration.resources import build_resources
 from orchestration.schedules import allocation_cycle, daily_allocation
 from orchestration.sync_assets import crm_sync
 
-ALL_ASSETS = [crm_extract, sync_ledger, allocation_dbt_assets, crm_sync, published_marts]
+ALL_ASSETS = [crm_extract, sync_ledger, allocation_dbt_assets, crm_sync, published_marts, book_health_report]
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
