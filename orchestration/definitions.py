@@ -8,6 +8,7 @@ from orchestration.allocation_assets import allocation_dbt_assets
 from orchestration.extract_assets import crm_extract, sync_ledger
 from orchestration.inbound_assets import inbound_capacity_snapshot, inbound_hand_raises, inbound_routes, inbound_routing
 from orchestration.publish_assets import published_marts
+from orchestration.report_assets import book_health_report
 from orchestration.resources import build_resources
 from orchestration.schedules import allocation_cycle, daily_allocation
 from orchestration.sync_assets import crm_sync
@@ -20,6 +21,7 @@ ALL_ASSETS = [
     published_marts,
     inbound_capacity_snapshot,
     inbound_routes,
+    book_health_report,
 ]
 
 defs = dg.Definitions(
