@@ -136,9 +136,7 @@ def load_postgres(crm_path: Path) -> dict[str, int]:
                 ledger = ", ".join(f"{_quoted(name)} {kind}" for name, kind in LEDGER_COLUMNS)
                 cursor.execute("create schema if not exists reverse_etl")
                 cursor.execute("drop table if exists reverse_etl.sync_ledger cascade")
-                cursor.execute(
-                    f"create table reverse_etl.sync_ledger ({ledger}, primary key (change_id, destination))"
-                )
+                cursor.execute(f"create table reverse_etl.sync_ledger ({ledger}, primary key (change_id, destination))")
         finally:
             connection.close()
     return counts
