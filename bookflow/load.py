@@ -2,8 +2,8 @@
 
 The dbt models read the same sources on every target (models/staging/*/_*_sources.yml): the raw
 CRM tables of the input contract and `reverse_etl.sync_ledger`. For the demo they come from the
-demo CRM file; each load replaces the raw tables and leaves an empty ledger (a new demo has no
-sync history). The contract is checked before anything is written.
+demo CRM file; each load replaces the raw tables and creates the ledger, empty, if it is missing
+(a ledger is history and never dropped). The contract is checked before anything is written.
 
 Postgres gets the rows through COPY (DuckDB writes CSV, psycopg2 streams it); Spark reads
 Parquet that DuckDB writes, so neither needs a DuckDB extension nor a Python loop over rows.
@@ -78,12 +78,11 @@ def _open_checked_crm(crm_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def load_duckdb(crm_path: Path, warehouse_path: Path) -> dict[str, int]:
-    """The pipeline's own extract, then an empty ledger."""
+    """The pipeline's own extract, and the ledger as the extract asset leaves it."""
     counts = extract_demo_crm(crm_path, warehouse_path)
     from reverse_etl.ledger import ensure_ledger
 
     with duckdb.connect(str(warehouse_path)) as con:
-        con.execute("drop table if exists reverse_etl.sync_ledger")
         ensure_ledger(con)
     return counts
 
@@ -104,7 +103,7 @@ def postgres_connect():
 
 
 def load_postgres(crm_path: Path) -> dict[str, int]:
-    """Replace the raw tables and the ledger in the Postgres of the profile, in one transaction."""
+    """Replace the raw tables in the Postgres of the profile and create the ledger if missing, in one transaction."""
     counts: dict[str, int] = {}
     with _open_checked_crm(crm_path) as crm, tempfile.TemporaryDirectory(prefix="bookflow-load-") as scratch:
         connection = postgres_connect()
@@ -135,8 +134,9 @@ def load_postgres(crm_path: Path) -> dict[str, int]:
                         counts[f"{schema}.{table}"] = cursor.rowcount
                 ledger = ", ".join(f"{_quoted(name)} {kind}" for name, kind in LEDGER_COLUMNS)
                 cursor.execute("create schema if not exists reverse_etl")
-                cursor.execute("drop table if exists reverse_etl.sync_ledger cascade")
-                cursor.execute(f"create table reverse_etl.sync_ledger ({ledger}, primary key (change_id, destination))")
+                cursor.execute(
+                    f"create table if not exists reverse_etl.sync_ledger ({ledger}, primary key (change_id, destination))"
+                )
         finally:
             connection.close()
     return counts
@@ -159,7 +159,7 @@ def spark_session():
 
 
 def load_spark(crm_path: Path) -> dict[str, int]:
-    """Replace the raw tables and the ledger in the Spark catalog of the profile."""
+    """Replace the raw tables in the Spark catalog of the profile and create the ledger if missing."""
     counts: dict[str, int] = {}
     spark = spark_session()
     with _open_checked_crm(crm_path) as crm, tempfile.TemporaryDirectory(prefix="bookflow-load-") as scratch:
@@ -180,16 +180,17 @@ def load_spark(crm_path: Path) -> dict[str, int]:
                     if kind == "TIMESTAMP":
                         frame = frame.withColumn(name, frame[name].cast("timestamp"))
                 frame.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.`{table}`")
-                counts[f"{schema}.{table}"] = spark.table(f"{schema}.`{table}`").count()
+                counts[f"{schema}.{table}"] = crm.execute(f"select count(*) from {schema}.{_quoted(table)}").fetchone()[
+                    0
+                ]
     spark.sql("create database if not exists reverse_etl")
-    spark.sql("drop table if exists reverse_etl.sync_ledger")
     ledger = ", ".join(f"{name} {_SPARK_TYPES[kind]}" for name, kind in LEDGER_COLUMNS)
-    spark.sql(f"create table reverse_etl.sync_ledger ({ledger}) using parquet")
+    spark.sql(f"create table if not exists reverse_etl.sync_ledger ({ledger}) using parquet")
     return counts
 
 
 def load_demo(target: str, crm_path: Path, warehouse_path: Path | None = None) -> dict[str, int]:
-    """Put the demo CRM's raw tables and an empty ledger into `target`; return row counts."""
+    """Replace `target`'s raw tables with the demo CRM's and create the ledger if missing; return row counts."""
     if target == "duckdb":
         return load_duckdb(crm_path, warehouse_path)
     if target == "postgres":
