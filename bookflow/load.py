@@ -155,7 +155,11 @@ def spark_session():
     parameters["spark.sql.ansi.enabled"] = "false"
     for key, value in parameters.items():
         builder = builder.config(key, str(value))
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    # dbt-spark asks for the session once per statement, and Spark warns each time it hands back
+    # the existing one: hundreds of lines that would bury dbt's own output.
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def load_spark(crm_path: Path) -> dict[str, int]:

@@ -33,7 +33,7 @@ class TargetConfigurationError(Exception):
 
 
 def check_target_env(target: str, environ: dict[str, str] | None = None) -> None:
-    """Raise TargetConfigurationError naming every required env var of `target` that is unset or empty."""
+    """Raise TargetConfigurationError naming what `target` lacks: unset required env vars, Spark's packages."""
     if target not in REQUIRED_ENV:
         raise TargetConfigurationError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}")
     environ = os.environ if environ is None else environ
@@ -44,6 +44,13 @@ def check_target_env(target: str, environ: dict[str, str] | None = None) -> None
             + "\n  - ".join(missing)
             + "\n(see README, 'Running on Postgres and Spark')"
         )
+    if target == "spark":
+        import importlib.util
+
+        if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
+            raise TargetConfigurationError(
+                "target spark needs dbt-spark and pyspark: pip install -c constraints.txt -e '.[spark]'"
+            )
 
 
 def profile_output(target: str) -> dict:
