@@ -27,7 +27,7 @@ combined as (
         coalesce(timing.timing_score, 0) as timing_score,
         coalesce(timing.signal_count, 0) as signal_count,
         timing.last_signal_at,
-        round(settings.fit_weight * fit.fit_score + settings.timing_weight * coalesce(timing.timing_score, 0), 2)
+        {{ round_number('settings.fit_weight * fit.fit_score + settings.timing_weight * coalesce(timing.timing_score, 0)', 2) }}
             as priority_score,
         settings.tier_1_min_priority,
         settings.tier_2_min_priority

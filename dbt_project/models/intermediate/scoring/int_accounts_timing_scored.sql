@@ -52,7 +52,7 @@ scored as (
         signal_count,
         last_signal_at,
         decayed_signal_weight,
-        round(100 * (1 - exp(-decayed_signal_weight)), 2) as timing_score
+        {{ round_number('100 * (1 - exp(-decayed_signal_weight))', 2) }} as timing_score
 
     from summed
 
