@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from bookflow import paths
 from bookflow.contract import RAW_TABLES
 from bookflow.extract import extract_demo_crm
 from bookflow.targets import profile_output
@@ -37,6 +38,26 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("to_owner_id", "varchar"),
     ("updated_at", "timestamp"),
 )
+
+# Inbound routing's tables as the extract lands them (bookflow/inbound/handoff.py): empty until
+# hand raisers are routed against this warehouse, but the models read them as sources.
+INBOUND_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "ownership_changes": (
+        ("change_id", "varchar"),
+        ("as_of", "date"),
+        ("account_id", "varchar"),
+        ("from_owner_id", "varchar"),
+        ("to_owner_id", "varchar"),
+        ("change_type", "varchar"),
+        ("reason", "varchar"),
+        ("from_crm_owner_id", "varchar"),
+        ("to_crm_owner_id", "varchar"),
+        ("signal_type", "varchar"),
+        ("received_at", "timestamp"),
+        ("routed_at", "timestamp"),
+    ),
+    "cycles": (("as_of", "date"), ("started_at", "timestamp")),
+}
 
 # DuckDB types of the demo's raw columns, spelled for Postgres and Spark.
 _POSTGRES_TYPES = {
@@ -80,10 +101,12 @@ def _open_checked_crm(crm_path: Path) -> duckdb.DuckDBPyConnection:
 def load_duckdb(crm_path: Path, warehouse_path: Path) -> dict[str, int]:
     """The pipeline's own extract, and the ledger as the extract asset leaves it."""
     counts = extract_demo_crm(crm_path, warehouse_path)
+    from bookflow.inbound.handoff import land_in_warehouse
     from reverse_etl.ledger import ensure_ledger
 
     with duckdb.connect(str(warehouse_path)) as con:
         ensure_ledger(con)
+    land_in_warehouse(paths.inbound_store_path(warehouse_path), warehouse_path)
     return counts
 
 
@@ -137,6 +160,10 @@ def load_postgres(crm_path: Path) -> dict[str, int]:
                 cursor.execute(
                     f"create table if not exists reverse_etl.sync_ledger ({ledger}, primary key (change_id, destination))"
                 )
+                cursor.execute("create schema if not exists inbound")
+                for table, columns in INBOUND_TABLES.items():
+                    definition = ", ".join(f"{_quoted(name)} {kind}" for name, kind in columns)
+                    cursor.execute(f"create table if not exists inbound.{table} ({definition})")
         finally:
             connection.close()
     return counts
@@ -190,6 +217,10 @@ def load_spark(crm_path: Path) -> dict[str, int]:
     spark.sql("create database if not exists reverse_etl")
     ledger = ", ".join(f"{name} {_SPARK_TYPES[kind]}" for name, kind in LEDGER_COLUMNS)
     spark.sql(f"create table if not exists reverse_etl.sync_ledger ({ledger}) using parquet")
+    spark.sql("create database if not exists inbound")
+    for table, columns in INBOUND_TABLES.items():
+        definition = ", ".join(f"{name} {_SPARK_TYPES[kind]}" for name, kind in columns)
+        spark.sql(f"create table if not exists inbound.{table} ({definition}) using parquet")
     return counts
 
 
