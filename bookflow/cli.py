@@ -111,10 +111,26 @@ verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show Dagste
     help="Where ownership changes are written; auto: the demo CRM when it is the source, else a CSV export.",
 )
 @click.option("--csv-path", type=click.Path(dir_okay=False), help="File for --destination csv.")
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild the incremental models and re-copy activities instead of adding the new ones.",
+)
 @guard_options
 @verbose_option
 def run(
-    as_of, warehouse, rules, crm, source, destination, csv_path, force, max_book_share, max_total_share, verbose
+    as_of,
+    warehouse,
+    rules,
+    crm,
+    source,
+    destination,
+    csv_path,
+    full_refresh,
+    force,
+    max_book_share,
+    max_total_share,
+    verbose,
 ) -> None:
     """Run one full cycle (extract, dbt build, sync) through Dagster, in-process."""
     from bookflow.cycle import run_cycle
@@ -134,6 +150,7 @@ def run(
         force=force,
         max_book_share=max_book_share,
         max_total_share=max_total_share,
+        full_refresh=full_refresh,
     )
     click.echo(outcome.format())
     sys.exit(0 if outcome.success else 1)

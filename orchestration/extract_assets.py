@@ -31,7 +31,9 @@ def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings):
     try:
         check_rules(Path(bookflow.rules_dir))
         if bookflow.source == "demo":
-            counts = extract_demo_crm(Path(bookflow.demo_crm_path), Path(bookflow.warehouse_path))
+            counts = extract_demo_crm(
+                Path(bookflow.demo_crm_path), Path(bookflow.warehouse_path), full_refresh=bookflow.full_refresh
+            )
         else:
             check_warehouse_inputs(Path(bookflow.warehouse_path))
             counts = {}
