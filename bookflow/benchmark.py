@@ -16,6 +16,12 @@ from datetime import date
 from pathlib import Path
 
 BENCH_AS_OF = date(2026, 6, 1)
+LOWER_BOUND_SQL = Path(__file__).resolve().parent.parent / "benchmarks" / "lower_bound.sql"
+
+
+def lower_bound_query() -> str:
+    """The hand-written single DuckDB query the pipeline is measured against (needs variable as_of)."""
+    return LOWER_BOUND_SQL.read_text().strip().rstrip(";")
 
 
 def _timed(command: list[str], env: dict[str, str]) -> float:
