@@ -8,7 +8,7 @@ Every mart must match row for row.
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import duckdb
 from click.testing import CliRunner
@@ -19,6 +19,7 @@ from tests.conftest import AS_OF
 
 MARTS = ("ranked_assignments", "ownership_changes", "account_status", "rep_capacity", "account_scores", "quarantine")
 SENTINEL_ACCOUNT = "001SENTINEL0000001"
+MARK = datetime(2000, 1, 1)
 
 
 def _run(*args: str) -> None:
@@ -47,16 +48,33 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
     added = add_demo_day(workspace.crm, day=day_two, share=0.05, rules_dir=workspace.rules)
     assert added["salesforce.task"] > 0 and added["signals.account_signal"] > 0
 
-    # Rows that only the warehouse holds, old enough to be outside every incremental window and
-    # unable to change any mart: an incremental run keeps them, a full refresh rebuilds without them.
+    # Marks that only the warehouse holds, outside every incremental window and unable to change
+    # any mart: an incremental run keeps them, a full refresh rebuilds without them. The marked
+    # account is owned outside dynamic books (its owner never changes), was last touched long
+    # before the window and gets nothing on day 2.
+    with duckdb.connect(str(workspace.crm), read_only=True) as con:
+        day_two_accounts = [
+            row[0] for row in con.execute("select account_id from salesforce.task where id like '00TD%'").fetchall()
+        ]
     with duckdb.connect(str(workspace.warehouse)) as con:
         con.execute(
             "insert into salesforce.task values ('00TSENTINEL0000001', ?, '005STA000000000001', 'Other', ?, false)",
             [SENTINEL_ACCOUNT, AS_OF - timedelta(days=60)],
         )
+        marked = con.execute(
+            """
+            select account_id
+            from marts.account_status
+            inner join intermediate.int_accounts_last_touched using (account_id)
+            where status = 'excluded' and account_status.owner_id like '005STA%'
+                and last_touched_at < ? and list_position(?, account_id) is null
+            order by account_id limit 1
+            """,
+            [AS_OF - timedelta(days=20), day_two_accounts],
+        ).fetchone()[0]
         con.execute(
-            "insert into intermediate.int_activity_touches values (?, '005STA000000000001', ?)",
-            [SENTINEL_ACCOUNT, AS_OF - timedelta(days=60)],
+            "update intermediate.int_accounts_last_touched set last_touched_at = ? where account_id = ?",
+            [MARK, marked],
         )
     full = tmp_path / "full_refresh.duckdb"
     shutil.copy(workspace.warehouse, full)
@@ -83,13 +101,22 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
         assert con.execute("select count(*) from salesforce.task where account_id = ?", [SENTINEL_ACCOUNT]).fetchone()[
             0
         ]
-        assert con.execute(
-            "select count(*) from intermediate.int_activity_touches where account_id = ?", [SENTINEL_ACCOUNT]
-        ).fetchone()[0]
+        assert (
+            con.execute(
+                "select last_touched_at from intermediate.int_accounts_last_touched where account_id = ?", [marked]
+            ).fetchone()[0]
+            == MARK
+        )
     with duckdb.connect(str(full), read_only=True) as con:
         assert not con.execute(
-            "select count(*) from intermediate.int_activity_touches where account_id = ?", [SENTINEL_ACCOUNT]
+            "select count(*) from salesforce.task where account_id = ?", [SENTINEL_ACCOUNT]
         ).fetchone()[0]
+        assert (
+            con.execute(
+                "select last_touched_at from intermediate.int_accounts_last_touched where account_id = ?", [marked]
+            ).fetchone()[0]
+            != MARK
+        )
 
 
 def test_a_run_for_an_earlier_day_rebuilds_in_full(workspace):
@@ -99,5 +126,5 @@ def test_a_run_for_an_earlier_day_rebuilds_in_full(workspace):
     _run("--as-of", day_two.isoformat(), "--warehouse", str(workspace.warehouse), "--destination", "none")
     _run(*workspace.cli_args(), "--destination", "none")
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
-        latest = con.execute("select max(last_activity_at) from intermediate.int_activity_touches").fetchone()[0]
+        latest = con.execute("select max(last_touched_at) from intermediate.int_accounts_last_touched").fetchone()[0]
     assert latest.date() <= AS_OF
