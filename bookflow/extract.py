@@ -13,6 +13,7 @@ opportunities and returns are small next to them and change in place, so they ar
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -69,6 +70,9 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
     counts: dict[str, int] = {}
     with duckdb.connect(str(warehouse_path)) as con:
         # ATTACH takes no bound parameters; the path is quoted as a string literal instead.
+        # The same limits as the dbt profile: copying hundreds of millions of activities must fit a laptop.
+        con.execute("set memory_limit = ?", [os.environ.get("BOOKFLOW_DUCKDB_MEMORY_LIMIT", "6GB")])
+        con.execute("set preserve_insertion_order = false")
         con.execute(f"attach '{str(crm_path).replace(chr(39), chr(39) * 2)}' as crm (read_only)")
         try:
             check_raw_tables(con, "crm")
