@@ -111,10 +111,26 @@ verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show Dagste
     help="Where ownership changes are written; auto: the demo CRM when it is the source, else a CSV export.",
 )
 @click.option("--csv-path", type=click.Path(dir_okay=False), help="File for --destination csv.")
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild the incremental models and re-copy activities instead of adding the new ones.",
+)
 @guard_options
 @verbose_option
 def run(
-    as_of, warehouse, rules, crm, source, destination, csv_path, force, max_book_share, max_total_share, verbose
+    as_of,
+    warehouse,
+    rules,
+    crm,
+    source,
+    destination,
+    csv_path,
+    full_refresh,
+    force,
+    max_book_share,
+    max_total_share,
+    verbose,
 ) -> None:
     """Run one full cycle (extract, dbt build, sync) through Dagster, in-process."""
     from bookflow.cycle import run_cycle
@@ -134,6 +150,7 @@ def run(
         force=force,
         max_book_share=max_book_share,
         max_total_share=max_total_share,
+        full_refresh=full_refresh,
     )
     click.echo(outcome.format())
     sys.exit(0 if outcome.success else 1)
@@ -413,22 +430,25 @@ def build(target, accounts, seed, fresh, as_of, warehouse, rules, crm, verbose) 
 
 @main.command()
 @click.option(
-    "--accounts",
-    "sizes",
-    type=int,
-    multiple=True,
-    default=(5000, 100000),
+    "--sizes",
+    default="100k,1m",
     show_default=True,
-    help="Demo sizes to time (repeat the flag).",
+    help="Demo sizes, comma-separated: 100k, 1m, 10m or numbers of accounts.",
 )
 @click.option(
-    "--workdir", type=click.Path(file_okay=False), help="Where to keep the benchmark files (default: a temp dir)."
+    "--workdir",
+    type=click.Path(file_okay=False),
+    help="Where to keep the benchmark files; day-1 demos found there are reused (default: a temp dir).",
 )
 def bench(sizes, workdir) -> None:
-    """Time `bookflow run` end to end on demo CRMs of the given sizes."""
-    from bookflow.benchmark import run_benchmark
+    """Full and incremental run times, peak memory and the ratio to a one-query lower bound, per size."""
+    from bookflow.benchmark import parse_sizes, run_benchmark
 
-    run_benchmark(sizes, Path(workdir) if workdir else None, echo=click.echo)
+    try:
+        chosen = parse_sizes(sizes)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--sizes") from error
+    run_benchmark(chosen, Path(workdir) if workdir else None, echo=click.echo)
 
 
 @main.command("bench-sync")

@@ -109,6 +109,7 @@ def run_cycle(
     force: bool = False,
     max_book_share: float | None = None,
     max_total_share: float | None = None,
+    full_refresh: bool = False,
 ) -> CycleOutcome:
     """Materialize every asset once (extract -> dbt build -> sync) and summarise the outcome.
 
@@ -140,6 +141,7 @@ def run_cycle(
         force=force,
         max_book_share=max_book_share,
         max_total_share=max_total_share,
+        full_refresh=full_refresh,
     )
     started = time.perf_counter()
     result = dg.materialize(

@@ -976,3 +976,88 @@ def _write_tables(con) -> dict[str, int]:
         f"{schema}.{table}": con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0]
         for schema, table in TABLES
     }
+
+
+def add_demo_day(
+    path: Path, *, day: date, share: float = 0.01, seed: int = 42, rules_dir: Path | None = None
+) -> dict[str, int]:
+    """Write one more day of CRM life into an existing demo CRM: a `share` of the accounts get a
+    meaningful activity by their owner on `day`, and about a third of those also a timing signal.
+
+    This is what a daily incremental run sees; the picks are hashes of (account id, day, seed), so
+    the same day gives the same rows. Returns the rows added per table.
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be in (0, 1], got {share}")
+    rules = Path(rules_dir) if rules_dir is not None else paths.rules_dir()
+    check_rules(rules)
+    stamp = day.strftime("%Y%m%d")
+    with duckdb.connect(str(path)) as con:
+        con.execute("set enable_progress_bar = false")
+        con.execute(
+            """
+            create temp table picked as
+            select
+                id as account_id,
+                owner_id,
+                row_number() over (order by id) as k,
+                hash(id, $seed, $stamp, 'sig') % 3 = 0 as with_signal
+            from salesforce.account
+            where not coalesce(is_deleted, false) and owner_id is not null
+                and (hash(id, $seed, $stamp, 'day') % 1000000) / 1000000.0 < $share
+            """,
+            {"seed": seed, "stamp": stamp, "share": share},
+        )
+        meaningful = [
+            row[0]
+            for row in con.execute(
+                "select trim(activity_type) from read_csv(?, header = true, all_varchar = true) "
+                "where lower(trim(is_meaningful)) = 'true' order by 1",
+                [str(rules / "activity_types.csv")],
+            ).fetchall()
+        ]
+        signal_types = [
+            row[0]
+            for row in con.execute(
+                "select trim(signal_type) from read_csv(?, header = true, all_varchar = true) "
+                "where lower(trim(is_hand_raise)) <> 'true' order by 1",
+                [str(rules / "signal_weights.csv")],
+            ).fetchall()
+        ]
+        con.execute("begin transaction")
+        if meaningful:
+            # Ids carry the day, so days never collide: 00TD + yyyymmdd + 6 digits = 18 characters.
+            con.execute(
+                """
+                insert into salesforce.task
+                select
+                    '00TD' || $stamp || lpad(k::varchar, 6, '0'),
+                    account_id,
+                    owner_id,
+                    $types[1 + (hash(account_id, $seed, $stamp, 'type') % len($types))::bigint],
+                    $day::timestamp + to_seconds((25200 + hash(account_id, $seed, $stamp, 'time') % 43200)::bigint),
+                    false
+                from picked
+                """,
+                {"stamp": stamp, "types": meaningful, "seed": seed, "day": day},
+            )
+        if signal_types:
+            con.execute(
+                """
+                insert into signals.account_signal
+                select
+                    account_id,
+                    $types[1 + (hash(account_id, $seed, $stamp, 'stype') % len($types))::bigint],
+                    $day::timestamp + to_seconds((hash(account_id, $seed, $stamp, 'stime') % 86400)::bigint),
+                    round(0.05 + 0.95 * (hash(account_id, $seed, $stamp, 'strength') % 1000) / 1000.0, 3)
+                from picked
+                where with_signal
+                """,
+                {"stamp": stamp, "types": signal_types, "seed": seed, "day": day},
+            )
+        con.execute("commit")
+        added = con.execute("select count(*), count(*) filter (where with_signal) from picked").fetchone()
+    return {
+        "salesforce.task": added[0] if meaningful else 0,
+        "signals.account_signal": added[1] if signal_types else 0,
+    }

@@ -6,8 +6,11 @@ the sync downstream never runs on an allocation that breaks the rules of engagem
 
 # No `from __future__ import annotations` here: Dagster inspects the context type hint at runtime.
 import json
+from datetime import date
+from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import bookflow_dbt_project, dbt_environment
@@ -22,5 +25,55 @@ from orchestration.translator import BookflowTranslator
 )
 def allocation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, bookflow: BookflowSettings):
     dbt_vars = {"as_of": bookflow.run_date().isoformat()}
+    args = ["build", "--vars", json.dumps(dbt_vars)]
+    reason = (
+        "asked for"
+        if bookflow.full_refresh
+        else full_refresh_reason(Path(bookflow.warehouse_path), Path(bookflow.rules_dir), bookflow.run_date())
+    )
+    if reason:
+        context.log.info(f"full refresh of the incremental models: {reason}")
+        args.append("--full-refresh")
     with dbt_environment(bookflow.warehouse_path, bookflow.rules_dir):
-        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+        yield from dbt.cli(args, context=context).stream()
+
+
+def full_refresh_reason(warehouse_path: Path, rules_dir: Path, as_of: date) -> str | None:
+    """Why the incremental models cannot be topped up for this run, or None when they can.
+
+    They hold what earlier runs counted up to their day, with the meaningful activity types of
+    that time: a run for an earlier day, or new meaningful types, needs them rebuilt.
+    """
+    if not warehouse_path.exists():
+        return None
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        tables = {
+            ".".join(row)
+            for row in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+        }
+        if "intermediate.int_accounts_last_touched" in tables:
+            columns = {
+                row[0]
+                for row in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'intermediate' and table_name = 'int_accounts_last_touched'"
+                ).fetchall()
+            }
+            if "owner_id" not in columns:
+                return "int_accounts_last_touched was built by an older bookflow, before it was incremental"
+        if "marts.account_status" in tables:
+            last_day = con.execute("select max(as_of) from marts.account_status").fetchone()[0]
+            if last_day is not None and last_day > as_of:
+                return f"the last run was for {last_day}, later than {as_of}"
+        if "rules.activity_types" in tables:
+            landed = set(con.execute("select activity_type, is_meaningful from rules.activity_types").fetchall())
+            wanted = set(
+                con.execute(
+                    "select activity_type, cast(is_meaningful as boolean) "
+                    "from read_csv(?, header = true, all_varchar = true)",
+                    [str(rules_dir / "activity_types.csv")],
+                ).fetchall()
+            )
+            if landed != wanted:
+                return "activity_types.csv changed since the last run"
+    return None

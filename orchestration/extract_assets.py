@@ -36,7 +36,9 @@ def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings):
         # First: hand raises routed from here on belong to the next cycle, so none falls between two.
         begin_cycle(Path(bookflow.inbound_store_path), bookflow.run_date())
         if bookflow.source == "demo":
-            counts = extract_demo_crm(Path(bookflow.demo_crm_path), Path(bookflow.warehouse_path))
+            counts = extract_demo_crm(
+                Path(bookflow.demo_crm_path), Path(bookflow.warehouse_path), full_refresh=bookflow.full_refresh
+            )
         else:
             check_warehouse_inputs(Path(bookflow.warehouse_path))
             counts = {}

@@ -37,6 +37,8 @@ class BookflowSettings(dg.ConfigurableResource):
     max_book_share: float = DEFAULT_LIMITS.max_book_share
     max_total_share: float = DEFAULT_LIMITS.max_total_share
     csv_export_path: str | None = None
+    # Rebuild incremental models and re-copy activities from scratch instead of topping them up.
+    full_refresh: bool = False
 
     def run_date(self) -> date:
         return date.fromisoformat(self.as_of) if self.as_of else date.today()
@@ -64,6 +66,7 @@ def build_resources(
     force: bool = False,
     max_book_share: float | None = None,
     max_total_share: float | None = None,
+    full_refresh: bool = False,
 ) -> dict[str, object]:
     """Resources for one cycle; unset paths fall back to bookflow.paths (env vars, then data/)."""
     settings = BookflowSettings(
@@ -78,6 +81,7 @@ def build_resources(
         force=force,
         max_book_share=DEFAULT_LIMITS.max_book_share if max_book_share is None else max_book_share,
         max_total_share=DEFAULT_LIMITS.max_total_share if max_total_share is None else max_total_share,
+        full_refresh=full_refresh,
     )
     dbt = DbtCliResource(project_dir=bookflow_dbt_project, dbt_executable=dbt_executable())
     return {"bookflow": settings, "dbt": dbt}
