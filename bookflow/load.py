@@ -102,10 +102,8 @@ def load_duckdb(crm_path: Path, warehouse_path: Path) -> dict[str, int]:
     """The pipeline's own extract, and the ledger as the extract asset leaves it."""
     counts = extract_demo_crm(crm_path, warehouse_path)
     from bookflow.inbound.handoff import land_in_warehouse
-    from reverse_etl.ledger import ensure_ledger
 
-    with duckdb.connect(str(warehouse_path)) as con:
-        ensure_ledger(con)
+    # Creates the ledger too, as the extract asset does.
     land_in_warehouse(paths.inbound_store_path(warehouse_path), warehouse_path)
     return counts
 

@@ -3,14 +3,12 @@
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from bookflow.contract import RAW_TABLES
 from bookflow.extract import check_warehouse_inputs, extract_demo_crm
 from bookflow.inbound.handoff import begin_cycle, land_in_warehouse
 from bookflow.validation import InputError, check_rules
 from orchestration.resources import BookflowSettings
-from reverse_etl.ledger import ensure_ledger
 
 RAW_ASSET_KEYS = [dg.AssetKey([schema, table]) for schema, tables in RAW_TABLES.items() for table in tables]
 # Inbound routing's changes, landed from its store so dbt reports them with the cycle's own.
@@ -45,8 +43,7 @@ def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings):
     except InputError as error:
         raise dg.Failure(description=str(error)) from error
 
-    with duckdb.connect(bookflow.warehouse_path) as con:
-        ensure_ledger(con)
+    # Also creates the ledger the models read as ownership history, if this is the first run.
     inbound_changes = land_in_warehouse(Path(bookflow.inbound_store_path), Path(bookflow.warehouse_path))
     for key in RAW_ASSET_KEYS:
         rows = counts.get(".".join(key.path))

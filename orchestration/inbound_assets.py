@@ -9,7 +9,6 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from bookflow.destinations import make_destination
 from bookflow.inbound.handoff import publish_capacity_snapshot
 from bookflow.inbound.routing import NotReady, latest_hand_raise
 from bookflow.inbound.service import route_and_sync
@@ -47,12 +46,7 @@ def inbound_routes(context: dg.AssetExecutionContext, bookflow: BookflowSettings
     try:
         destination = None
         if bookflow.destination != "none":
-            destination = make_destination(
-                bookflow.destination,
-                warehouse_path=Path(bookflow.warehouse_path),
-                demo_crm_path=Path(bookflow.demo_crm_path),
-                csv_path=Path(bookflow.csv_export_path) if bookflow.csv_export_path else None,
-            )
+            destination = bookflow.make_destination()
         result = route_and_sync(
             store=Path(bookflow.inbound_store_path),
             crm=Path(bookflow.demo_crm_path),

@@ -43,6 +43,17 @@ class BookflowSettings(dg.ConfigurableResource):
     def run_date(self) -> date:
         return date.fromisoformat(self.as_of) if self.as_of else date.today()
 
+    def make_destination(self):
+        """The destination these settings name (not for `none`, which writes nowhere)."""
+        from bookflow.destinations import make_destination
+
+        return make_destination(
+            self.destination,
+            warehouse_path=Path(self.warehouse_path),
+            demo_crm_path=Path(self.demo_crm_path),
+            csv_path=Path(self.csv_export_path) if self.csv_export_path else None,
+        )
+
     def check(self) -> None:
         if self.source not in SOURCES:
             raise dg.Failure(f"source must be one of {SOURCES}, got {self.source!r}")

@@ -5,7 +5,6 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from bookflow.destinations import make_destination
 from orchestration.allocation_assets import allocation_dbt_assets
 from orchestration.resources import BookflowSettings
 from reverse_etl import BlastRadiusExceeded, SyncError, sync
@@ -22,12 +21,7 @@ def crm_sync(context: dg.AssetExecutionContext, bookflow: BookflowSettings) -> d
         context.log.info("destination is 'none': changes planned, nothing written")
         return dg.MaterializeResult(metadata={"destination": "none"})
     try:
-        destination = make_destination(
-            bookflow.destination,
-            warehouse_path=Path(bookflow.warehouse_path),
-            demo_crm_path=Path(bookflow.demo_crm_path),
-            csv_path=Path(bookflow.csv_export_path) if bookflow.csv_export_path else None,
-        )
+        destination = bookflow.make_destination()
         report = sync(
             Path(bookflow.warehouse_path),
             destination,

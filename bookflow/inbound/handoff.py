@@ -47,7 +47,7 @@ def land_in_warehouse(store: Path, warehouse: Path) -> int:
     A ledger row already 'applied' in the warehouse stays as it is (applied at most once).
     """
     ensure_store(store)
-    with duckdb.connect(str(warehouse)) as con:
+    with open_duckdb(warehouse) as con:
         ensure_ledger(con)
         attach_read_only(con, store, "inbound_store")
         try:
