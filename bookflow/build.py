@@ -7,7 +7,6 @@ mode the catalog lives in this process's JVM.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -62,7 +61,7 @@ def run_build(
     warehouse = Path(warehouse_path or paths.warehouse_path())
     rules = Path(rules_dir or paths.rules_dir())
     outcome = BuildOutcome(target=target, success=False)
-    with dbt_environment(str(warehouse), str(rules)):
+    with dbt_environment(str(warehouse), str(rules), as_of):
         check_target_env(target)
         check_rules(rules)
         started = time.perf_counter()
@@ -72,8 +71,6 @@ def run_build(
         arguments = ["build", "--project-dir", str(paths.DBT_PROJECT_DIR), "--profiles-dir", str(paths.DBT_PROJECT_DIR)]
         # Each target keeps its own compiled files, so Dagster's manifest (target/) stays the DuckDB one.
         arguments += ["--target", target, "--target-path", f"target/build_{target}"]
-        if as_of is not None:
-            arguments += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
         if quiet:
             arguments.append("--quiet")
         started = time.perf_counter()

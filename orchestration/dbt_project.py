@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -18,6 +19,7 @@ from bookflow import paths
 # seed's rendered SQL to target/run/<project>/<seed path>, which for an absolute seed path is the
 # CSV itself; and one constant seed path keeps dbt's partial parsing valid whatever --rules says.
 RULES_IN_USE = Path("target") / "rules_in_use"
+AS_OF_ENV = "BOOKFLOW_AS_OF"
 
 
 def _copy_rules(rules_dir: str | None) -> str:
@@ -31,16 +33,21 @@ def _copy_rules(rules_dir: str | None) -> str:
 
 
 @contextmanager
-def dbt_environment(warehouse: str | None = None, rules_dir: str | None = None) -> Iterator[None]:
-    """Point dbt at a warehouse and rules directory for the duration of a dbt call.
+def dbt_environment(
+    warehouse: str | None = None, rules_dir: str | None = None, as_of: date | None = None
+) -> Iterator[None]:
+    """Point dbt at a warehouse, rules directory and day for the duration of a dbt call.
 
-    dbt reads both from env vars (profiles.yml, dbt_project.yml); dagster-dbt passes the process
-    environment to its dbt subprocess, so they are set here and restored afterwards.
+    dbt reads them from env vars (profiles.yml, dbt_project.yml, macros/as_of.sql); dagster-dbt
+    passes the process environment to its dbt subprocess, so they are set here and restored
+    afterwards. The day is an env var rather than `--vars` because dbt re-parses the whole
+    project whenever its vars change, which a daily run would pay every day.
     """
     wanted = {
         paths.WAREHOUSE_ENV: warehouse or str(paths.warehouse_path()),
         # dbt_project.yml reads this as its seed path, relative to the project.
         "BOOKFLOW_DBT_SEED_PATH": _copy_rules(rules_dir),
+        AS_OF_ENV: as_of.isoformat() if as_of else "",
     }
     saved = {key: os.environ.get(key) for key in wanted}
     os.environ.update(wanted)
@@ -52,6 +59,24 @@ def dbt_environment(warehouse: str | None = None, rules_dir: str | None = None) 
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def keep_parse_state(invocation_target: Path) -> None:
+    """Keep a dbt call's parse state for the next call.
+
+    dagster-dbt gives every dbt call a target folder of its own and seeds it with the project's
+    target/partial_parse.msgpack; handing the newest one back means the next daily run on the same
+    warehouse parses only what changed (dbt checks every file's checksum itself, so a stale
+    state is never trusted). Replaced atomically: another run may be reading it.
+    """
+    state = Path(invocation_target) / "partial_parse.msgpack"
+    if not state.exists():
+        return
+    kept = paths.DBT_PROJECT_DIR / "target" / state.name
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    staging = kept.with_name(f"{state.name}.{os.getpid()}")
+    shutil.copy2(state, staging)
+    os.replace(staging, kept)
 
 
 def dbt_executable() -> str:

@@ -2,12 +2,13 @@
     Only activity types RevOps marks meaningful count: an automated email proves nothing.
 
     Activities are by far the largest input (about twenty rows per account), so this model is
-    incremental on account_id. A daily run reads only the activities of the last few days (the
-    window starts `incremental_lookback_days` before the newest touch already counted, so rows that
-    land a little late still count) and folds them into the accounts they touch: a max only grows,
-    and counting an activity twice changes nothing. Only accounts whose owner changed, or that are
-    new to the run, are recomputed from their whole history. Rows of accounts that left the run
-    (quarantined or deleted) are dropped, so one that comes back is recomputed, not trusted.
+    incremental on account_id and a daily run reads the activities once: the rows of the last few
+    days (the window starts `incremental_lookback_days` before the newest touch already counted,
+    so rows that land a little late still count), plus the whole history of the accounts whose
+    owner changed or that are new to the run. Recent touches fold into the rows already there (a
+    max only grows, and counting an activity twice changes nothing); changed accounts are
+    recomputed. An account held back from a run (quarantined, or deleted) keeps its row and keeps
+    being folded, so when it comes back with the same owner its row is up to date.
 
     What the window cannot see (an older activity deleted, backdated or retyped, or a change to
     which types are meaningful) needs a full refresh: `bookflow run --full-refresh`, which the cycle
@@ -16,10 +17,6 @@
     materialized='incremental',
     unique_key='account_id',
     incremental_strategy='delete+insert',
-    post_hook=[
-        "{% if is_incremental() %}delete from {{ this }} where account_id not in (select account_id from "
-        ~ "{{ ref('int_accounts_checked') }} where quarantine_reason is null){% endif %}"
-    ],
 ) }}
 
 with
@@ -67,7 +64,7 @@ previous as (
 ),
 
 {#- Accounts this run sees for the first time, or with another owner than last time. -#}
-reowned as (
+changed_accounts as (
 
     select accounts.account_id, accounts.owner_id
     from accounts
@@ -78,32 +75,52 @@ reowned as (
 
 ),
 
-recent as (
+window_start as (
 
-    select meaningful.*
-    from meaningful
-    where meaningful.activity_at >= (
-        select {{ dbt.dateadd('day', -var('incremental_lookback_days', 3), "coalesce(max(last_touched_at), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ "))") }}
-        from previous
-    )
+    select {{ dbt.dateadd('day', -var('incremental_lookback_days', 3), "coalesce(max(last_touched_at), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ "))") }}
+        as starts_at
+    from previous
 
 ),
 
-recent_by_account as (
+{#- The one pass over the activities: the recent window, and every touch of a changed account. -#}
+read_once as (
 
     select
-        previous.account_id,
-        previous.owner_id,
-        max(case when recent.owner_id = previous.owner_id then recent.activity_at end) as last_touched_by_owner_at,
-        max(recent.activity_at) as last_touched_at
+        meaningful.account_id,
+        meaningful.owner_id,
+        meaningful.activity_at
 
-    from recent
-    inner join previous
-        on recent.account_id = previous.account_id
-    inner join accounts
-        on previous.account_id = accounts.account_id
-        and previous.owner_id = accounts.owner_id
-    group by previous.account_id, previous.owner_id
+    from meaningful
+    cross join window_start
+    left join changed_accounts
+        on meaningful.account_id = changed_accounts.account_id
+    where meaningful.activity_at >= window_start.starts_at
+        or changed_accounts.account_id is not null
+
+),
+
+read_by_account as (
+
+    select
+        read_once.account_id,
+        coalesce(changed_accounts.owner_id, previous.owner_id) as owner_id,
+        changed_accounts.account_id is not null as is_changed,
+        max(case when read_once.owner_id = coalesce(changed_accounts.owner_id, previous.owner_id)
+            then read_once.activity_at end) as last_touched_by_owner_at,
+        max(read_once.activity_at) as last_touched_at
+
+    from read_once
+    left join changed_accounts
+        on read_once.account_id = changed_accounts.account_id
+    left join previous
+        on read_once.account_id = previous.account_id
+    where changed_accounts.account_id is not null
+        or previous.account_id is not null
+    group by
+        read_once.account_id,
+        coalesce(changed_accounts.owner_id, previous.owner_id),
+        changed_accounts.account_id is not null
 
 ),
 
@@ -113,35 +130,34 @@ folded as (
         previous.account_id,
         previous.owner_id,
         case
-            when previous.last_touched_by_owner_at is null then recent_by_account.last_touched_by_owner_at
-            when recent_by_account.last_touched_by_owner_at is null then previous.last_touched_by_owner_at
-            else greatest(previous.last_touched_by_owner_at, recent_by_account.last_touched_by_owner_at)
+            when previous.last_touched_by_owner_at is null then read_by_account.last_touched_by_owner_at
+            when read_by_account.last_touched_by_owner_at is null then previous.last_touched_by_owner_at
+            else greatest(previous.last_touched_by_owner_at, read_by_account.last_touched_by_owner_at)
         end as last_touched_by_owner_at,
         case
-            when previous.last_touched_at is null then recent_by_account.last_touched_at
-            when recent_by_account.last_touched_at is null then previous.last_touched_at
-            else greatest(previous.last_touched_at, recent_by_account.last_touched_at)
+            when previous.last_touched_at is null then read_by_account.last_touched_at
+            when read_by_account.last_touched_at is null then previous.last_touched_at
+            else greatest(previous.last_touched_at, read_by_account.last_touched_at)
         end as last_touched_at
 
-    from recent_by_account
+    from read_by_account
     inner join previous
-        on recent_by_account.account_id = previous.account_id
+        on read_by_account.account_id = previous.account_id
+    where not read_by_account.is_changed
 
 ),
 
 recomputed as (
 
     select
-        reowned.account_id,
-        reowned.owner_id,
-        max(case when meaningful.owner_id = reowned.owner_id then meaningful.activity_at end)
-            as last_touched_by_owner_at,
-        max(meaningful.activity_at) as last_touched_at
+        changed_accounts.account_id,
+        changed_accounts.owner_id,
+        read_by_account.last_touched_by_owner_at,
+        read_by_account.last_touched_at
 
-    from reowned
-    left join meaningful
-        on reowned.account_id = meaningful.account_id
-    group by reowned.account_id, reowned.owner_id
+    from changed_accounts
+    left join read_by_account
+        on changed_accounts.account_id = read_by_account.account_id
 
 ),
 

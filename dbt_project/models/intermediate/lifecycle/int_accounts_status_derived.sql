@@ -1,13 +1,16 @@
 {#- The state of every account before this run's changes, by the rules of engagement, in order
     of precedence: locks and static owners first, then customers and open opportunities (which
     stay put), then the lifecycle of an owned account (returned, working, new, unworked) or of a
-    pool account (review, resting, pool). -#}
+    pool account (review, resting, pool).
+
+    int_accounts_scored is the spine (one row per clean account with its owner, book and scores);
+    everything else joined here is either tiny (users, roster, rules) or keyed to the accounts that
+    have such a fact (activities, opportunities, returns, bookflow's own changes, overrides). -#}
 with
 
 accounts as (
 
-    select * from {{ ref('int_accounts_checked') }}
-    where quarantine_reason is null
+    select * from {{ ref('int_accounts_scored') }}
 
 ),
 
@@ -26,18 +29,6 @@ reps as (
 settings as (
 
     select * from {{ ref('stg_rules__settings') }}
-
-),
-
-segmented as (
-
-    select * from {{ ref('int_accounts_segmented') }}
-
-),
-
-scored as (
-
-    select * from {{ ref('int_accounts_scored') }}
 
 ),
 
@@ -97,14 +88,15 @@ joined as (
             when reps.rep_id is not null then 'rep'
             else 'static'
         end as owner_kind,
-        segmented.target_book,
-        scored.fit_score,
-        scored.timing_score,
-        scored.priority_score,
-        scored.tier,
+        accounts.target_book,
+        accounts.fit_score,
+        accounts.timing_score,
+        accounts.priority_score,
+        accounts.tier,
         last_touched.last_touched_by_owner_at,
         last_touched.last_touched_at,
-        assigned.assigned_on,
+        coalesce(assigned.assigned_on, cast(accounts.created_at as date)) as assigned_on,
+        assigned.account_id is not null as was_assigned_by_bookflow,
         coalesce(opportunity_flags.has_open_opportunity, false) as has_open_opportunity,
         lower(coalesce(accounts.account_type, '')) like 'customer%'
             or coalesce(opportunity_flags.has_won_opportunity, false) as is_customer,
@@ -130,10 +122,6 @@ joined as (
         on accounts.owner_id = users.user_id
     left join reps
         on accounts.owner_id = reps.rep_id
-    left join segmented
-        on accounts.account_id = segmented.account_id
-    left join scored
-        on accounts.account_id = scored.account_id
     left join last_touched
         on accounts.account_id = last_touched.account_id
     left join opportunity_flags
@@ -219,6 +207,7 @@ final as (
         last_touched_by_owner_at as last_activity_at,
         last_touched_at,
         assigned_on,
+        was_assigned_by_bookflow,
         has_open_opportunity,
         is_customer,
         case

@@ -9,6 +9,13 @@ book_returns as (
 
 ),
 
+accounts as (
+
+    select account_id, owner_id, created_at from {{ ref('int_accounts_checked') }}
+    where quarantine_reason is null
+
+),
+
 assigned as (
 
     select * from {{ ref('int_accounts_assigned') }}
@@ -31,11 +38,15 @@ matching as (
         ) as recency
 
     from book_returns
-    inner join assigned
-        on book_returns.account_id = assigned.account_id
-        and book_returns.returned_by_id = assigned.owner_id
-        and cast(book_returns.returned_at as date) >= assigned.assigned_on
-    where cast(book_returns.returned_at as date) <= {{ as_of() }}
+    inner join accounts
+        on book_returns.account_id = accounts.account_id
+        and book_returns.returned_by_id = accounts.owner_id
+    left join assigned
+        on accounts.account_id = assigned.account_id
+    -- after the account came to the rep: bookflow's change, or else the account's creation
+    where cast(book_returns.returned_at as date)
+            >= coalesce(assigned.assigned_on, cast(accounts.created_at as date))
+        and cast(book_returns.returned_at as date) <= {{ as_of() }}
 
 )
 

@@ -1,11 +1,16 @@
 {#- Fit: how well an account matches the ICP, from firmographics only. Points come from the
-    fit_industries and fit_bands rules; an attribute that matches no rule scores nothing. -#}
+    fit_industries and fit_bands rules; an attribute that matches no rule scores nothing.
+
+    A view, row by row like int_accounts_segmented: each attribute meets its own bands in a left
+    join (the bands of one attribute never overlap, so an account matches at most one), and the
+    warehouse computes it inside the pass that builds int_accounts_scored. -#}
+{{ config(materialized='view') }}
+
 with
 
 accounts as (
 
-    select * from {{ ref('int_accounts_checked') }}
-    where quarantine_reason is null
+    select * from {{ ref('int_accounts_segmented') }}
 
 ),
 
@@ -21,51 +26,31 @@ bands as (
 
 ),
 
-account_attributes as (
-
-    select account_id, 'employees' as attribute, cast(employee_count as {{ dbt.type_float() }}) as attribute_value
-    from accounts
-    union all
-    select account_id, 'revenue' as attribute, annual_revenue as attribute_value
-    from accounts
-
-),
-
-band_points as (
-
-    select
-        account_attributes.account_id,
-        max(case when account_attributes.attribute = 'employees' then bands.points end) as employee_points,
-        max(case when account_attributes.attribute = 'revenue' then bands.points end) as revenue_points
-
-    from account_attributes
-    inner join bands
-        on account_attributes.attribute = bands.attribute
-        and account_attributes.attribute_value >= bands.min_value
-        and (bands.max_value is null or account_attributes.attribute_value <= bands.max_value)
-    group by account_attributes.account_id
-
-),
-
 scored as (
 
     select
-        accounts.account_id,
+        accounts.*,
         coalesce(industries.points, 0) as industry_points,
-        coalesce(band_points.employee_points, 0) as employee_points,
-        coalesce(band_points.revenue_points, 0) as revenue_points,
+        coalesce(employee_bands.points, 0) as employee_points,
+        coalesce(revenue_bands.points, 0) as revenue_points,
         least(
             100,
             coalesce(industries.points, 0)
-                + coalesce(band_points.employee_points, 0)
-                + coalesce(band_points.revenue_points, 0)
+                + coalesce(employee_bands.points, 0)
+                + coalesce(revenue_bands.points, 0)
         ) as fit_score
 
     from accounts
     left join industries
         on lower(accounts.industry) = lower(industries.industry)
-    left join band_points
-        on accounts.account_id = band_points.account_id
+    left join bands as employee_bands
+        on employee_bands.attribute = 'employees'
+        and accounts.employee_count >= employee_bands.min_value
+        and (employee_bands.max_value is null or accounts.employee_count <= employee_bands.max_value)
+    left join bands as revenue_bands
+        on revenue_bands.attribute = 'revenue'
+        and accounts.annual_revenue >= revenue_bands.min_value
+        and (revenue_bands.max_value is null or accounts.annual_revenue <= revenue_bands.max_value)
 
 )
 

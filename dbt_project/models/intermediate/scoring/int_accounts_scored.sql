@@ -1,4 +1,6 @@
-{#- Priority blends fit and timing with the weights RevOps set; the tier cuts it into bands. -#}
+{#- Priority blends fit and timing with the weights RevOps set; the tier cuts it into bands.
+    One row per clean account, with what the account row says (owner, type, book), so the status
+    model reads one table of accounts instead of joining several by id. -#}
 with
 
 fit as (
@@ -22,8 +24,7 @@ settings as (
 combined as (
 
     select
-        fit.account_id,
-        fit.fit_score,
+        fit.*,
         coalesce(timing.timing_score, 0) as timing_score,
         coalesce(timing.signal_count, 0) as signal_count,
         timing.last_signal_at,
@@ -43,6 +44,16 @@ tiered as (
 
     select
         account_id,
+        owner_id,
+        account_type,
+        created_at,
+        segment,
+        role,
+        theater,
+        target_book,
+        industry_points,
+        employee_points,
+        revenue_points,
         fit_score,
         timing_score,
         signal_count,

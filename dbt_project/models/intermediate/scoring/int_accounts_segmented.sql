@@ -1,5 +1,11 @@
 {#- The target book an account belongs to: the role that works its segment, the segment (by
-    employees) and the theater (by billing country). No theater or segment means no book. -#}
+    employees) and the theater (by billing country). No theater or segment means no book.
+
+    A view: segmenting is row by row against a few rule rows, so the warehouse does it inside
+    the one pass that builds int_accounts_scored instead of writing millions of rows to read back
+    (the rule ranges must not overlap: tests/rules/assert_rule_ranges_do_not_overlap.sql). -#}
+{{ config(materialized='view') }}
+
 with
 
 accounts as (
@@ -25,6 +31,13 @@ segmented as (
 
     select
         accounts.account_id,
+        accounts.owner_id,
+        accounts.account_type,
+        accounts.industry,
+        accounts.employee_count,
+        accounts.annual_revenue,
+        accounts.billing_country,
+        accounts.created_at,
         segments.segment,
         segments.role,
         theaters.theater,

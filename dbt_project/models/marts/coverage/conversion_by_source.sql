@@ -24,12 +24,6 @@ account_status as (
 
 ),
 
-assigned as (
-
-    select * from {{ ref('int_accounts_assigned') }}
-
-),
-
 opportunities as (
 
     select * from {{ ref('stg_salesforce__opportunities') }}
@@ -75,20 +69,18 @@ bookflow_entries as (
 owned_before_entries as (
 
     select
-        assigned.account_id,
+        account_status.account_id,
         'owned_before' as source,
         coalesce(
             go_live.first_applied_on,
             cast({{ dbt.dateadd('day', '-1 * settings.conversion_window_days', as_of()) }} as date)
         ) as entered_on
 
-    from assigned
-    inner join account_status
-        on assigned.account_id = account_status.account_id
+    from account_status
     cross join go_live
     cross join settings
     where account_status.owner_kind = 'rep'
-        and not assigned.was_assigned_by_bookflow
+        and not account_status.was_assigned_by_bookflow
         and {{ is_nbtam('account_status.status') }}
 
 ),
