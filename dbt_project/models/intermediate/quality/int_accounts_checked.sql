@@ -14,11 +14,13 @@ users as (
 
 ),
 
-id_counts as (
+{#- Only the ids that repeat: a few rows, so the check below joins a small table, not every id. -#}
+duplicate_ids as (
 
-    select account_id, count(*) as rows_with_id
+    select account_id
     from accounts
     group by account_id
+    having count(*) > 1
 
 ),
 
@@ -28,14 +30,14 @@ checked as (
         accounts.*,
         case
             when accounts.account_id is null then 'null account id'
-            when id_counts.rows_with_id > 1 then 'duplicate account id'
+            when duplicate_ids.account_id is not null then 'duplicate account id'
             when accounts.owner_id is null then 'null owner_id'
             when users.user_id is null then 'unknown owner_id ' || accounts.owner_id
         end as quarantine_reason
 
     from accounts
-    left join id_counts
-        on accounts.account_id = id_counts.account_id
+    left join duplicate_ids
+        on accounts.account_id = duplicate_ids.account_id
     left join users
         on accounts.owner_id = users.user_id
 
