@@ -74,6 +74,31 @@ def _check_unique(name: str, rows: list[dict[str, str]], column: str, problems: 
         seen.add(row[column])
 
 
+def _check_ranges(
+    name: str, rows: list[dict[str, str]], low: str, high: str, problems: list[str], group: str | None = None
+) -> None:
+    """Ranges [low, high] (an empty high is open-ended) must not overlap within a group: the models
+    look an account up in them with a plain join, so an overlap would put it in two bands."""
+    numbered = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            start = float(row[low])
+            end = float(row[high]) if row[high] else float("inf")
+        except ValueError:
+            continue  # reported already as a value problem
+        numbered.append((row.get(group, "") if group else "", start, end, line))
+    numbered.sort()
+    # Sorted by start, a range overlaps an earlier one exactly when it starts before the
+    # furthest end seen so far in its group.
+    furthest: dict[str, tuple[float, int]] = {}
+    for key, start, end, line in numbered:
+        if key in furthest and start <= furthest[key][0]:
+            where = f" ({group} {key})" if group else ""
+            problems.append(f"{name} lines {furthest[key][1]} and {line}: the {low}..{high} ranges overlap{where}")
+        if key not in furthest or end > furthest[key][0]:
+            furthest[key] = (end, line)
+
+
 def check_rules(rules_dir: Path) -> None:
     """Raise InputError listing every problem in the roster and rules CSVs of `rules_dir`."""
     rules_dir = Path(rules_dir)
@@ -99,6 +124,11 @@ def check_rules(rules_dir: Path) -> None:
     ):
         if tables.get(name):
             _check_unique(name, tables[name], key, problems)
+
+    if tables.get("segments.csv"):
+        _check_ranges("segments.csv", tables["segments.csv"], "min_employees", "max_employees", problems)
+    if tables.get("fit_bands.csv"):
+        _check_ranges("fit_bands.csv", tables["fit_bands.csv"], "min_value", "max_value", problems, "attribute")
 
     settings = {row["setting"]: row["value"] for row in tables.get("settings.csv", [])}
     if "settings.csv" in tables:

@@ -62,6 +62,21 @@ def test_unknown_rules_values_are_all_reported_with_file_line_and_column(workspa
     assert "column 'action' has unknown value 'steal'" in result.output
 
 
+def test_overlapping_bands_and_segments_are_named_before_anything_runs(empty_workspace):
+    bands = empty_workspace.rules / "fit_bands.csv"
+    # 150 employees would fall in two bands; revenue bands stay apart.
+    bands.write_text(bands.read_text().replace("employees,50,199,20", "employees,40,199,20"))
+    segments = empty_workspace.rules / "segments.csv"
+    segments.write_text(segments.read_text().replace("ENT,AE,1000,,", "ENT,AE,900,,"))
+
+    with pytest.raises(InputError) as error:
+        check_rules(empty_workspace.rules)
+    message = str(error.value)
+    assert "fit_bands.csv lines 2 and 3: the min_value..max_value ranges overlap (attribute employees)" in message
+    assert "segments.csv lines 3 and 4: the min_employees..max_employees ranges overlap" in message
+    assert "revenue" not in message
+
+
 def test_rules_missing_column_or_setting(workspace):
     segments = workspace.rules / "segments.csv"
     segments.write_text(segments.read_text().replace("role,", "team,", 1))
