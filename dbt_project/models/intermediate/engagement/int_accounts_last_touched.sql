@@ -13,10 +13,12 @@
     What the window cannot see (an older activity deleted, backdated or retyped, or a change to
     which types are meaningful) needs a full refresh: `bookflow run --full-refresh`, which the cycle
     also does by itself when activity_types.csv changes or a run goes back in time. -#}
+{#- delete+insert on DuckDB and Postgres, merge on Databricks (Delta). Plain Spark (session mode,
+    Parquet tables) can neither delete nor merge, so there the model is rebuilt whole each run. -#}
 {{ config(
-    materialized='incremental',
+    materialized='table' if target.type == 'spark' else 'incremental',
     unique_key='account_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy='merge' if target.type == 'databricks' else 'delete+insert',
 ) }}
 
 with
