@@ -20,6 +20,7 @@ import duckdb
 
 from bookflow.contract import RAW_TABLES
 from bookflow.validation import InputError, check_raw_tables
+from reverse_etl.duckdb_files import attach_read_only, open_duckdb
 
 
 def _quoted(identifier: str) -> str:
@@ -68,12 +69,13 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
         raise InputError(f"demo CRM {crm_path} does not exist: run `bookflow demo` to create it")
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    with duckdb.connect(str(warehouse_path)) as con:
-        # ATTACH takes no bound parameters; the path is quoted as a string literal instead.
+    # The webhook and inbound routing write these files too, each for a moment: wait for them
+    # rather than fail the cycle.
+    with open_duckdb(Path(warehouse_path)) as con:
         # The same limits as the dbt profile: copying hundreds of millions of activities must fit a laptop.
         con.execute("set memory_limit = ?", [os.environ.get("BOOKFLOW_DUCKDB_MEMORY_LIMIT", "6GB")])
         con.execute("set preserve_insertion_order = false")
-        con.execute(f"attach '{str(crm_path).replace(chr(39), chr(39) * 2)}' as crm (read_only)")
+        attach_read_only(con, Path(crm_path), "crm")
         try:
             check_raw_tables(con, "crm")
             con.execute("begin transaction")
