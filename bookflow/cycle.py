@@ -143,24 +143,27 @@ def run_cycle(
         max_total_share=max_total_share,
         full_refresh=full_refresh,
     )
+    from reverse_etl.duckdb_files import cycle_lock
+
     started = time.perf_counter()
-    result = dg.materialize(
-        ALL_ASSETS,
-        resources=resources,
-        raise_on_error=False,
-        selection=dg.AssetSelection.all()
-        - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"], ["inbound", "routes"]),
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
-    seconds = time.perf_counter() - started
-    if not result.success:
-        return CycleOutcome(False, run_date, warehouse_path, errors=_failure_messages(result), seconds=seconds)
-    return CycleOutcome(
-        True,
-        run_date,
-        warehouse_path,
-        figures=_figures(warehouse_path),
-        seconds=seconds,
-        source=source,
-        destination=destination,
-    )
+    with cycle_lock(warehouse_path):
+        result = dg.materialize(
+            ALL_ASSETS,
+            resources=resources,
+            raise_on_error=False,
+            selection=dg.AssetSelection.all()
+            - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"], ["inbound", "routes"]),
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+        seconds = time.perf_counter() - started
+        if not result.success:
+            return CycleOutcome(False, run_date, warehouse_path, errors=_failure_messages(result), seconds=seconds)
+        return CycleOutcome(
+            True,
+            run_date,
+            warehouse_path,
+            figures=_figures(warehouse_path),
+            seconds=seconds,
+            source=source,
+            destination=destination,
+        )

@@ -58,3 +58,43 @@ def attach_read_only(
     """ATTACH another DuckDB file read-only as `alias`, waiting while a writer holds it."""
     literal = "'" + str(path).replace("'", "''") + "'"  # ATTACH takes no bound parameters
     wait_for_lock(lambda: con.execute(f"attach {literal} as {alias} (read_only)"), timeout_s=timeout_s)
+
+
+def _cycle_lock_path(warehouse: Path) -> Path:
+    return Path(str(warehouse) + ".cycle.lock")
+
+
+@contextmanager
+def cycle_lock(warehouse: Path) -> Iterator[None]:
+    """Held by a running cycle: the cycle opens its warehouse many times (extract, dbt, publish,
+    sync), and a process that grabbed the file in between would fail the next step. Optional
+    writers (routing's early report) check it and stay away; the OS frees it if the cycle dies."""
+    import fcntl
+
+    path = _cycle_lock_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def unless_cycle_runs(warehouse: Path) -> Iterator[bool]:
+    """Yield True, holding the cycle lock, when no cycle runs on `warehouse`; else yield False at once."""
+    import fcntl
+
+    path = _cycle_lock_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
