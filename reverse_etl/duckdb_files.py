@@ -65,32 +65,18 @@ def _cycle_lock_path(warehouse: Path) -> Path:
 
 
 @contextmanager
-def cycle_lock(warehouse: Path) -> Iterator[None]:
+def cycle_lock(warehouse: Path, *, wait: bool = True) -> Iterator[bool]:
     """Held by a running cycle: the cycle opens its warehouse many times (extract, dbt, publish,
     sync), and a process that grabbed the file in between would fail the next step. Optional
-    writers (routing's early report) check it and stay away; the OS frees it if the cycle dies."""
-    import fcntl
-
-    path = _cycle_lock_path(warehouse)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextmanager
-def unless_cycle_runs(warehouse: Path) -> Iterator[bool]:
-    """Yield True, holding the cycle lock, when no cycle runs on `warehouse`; else yield False at once."""
+    writers (routing's early report) pass `wait=False`: they get False at once while a cycle runs,
+    and stay away. Yields True while the lock is held; the OS frees it if the holder dies."""
     import fcntl
 
     path = _cycle_lock_path(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             yield False
             return

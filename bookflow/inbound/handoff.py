@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from bookflow.inbound.store import ensure_store
-from reverse_etl.duckdb_files import attach_read_only, open_duckdb, unless_cycle_runs
+from reverse_etl.duckdb_files import attach_read_only, cycle_lock, open_duckdb
 from reverse_etl.ledger import ensure_ledger, utc_now
 
 _LEDGER_COLUMNS = (
@@ -120,7 +120,7 @@ def report_in_warehouse(store: Path, warehouse: Path, *, wait_s: float = 1.0) ->
     """
     if not warehouse.exists():
         return None
-    with unless_cycle_runs(warehouse) as free:
+    with cycle_lock(warehouse, wait=False) as free:
         if not free:
             return None  # a cycle is running: it reports these itself
         return _report(store, warehouse, wait_s)
