@@ -5,10 +5,14 @@ the previous raw tables untouched, and the input contract is checked before anyt
 
 Activities and signals (about twenty rows per account) only grow, so after the first copy they
 are extracted incrementally, the way Fivetran syncs append-mostly objects: the rows of the last
-`LOOKBACK_DAYS` before the newest one already landed are replaced by the CRM's rows from that
-day on. Late rows inside the window, and edits or deletions inside it, are picked up; an edit to
-an older row needs `full_refresh` (`bookflow run --full-refresh`). Accounts, users,
-opportunities and returns are small next to them and change in place, so they are copied whole.
+`LOOKBACK_DAYS` before the newest one already landed are compared with the CRM's rows from that
+day on, and only the rows that are new or edited land again. Late rows inside the window, and
+edits or deletions inside it, are picked up; an edit to an older row needs `full_refresh`
+(`bookflow run --full-refresh`). Accounts, users, opportunities and returns are small next to
+them and change in place, so they are copied whole.
+
+Like Fivetran, every landed row carries `_fivetran_synced`, when it landed: a row that did not
+change keeps its stamp, so downstream models can read only what landed since their last run.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ INCREMENTAL_TABLES: dict[tuple[str, str], str] = {
     ("signals", "account_signal"): "occurred_at",
 }
 LOOKBACK_DAYS = 3
+# Fivetran's name for it, so models read the same column whoever loads the raw tables.
+LANDED_AT = "_fivetran_synced"
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
@@ -47,15 +53,42 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[st
     ]
 
 
-def _copy_window(con: duckdb.DuckDBPyConnection, schema: str, table: str, column_list: str, stamp: str) -> bool:
-    """Replace the warehouse rows from the window's start on with the CRM's; False when a full copy is needed."""
+def _copy_window(con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: tuple[str, ...], stamp: str) -> bool:
+    """Land the window's new and edited rows (and drop its gone ones); False when a full copy is needed."""
     target, source, stamp_q = f"{schema}.{_quoted(table)}", f"crm.{schema}.{_quoted(table)}", _quoted(stamp)
     newest = con.execute(f"select max({stamp_q}) from {target}").fetchone()[0]
     if newest is None:
         return False
-    window = f"{stamp_q} >= cast(? as timestamp) - interval {LOOKBACK_DAYS} day or {stamp_q} is null"
-    con.execute(f"delete from {target} where {window}", [newest])
-    con.execute(f"insert into {target} select {column_list} from {source} where {window}", [newest])
+    column_list = ", ".join(_quoted(column) for column in columns)
+    window = f"({stamp_q} >= cast($newest as timestamp) - interval {LOOKBACK_DAYS} day or {stamp_q} is null)"
+    same_row = " and ".join(f"landed.{_quoted(c)} is not distinct from crm_row.{_quoted(c)}" for c in columns)
+    con.execute(
+        f"create or replace temp table crm_window as select {column_list} from {source} where {window}",
+        {"newest": newest},
+    )
+    # Rows the CRM no longer has as they are (edited or deleted) leave; rows it has anew land now.
+    con.execute(
+        f"""
+        delete from {target} where rowid in (
+            select landed.rowid from {target} as landed
+            where {window.replace(stamp_q, "landed." + stamp_q)}
+                and not exists (select 1 from crm_window as crm_row where {same_row})
+        )
+        """,
+        {"newest": newest},
+    )
+    con.execute(
+        f"""
+        insert into {target}
+        select crm_row.*, current_timestamp as {LANDED_AT} from crm_window as crm_row
+        where not exists (
+            select 1 from {target} as landed
+            where {window.replace(stamp_q, "landed." + stamp_q)} and {same_row}
+        )
+        """,
+        {"newest": newest},
+    )
+    con.execute("drop table crm_window")
     return True
 
 
@@ -88,13 +121,13 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
                     appended = (
                         stamp is not None
                         and not full_refresh
-                        and _columns(con, schema, table) == list(columns)
-                        and _copy_window(con, schema, table, column_list, stamp)
+                        and _columns(con, schema, table) == [*columns, LANDED_AT]
+                        and _copy_window(con, schema, table, columns, stamp)
                     )
                     if not appended:
                         con.execute(
-                            f"create or replace table {target} as "
-                            f"select {column_list} from crm.{schema}.{_quoted(table)}"
+                            f"create or replace table {target} as select {column_list}, "
+                            f"current_timestamp as {LANDED_AT} from crm.{schema}.{_quoted(table)}"
                         )
                     counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
             con.execute("commit")

@@ -54,16 +54,16 @@ def full_refresh_reason(warehouse_path: Path, rules_dir: Path, as_of: date) -> s
             ".".join(row)
             for row in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
         }
-        if "intermediate.int_accounts_last_touched" in tables:
+        if "intermediate.int_account_touches" in tables:
             columns = {
                 row[0]
                 for row in con.execute(
                     "select column_name from information_schema.columns "
-                    "where table_schema = 'intermediate' and table_name = 'int_accounts_last_touched'"
+                    "where table_schema = 'intermediate' and table_name = 'int_account_touches'"
                 ).fetchall()
             }
-            if "owner_id" not in columns:
-                return "int_accounts_last_touched was built by an older bookflow, before it was incremental"
+            if not {"landed_through", "counted_through"} <= columns:
+                return "int_account_touches was built by an older bookflow, without landing watermarks"
         if "marts.account_status" in tables:
             last_day = con.execute("select max(as_of) from marts.account_status").fetchone()[0]
             if last_day is not None and last_day > as_of:

@@ -58,8 +58,8 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
         ]
     with duckdb.connect(str(workspace.warehouse)) as con:
         con.execute(
-            "insert into salesforce.task values ('00TSENTINEL0000001', ?, '005STA000000000001', 'Other', ?, false)",
-            [SENTINEL_ACCOUNT, AS_OF - timedelta(days=60)],
+            "insert into salesforce.task values ('00TSENTINEL0000001', ?, '005STA000000000001', 'Other', ?, false, ?)",
+            [SENTINEL_ACCOUNT, AS_OF - timedelta(days=60), MARK],
         )
         marked = con.execute(
             """
@@ -72,9 +72,10 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
             """,
             [AS_OF - timedelta(days=20), day_two_accounts],
         ).fetchone()[0]
+        # A touch by nobody real, older than all the account's others: no max, and so no mart, can see it.
         con.execute(
-            "update intermediate.int_accounts_last_touched set last_touched_at = ? where account_id = ?",
-            [MARK, marked],
+            "insert into intermediate.int_account_touches values (?, 'MARKER', ?, ?, ?)",
+            [marked, MARK, MARK, AS_OF],
         )
     full = tmp_path / "full_refresh.duckdb"
     shutil.copy(workspace.warehouse, full)
@@ -97,26 +98,30 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
             [day_two],
         ).fetchone()[0]
         assert touched > 0
+        # Only the pairs (account, toucher) with a day-2 activity were read and rewritten.
+        rewritten = con.execute(
+            "select count(*) from intermediate.int_account_touches where counted_through = ?", [day_two]
+        ).fetchone()[0]
+        kept = con.execute(
+            "select count(*) from intermediate.int_account_touches where counted_through = ?", [AS_OF]
+        ).fetchone()[0]
+        assert 0 < rewritten <= added["salesforce.task"] < kept
         # The incremental run did not rebuild: the warehouse-only rows survived it.
         assert con.execute("select count(*) from salesforce.task where account_id = ?", [SENTINEL_ACCOUNT]).fetchone()[
             0
         ]
-        assert (
-            con.execute(
-                "select last_touched_at from intermediate.int_accounts_last_touched where account_id = ?", [marked]
-            ).fetchone()[0]
-            == MARK
-        )
+        assert con.execute(
+            "select count(*) from intermediate.int_account_touches where account_id = ? and toucher_id = 'MARKER'",
+            [marked],
+        ).fetchone()[0]
     with duckdb.connect(str(full), read_only=True) as con:
         assert not con.execute(
             "select count(*) from salesforce.task where account_id = ?", [SENTINEL_ACCOUNT]
         ).fetchone()[0]
-        assert (
-            con.execute(
-                "select last_touched_at from intermediate.int_accounts_last_touched where account_id = ?", [marked]
-            ).fetchone()[0]
-            != MARK
-        )
+        assert not con.execute(
+            "select count(*) from intermediate.int_account_touches where account_id = ? and toucher_id = 'MARKER'",
+            [marked],
+        ).fetchone()[0]
 
 
 def test_a_run_for_an_earlier_day_rebuilds_in_full(workspace):

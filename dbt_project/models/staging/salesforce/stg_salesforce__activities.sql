@@ -15,10 +15,14 @@ events as (
 
 unioned as (
 
-    select id, account_id, owner_id, type, activity_date, is_deleted, 'task' as activity_source
+    select
+        id, account_id, owner_id, type, activity_date, is_deleted, 'task' as activity_source,
+        {{ landed_at(source('salesforce', 'task')) }} as landed_at
     from tasks
     union all
-    select id, account_id, owner_id, type, activity_date, is_deleted, 'event' as activity_source
+    select
+        id, account_id, owner_id, type, activity_date, is_deleted, 'event' as activity_source,
+        {{ landed_at(source('salesforce', 'event')) }} as landed_at
     from events
 
 ),
@@ -31,7 +35,8 @@ renamed as (
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(owner_id as {{ dbt.type_string() }}) as owner_id,
         cast(type as {{ dbt.type_string() }}) as activity_type,
-        cast(activity_date as {{ dbt.type_timestamp() }}) as activity_at
+        cast(activity_date as {{ dbt.type_timestamp() }}) as activity_at,
+        landed_at
 
     from unioned
     where not coalesce(is_deleted, false)
