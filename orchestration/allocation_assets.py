@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import bookflow_dbt_project, dbt_environment, keep_parse_state
+from orchestration.dbt_project import bookflow_dbt_project, dbt_environment, keep_parse_state, prune_old_targets
 from orchestration.resources import BookflowSettings
 from orchestration.translator import BookflowTranslator
 
@@ -39,6 +39,7 @@ def allocation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource
         invocation = dbt.cli(args, context=context)
         yield from invocation.stream()
     keep_parse_state(invocation.target_path)
+    prune_old_targets(invocation.target_path)
 
 
 def full_refresh_reason(warehouse_path: Path, rules_dir: Path, as_of: date) -> str | None:
@@ -54,16 +55,16 @@ def full_refresh_reason(warehouse_path: Path, rules_dir: Path, as_of: date) -> s
             ".".join(row)
             for row in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
         }
-        if "intermediate.int_account_touches" in tables:
+        if "intermediate.int_accounts_last_touched" in tables:
             columns = {
                 row[0]
                 for row in con.execute(
                     "select column_name from information_schema.columns "
-                    "where table_schema = 'intermediate' and table_name = 'int_account_touches'"
+                    "where table_schema = 'intermediate' and table_name = 'int_accounts_last_touched'"
                 ).fetchall()
             }
             if not {"landed_through", "counted_through"} <= columns:
-                return "int_account_touches was built by an older bookflow, without landing watermarks"
+                return "int_accounts_last_touched was built by an older bookflow, without its watermarks"
         if "marts.account_status" in tables:
             last_day = con.execute("select max(as_of) from marts.account_status").fetchone()[0]
             if last_day is not None and last_day > as_of:

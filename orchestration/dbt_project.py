@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -77,6 +78,29 @@ def keep_parse_state(invocation_target: Path) -> None:
     staging = kept.with_name(f"{state.name}.{os.getpid()}")
     shutil.copy2(state, staging)
     os.replace(staging, kept)
+
+
+def prune_old_targets(invocation_target: Path, *, keep: int = 10, min_age_s: float = 3600.0) -> list[Path]:
+    """Remove the target folders of older dbt calls of the same assets; return what was removed.
+
+    Each folder holds a compiled copy of the project and its logs (about 8 MB), one per run:
+    left alone they fill the disk of a machine that runs every day. The newest `keep`, and any
+    younger than `min_age_s` (another run may still be writing it), stay.
+    """
+    invocation_target = Path(invocation_target)
+    prefix = invocation_target.name.rsplit("-", 2)[0] + "-"
+    folders = sorted(
+        (folder for folder in invocation_target.parent.glob(prefix + "*") if folder.is_dir()),
+        key=lambda folder: folder.stat().st_mtime,
+        reverse=True,
+    )
+    cutoff = time.time() - min_age_s
+    removed = []
+    for folder in folders[keep:]:
+        if folder != invocation_target and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def dbt_executable() -> str:

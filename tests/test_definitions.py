@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import dagster as dg
 import duckdb
 
@@ -52,3 +55,26 @@ def test_materialize_every_asset_in_process(workspace):
     assert check_results and all(event.event_specific_data.passed for event in check_results)
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.account_scores").fetchone()[0] > 1000
+
+
+def test_old_dbt_target_folders_are_pruned_but_recent_ones_stay(tmp_path):
+    from orchestration.dbt_project import prune_old_targets
+
+    now = time.time()
+    folders = []
+    for age_hours in range(14):  # index 0 is the newest
+        folder = tmp_path / f"allocation_dbt_assets-{age_hours:07x}-abcdef0"
+        folder.mkdir()
+        os.utime(folder, (now - age_hours * 3600 - 60, now - age_hours * 3600 - 60))
+        folders.append(folder)
+    other = tmp_path / "some_other_assets-0000000-0000000"
+    other.mkdir()
+    os.utime(other, (now - 99 * 3600, now - 99 * 3600))
+
+    removed = prune_old_targets(folders[0], keep=10, min_age_s=3600)
+
+    assert sorted(removed) == sorted(folders[10:])
+    assert all(folder.exists() for folder in folders[:10]) and other.exists()
+    # Young folders stay even beyond `keep`: another run may still be writing them.
+    assert prune_old_targets(folders[0], keep=1, min_age_s=10 * 3600) == []
+    assert all(folder.exists() for folder in folders[:10])
