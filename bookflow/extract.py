@@ -40,6 +40,9 @@ INCREMENTAL_TABLES: dict[tuple[str, str], str] = {
 LOOKBACK_DAYS = 3
 # Fivetran's name for it, so models read the same column whoever loads the raw tables.
 LANDED_AT = "_fivetran_synced"
+# A plain UTC timestamp (no time zone): models compare it with their watermark as it is stored,
+# so the warehouse can skip whole blocks of rows that landed before it.
+LANDED_NOW = "timezone('UTC', current_timestamp)"
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
@@ -80,7 +83,7 @@ def _copy_window(con: duckdb.DuckDBPyConnection, schema: str, table: str, column
     con.execute(
         f"""
         insert into {target}
-        select crm_row.*, current_timestamp as {LANDED_AT} from crm_window as crm_row
+        select crm_row.*, {LANDED_NOW} as {LANDED_AT} from crm_window as crm_row
         where not exists (
             select 1 from {target} as landed
             where {window.replace(stamp_q, "landed." + stamp_q)} and {same_row}
@@ -127,7 +130,7 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
                     if not appended:
                         con.execute(
                             f"create or replace table {target} as select {column_list}, "
-                            f"current_timestamp as {LANDED_AT} from crm.{schema}.{_quoted(table)}"
+                            f"{LANDED_NOW} as {LANDED_AT} from crm.{schema}.{_quoted(table)}"
                         )
                     counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
             con.execute("commit")

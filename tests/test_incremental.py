@@ -72,10 +72,9 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
             """,
             [AS_OF - timedelta(days=20), day_two_accounts],
         ).fetchone()[0]
-        # A touch by nobody real, older than all the account's others: no max, and so no mart, can see it.
         con.execute(
-            "insert into intermediate.int_account_touches values (?, 'MARKER', ?, ?, ?)",
-            [marked, MARK, MARK, AS_OF],
+            "update intermediate.int_accounts_last_touched set last_touched_at = ? where account_id = ?",
+            [MARK, marked],
         )
     full = tmp_path / "full_refresh.duckdb"
     shutil.copy(workspace.warehouse, full)
@@ -98,30 +97,36 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
             [day_two],
         ).fetchone()[0]
         assert touched > 0
-        # Only the pairs (account, toucher) with a day-2 activity were read and rewritten.
-        rewritten = con.execute(
-            "select count(*) from intermediate.int_account_touches where counted_through = ?", [day_two]
+        # Only the accounts with a day-2 activity or a new owner were read and rewritten.
+        rewritten, kept = con.execute(
+            "select count(*) filter (where counted_through = ?), count(*) filter (where counted_through = ?) "
+            "from intermediate.int_accounts_last_touched",
+            [day_two, AS_OF],
+        ).fetchone()
+        reowned = con.execute(
+            "select count(distinct account_id) from reverse_etl.sync_ledger where status = 'applied'"
         ).fetchone()[0]
-        kept = con.execute(
-            "select count(*) from intermediate.int_account_touches where counted_through = ?", [AS_OF]
-        ).fetchone()[0]
-        assert 0 < rewritten <= added["salesforce.task"] < kept
+        assert 0 < rewritten <= added["salesforce.task"] + reowned < kept
         # The incremental run did not rebuild: the warehouse-only rows survived it.
         assert con.execute("select count(*) from salesforce.task where account_id = ?", [SENTINEL_ACCOUNT]).fetchone()[
             0
         ]
-        assert con.execute(
-            "select count(*) from intermediate.int_account_touches where account_id = ? and toucher_id = 'MARKER'",
-            [marked],
-        ).fetchone()[0]
+        assert (
+            con.execute(
+                "select last_touched_at from intermediate.int_accounts_last_touched where account_id = ?", [marked]
+            ).fetchone()[0]
+            == MARK
+        )
     with duckdb.connect(str(full), read_only=True) as con:
         assert not con.execute(
             "select count(*) from salesforce.task where account_id = ?", [SENTINEL_ACCOUNT]
         ).fetchone()[0]
-        assert not con.execute(
-            "select count(*) from intermediate.int_account_touches where account_id = ? and toucher_id = 'MARKER'",
-            [marked],
-        ).fetchone()[0]
+        assert (
+            con.execute(
+                "select last_touched_at from intermediate.int_accounts_last_touched where account_id = ?", [marked]
+            ).fetchone()[0]
+            != MARK
+        )
 
 
 def test_a_run_for_an_earlier_day_rebuilds_in_full(workspace):
