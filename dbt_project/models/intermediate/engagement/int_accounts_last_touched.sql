@@ -46,7 +46,8 @@
     inner join {{ ref('activity_types') }} as activity_types
         on activities.activity_type = activity_types.activity_type
     where activity_types.is_meaningful
-        and cast(activities.activity_at as date) <= {{ as_of() }}
+        {#- Ranges on the column itself, not on a cast of it, so blocks outside them are skipped. #}
+        and activities.activity_at < {{ day_starts(dbt.dateadd('day', 1, as_of())) }}
 {%- endset %}
 
 with
@@ -82,9 +83,9 @@ read_now as (
     union all
     {%- endif %}
     {%- set lookback = 0 if watermark.landed_through is not none else var('incremental_lookback_days', 3) %}
+    {%- set last_day = "cast('" ~ (watermark.counted_through or '1900-01-01') ~ "' as date)" %}
     {{ meaningful }}
-        and cast(activities.activity_at as date)
-            > {{ dbt.dateadd('day', -lookback, "cast('" ~ (watermark.counted_through or '1900-01-01') ~ "' as date)") }}
+        and activities.activity_at >= {{ day_starts(dbt.dateadd('day', 1 - lookback, last_day)) }}
     union all
     {{ meaningful }}
         and activities.account_id in (select account_id from changed_accounts)
