@@ -141,3 +141,36 @@ def test_a_failing_rule_check_blocks_the_sync(workspace):
         assert con.execute("select id, owner_id from salesforce.account order by all").fetchall() == owners_before
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from reverse_etl.sync_ledger").fetchone()[0] == 0
+
+
+def test_model_level_data_tests_fail_and_name_what_is_wrong(workspace, tmp_path):
+    # The Python rules check stops overlapping ranges before dbt runs, and the models never write
+    # a null into a required column, so a normal run only shows these two tests passing. Breaking
+    # the warehouse behind dbt's back shows that they fail and what their failing rows say.
+    from dbt.cli.main import dbtRunner
+
+    from bookflow import paths
+    from orchestration.dbt_project import dbt_environment
+
+    assert _run(workspace, "--destination", "none").exit_code == 0
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        con.execute("update marts.coverage_daily set worked_60d = null where tier = 1")
+        con.execute("insert into rules.segments select * from rules.segments where segment = 'MM'")
+
+    project = str(paths.DBT_PROJECT_DIR)
+    with dbt_environment(str(workspace.warehouse), str(workspace.rules)):
+        result = dbtRunner().invoke(
+            ["test", "--project-dir", project, "--profiles-dir", project, "--quiet", "--store-failures",
+             "--target-path", str(tmp_path / "dbt_target"), "--select", "coverage_daily segments"]
+        )
+
+    assert not result.success
+    failed = {r.node.name: r.node.relation_name for r in result.result.results if str(r.status) == "fail"}
+    assert {name.split("_coverage_daily")[0] for name in failed if "coverage_daily" in name} == {"not_null_columns"}
+    assert [name for name in failed if name.startswith("ranges_do_not_overlap_segments")]
+    (not_null_failures,) = [relation for name, relation in failed.items() if "coverage_daily" in name]
+    # Not read-only: dbt-duckdb keeps this process's connection to the file open, and DuckDB
+    # refuses a second one with another configuration.
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        rows = con.execute(f"select distinct null_column from {not_null_failures}").fetchall()
+    assert rows == [("worked_60d",)]
