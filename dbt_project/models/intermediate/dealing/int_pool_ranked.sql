@@ -1,5 +1,10 @@
 {#- The ready pool of each target book, best first. Ties fall to fit, then to the account id, so
-    the order is total and a rerun deals exactly the same accounts. -#}
+    the order is total and a rerun deals exactly the same accounts.
+
+    A view: ranked_assignments is its only reader, so the ranking runs inside that query instead of
+    writing every ready account to a table first. -#}
+{{ config(materialized='view') }}
+
 with
 
 account_status as (
