@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 from bookflow import paths
+from reverse_etl.duckdb_files import open_duckdb
 
 
 @dataclass
@@ -46,7 +45,8 @@ class CycleOutcome:
 
 
 def _figures(warehouse_path: Path) -> dict[str, int]:
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    # After the run: the lock is free again, and routing's early report may be writing for a moment.
+    with open_duckdb(warehouse_path, read_only=True) as con:
         one = lambda sql: con.execute(sql).fetchone()[0] or 0  # noqa: E731
         figures = {
             "scored": one("select count(*) from marts.account_scores"),
@@ -143,27 +143,26 @@ def run_cycle(
         max_total_share=max_total_share,
         full_refresh=full_refresh,
     )
-    from reverse_etl.duckdb_files import cycle_lock
-
+    # The cycle_lock resource (orchestration/resources.py) holds the warehouse's cycle lock from
+    # the run's first step to its last, as it does for runs the schedule starts.
     started = time.perf_counter()
-    with cycle_lock(warehouse_path):
-        result = dg.materialize(
-            ALL_ASSETS,
-            resources=resources,
-            raise_on_error=False,
-            selection=dg.AssetSelection.all()
-            - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"], ["inbound", "routes"]),
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
-        seconds = time.perf_counter() - started
-        if not result.success:
-            return CycleOutcome(False, run_date, warehouse_path, errors=_failure_messages(result), seconds=seconds)
-        return CycleOutcome(
-            True,
-            run_date,
-            warehouse_path,
-            figures=_figures(warehouse_path),
-            seconds=seconds,
-            source=source,
-            destination=destination,
-        )
+    result = dg.materialize(
+        ALL_ASSETS,
+        resources=resources,
+        raise_on_error=False,
+        selection=dg.AssetSelection.all()
+        - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"], ["inbound", "routes"]),
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+    )
+    seconds = time.perf_counter() - started
+    if not result.success:
+        return CycleOutcome(False, run_date, warehouse_path, errors=_failure_messages(result), seconds=seconds)
+    return CycleOutcome(
+        True,
+        run_date,
+        warehouse_path,
+        figures=_figures(warehouse_path),
+        seconds=seconds,
+        source=source,
+        destination=destination,
+    )

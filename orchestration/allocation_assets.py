@@ -13,7 +13,7 @@ import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import bookflow_dbt_project, dbt_environment, keep_parse_state, prune_old_targets
-from orchestration.resources import BookflowSettings
+from orchestration.resources import BookflowSettings, CycleLock
 from orchestration.translator import BookflowTranslator
 
 
@@ -22,7 +22,9 @@ from orchestration.translator import BookflowTranslator
     project=bookflow_dbt_project,
     dagster_dbt_translator=BookflowTranslator(),
 )
-def allocation_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, bookflow: BookflowSettings):
+def allocation_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, bookflow: BookflowSettings, cycle_lock: CycleLock
+):
     # Unit tests check the SQL's logic on fixed rows, not the day's data: `bookflow build` runs
     # them (CI, on DuckDB and Postgres: tests/test_portability.py); a daily run would only pay
     # their start-up again.

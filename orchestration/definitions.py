@@ -30,4 +30,7 @@ defs = dg.Definitions(
     jobs=[allocation_cycle, inbound_routing],
     schedules=[daily_allocation],
     sensors=[inbound_hand_raises],
+    # One DuckDB file, one writer; and a run's resources, the cycle lock among them, are then set
+    # up once for all its steps, also when assets are materialized from the UI outside a job.
+    executor=dg.in_process_executor,
 )

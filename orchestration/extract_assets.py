@@ -8,7 +8,7 @@ from bookflow.contract import RAW_TABLES
 from bookflow.extract import check_warehouse_inputs, extract_demo_crm
 from bookflow.inbound.handoff import begin_cycle, land_in_warehouse
 from bookflow.validation import InputError, check_rules
-from orchestration.resources import BookflowSettings
+from orchestration.resources import BookflowSettings, CycleLock
 
 RAW_ASSET_KEYS = [dg.AssetKey([schema, table]) for schema, tables in RAW_TABLES.items() for table in tables]
 # Inbound routing's changes, landed from its store so dbt reports them with the cycle's own.
@@ -27,7 +27,7 @@ sync_ledger = dg.AssetSpec(
     specs=[dg.AssetSpec(key, group_name="extract", skippable=False) for key in [*RAW_ASSET_KEYS, INBOUND_CHANGES_KEY]],
     description="Land the raw CRM tables in the warehouse and check them against the input contract.",
 )
-def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings):
+def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings, cycle_lock: CycleLock):
     bookflow.check()
     try:
         check_rules(Path(bookflow.rules_dir))

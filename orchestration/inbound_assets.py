@@ -14,7 +14,7 @@ from bookflow.inbound.routing import NotReady, latest_hand_raise
 from bookflow.inbound.service import route_and_sync
 from bookflow.validation import InputError
 from orchestration.allocation_assets import allocation_dbt_assets
-from orchestration.resources import BookflowSettings
+from orchestration.resources import BookflowSettings, CycleLock
 from reverse_etl import SyncError
 
 INBOUND_ROUTES_KEY = dg.AssetKey(["inbound", "routes"])
@@ -29,7 +29,7 @@ INBOUND_ROUTES_KEY = dg.AssetKey(["inbound", "routes"])
     group_name="inbound",
     description="Each rep's capacity and book after this cycle, copied to the inbound store for routing.",
 )
-def inbound_capacity_snapshot(bookflow: BookflowSettings) -> dg.MaterializeResult:
+def inbound_capacity_snapshot(bookflow: BookflowSettings, cycle_lock: CycleLock) -> dg.MaterializeResult:
     reps = publish_capacity_snapshot(Path(bookflow.warehouse_path), Path(bookflow.inbound_store_path))
     return dg.MaterializeResult(metadata={"reps": reps, "store": bookflow.inbound_store_path})
 

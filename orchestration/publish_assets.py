@@ -7,7 +7,7 @@ import dagster as dg
 from bookflow import paths
 from bookflow.publish import PublishError, publish
 from orchestration.allocation_assets import allocation_dbt_assets
-from orchestration.resources import BookflowSettings
+from orchestration.resources import BookflowSettings, CycleLock
 
 # Every dbt model in schema marts (allocation, coverage and history): publishing waits for all of
 # them, and a failed dbt build (a broken rule) leaves the previous publication in place.
@@ -20,7 +20,9 @@ MART_KEYS = sorted((key for key in allocation_dbt_assets.keys if key.path[0] == 
     group_name="bi",
     description="Parquet files and a read-only DuckDB file of views over the marts, swapped atomically for BI tools.",
 )
-def published_marts(context: dg.AssetExecutionContext, bookflow: BookflowSettings) -> dg.MaterializeResult:
+def published_marts(
+    context: dg.AssetExecutionContext, bookflow: BookflowSettings, cycle_lock: CycleLock
+) -> dg.MaterializeResult:
     warehouse = Path(bookflow.warehouse_path)
     try:
         publication = publish(warehouse, paths.publish_dir(warehouse))

@@ -6,7 +6,7 @@ import dagster as dg
 
 from bookflow.report import SOURCES, ReportError, default_report_path, write_report
 from orchestration.allocation_assets import allocation_dbt_assets
-from orchestration.resources import BookflowSettings
+from orchestration.resources import BookflowSettings, CycleLock
 
 # The coverage marts the page reads; a failed dbt build leaves the previous page in place.
 REPORT_DEPS = sorted(
@@ -21,7 +21,9 @@ REPORT_DEPS = sorted(
     group_name="bi",
     description="Self-contained HTML page: coverage by tier, books vs capacity, pool vs open slots, returns, conversions.",
 )
-def book_health_report(context: dg.AssetExecutionContext, bookflow: BookflowSettings) -> dg.MaterializeResult:
+def book_health_report(
+    context: dg.AssetExecutionContext, bookflow: BookflowSettings, cycle_lock: CycleLock
+) -> dg.MaterializeResult:
     warehouse = Path(bookflow.warehouse_path)
     try:
         report = write_report(warehouse, default_report_path(warehouse))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from dagster_dbt import DbtCliResource
 
 from bookflow import paths
 from orchestration.dbt_project import bookflow_dbt_project, dbt_executable
+from reverse_etl.duckdb_files import cycle_lock
 from reverse_etl.guard import DEFAULT_LIMITS
 
 SOURCES = ("demo", "warehouse")
@@ -64,6 +67,23 @@ class BookflowSettings(dg.ConfigurableResource):
                 raise dg.Failure(f"{name} must be at least 0, got {getattr(self, name)}")
 
 
+class CycleLock(dg.ConfigurableResource):
+    """The warehouse's cycle lock, held from the start of a run to its end, however it started
+    (`bookflow run`, the daily schedule through the daemon, a materialization in the UI).
+
+    Every cycle asset asks for it, and with the in-process executor Dagster sets a run's
+    resources up once before its first step and tears them down after its last, so the lock
+    spans every step: routing's early report (bookflow.inbound.handoff) cannot slip between them.
+    """
+
+    warehouse_path: str
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[CycleLock]:
+        with cycle_lock(Path(self.warehouse_path)):
+            yield self
+
+
 def build_resources(
     *,
     warehouse_path: Path | None = None,
@@ -95,7 +115,7 @@ def build_resources(
         full_refresh=full_refresh,
     )
     dbt = BookflowDbtCli(project_dir=bookflow_dbt_project, dbt_executable=dbt_executable())
-    return {"bookflow": settings, "dbt": dbt}
+    return {"bookflow": settings, "dbt": dbt, "cycle_lock": CycleLock(warehouse_path=settings.warehouse_path)}
 
 
 class BookflowDbtCli(DbtCliResource):

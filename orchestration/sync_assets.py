@@ -6,7 +6,7 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.allocation_assets import allocation_dbt_assets
-from orchestration.resources import BookflowSettings
+from orchestration.resources import BookflowSettings, CycleLock
 from reverse_etl import BlastRadiusExceeded, SyncError, sync
 
 
@@ -16,7 +16,9 @@ from reverse_etl import BlastRadiusExceeded, SyncError, sync
     group_name="reverse_etl",
     description="Apply this run's ownership changes to the CRM and record each in reverse_etl.sync_ledger.",
 )
-def crm_sync(context: dg.AssetExecutionContext, bookflow: BookflowSettings) -> dg.MaterializeResult:
+def crm_sync(
+    context: dg.AssetExecutionContext, bookflow: BookflowSettings, cycle_lock: CycleLock
+) -> dg.MaterializeResult:
     if bookflow.destination == "none":
         context.log.info("destination is 'none': changes planned, nothing written")
         return dg.MaterializeResult(metadata={"destination": "none"})

@@ -160,8 +160,19 @@ def test_model_level_data_tests_fail_and_name_what_is_wrong(workspace, tmp_path)
     project = str(paths.DBT_PROJECT_DIR)
     with dbt_environment(str(workspace.warehouse), str(workspace.rules)):
         result = dbtRunner().invoke(
-            ["test", "--project-dir", project, "--profiles-dir", project, "--quiet", "--store-failures",
-             "--target-path", str(tmp_path / "dbt_target"), "--select", "coverage_daily segments"]
+            [
+                "test",
+                "--project-dir",
+                project,
+                "--profiles-dir",
+                project,
+                "--quiet",
+                "--store-failures",
+                "--target-path",
+                str(tmp_path / "dbt_target"),
+                "--select",
+                "coverage_daily segments",
+            ]
         )
 
     assert not result.success

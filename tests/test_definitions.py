@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import dagster as dg
@@ -26,6 +27,12 @@ def test_definitions_load_with_job_schedule_and_rule_checks():
         "reverse_etl/crm_sync",
     ):
         assert key in keys
+    # A run the daemon starts on the schedule holds the cycle lock for all its steps, as
+    # `bookflow run` does: every asset it may run asks for the lock, and one process runs them all.
+    cycle_job = defs.resolve_job_def("allocation_cycle")
+    assert cycle_job.executor_def is dg.in_process_executor
+    for node in cycle_job.graph.node_defs:
+        assert "cycle_lock" in node.required_resource_keys, node.name
     check_names = {check.name for check in repository.asset_graph.asset_check_keys}
     assert "assert_no_idle_capacity_beside_ready_pool" in check_names
     assert "assert_no_rep_pushed_over_capacity" in check_names
@@ -42,13 +49,45 @@ def test_sync_runs_downstream_of_ownership_changes():
 def test_materialize_every_asset_in_process(workspace):
     from orchestration.definitions import ALL_ASSETS
     from orchestration.resources import build_resources
+    from reverse_etl.duckdb_files import cycle_lock
 
-    result = dg.materialize(
-        ALL_ASSETS,
-        resources=build_resources(as_of=AS_OF),
-        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"]),
-    )
+    # Routing's early report asks for the cycle lock without waiting, all through the run, as
+    # it would between hand raises. Nothing here takes the lock but the run's own resources.
+    probes: list[tuple[float, bool]] = []
+    done = threading.Event()
+
+    def probe() -> None:
+        while not done.is_set():
+            with cycle_lock(workspace.warehouse, wait=False) as free:
+                probes.append((time.time(), free))
+            time.sleep(0.02)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    instance = dg.DagsterInstance.ephemeral()
+    try:
+        result = dg.materialize(
+            ALL_ASSETS,
+            resources=build_resources(as_of=AS_OF),
+            selection=dg.AssetSelection.all() - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"]),
+            instance=instance,
+        )
+    finally:
+        done.set()
+        prober.join()
     assert result.success
+
+    # From the first step's start to the last step's end, the lock was never free: not even
+    # between steps, where each one has closed the warehouse and the next has not opened it.
+    steps = [
+        entry.timestamp
+        for entry in instance.all_logs(result.run_id)
+        if entry.dagster_event and entry.dagster_event.event_type_value in ("STEP_START", "STEP_SUCCESS")
+    ]
+    during = [free for at, free in probes if min(steps) <= at <= max(steps)]
+    assert len(during) > 50 and not any(during)
+    with cycle_lock(workspace.warehouse, wait=False) as free:
+        assert free, "the run released the lock when it ended"
     materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
     assert {"salesforce/account", "marts/account_scores", "marts/rep_capacity", "reverse_etl/crm_sync"} <= materialized
     check_results = [event for event in result.all_events if event.event_type_value == "ASSET_CHECK_EVALUATION"]
