@@ -138,3 +138,45 @@ def test_a_run_for_an_earlier_day_rebuilds_in_full(workspace):
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         latest = con.execute("select max(last_touched_at) from intermediate.int_accounts_last_touched").fetchone()[0]
     assert latest.date() <= AS_OF
+
+
+def _load_own_raw_tables(warehouse, crm) -> None:
+    """A user's own loader: a fresh copy of every raw table, and no landing-time column."""
+    from bookflow.contract import RAW_TABLES
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"attach '{crm}' as crm (read_only)")
+        for schema, tables in RAW_TABLES.items():
+            con.execute(f"create schema if not exists {schema}")
+            for table in tables:
+                con.execute(f'create or replace table {schema}."{table}" as select * from crm.{schema}."{table}"')
+
+
+def test_without_landing_times_day_two_incremental_equals_full_refresh(workspace, tmp_path):
+    # With no _fivetran_synced to go by, the activity aggregate reads a window of activity dates
+    # (incremental_lookback_days) after the day it last counted, plus the reowned accounts' history.
+    common = ["--crm", str(workspace.crm), "--source", "warehouse", "--destination", "none"]
+    _load_own_raw_tables(workspace.warehouse, workspace.crm)
+    _run(*common, "--as-of", AS_OF.isoformat(), "--warehouse", str(workspace.warehouse))
+    day_two = AS_OF + timedelta(days=1)
+    add_demo_day(workspace.crm, day=day_two, share=0.05, rules_dir=workspace.rules)
+    _load_own_raw_tables(workspace.warehouse, workspace.crm)
+    full = tmp_path / "full_refresh.duckdb"
+    shutil.copy(workspace.warehouse, full)
+
+    _run(*common, "--as-of", day_two.isoformat(), "--warehouse", str(workspace.warehouse))
+    _run(*common, "--as-of", day_two.isoformat(), "--warehouse", str(full), "--full-refresh")
+
+    for table in MARTS:
+        assert _differences(workspace.warehouse, full, table) == 0, f"marts.{table} differs"
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        assert not con.execute(
+            "select count(*) from information_schema.columns where column_name = '_fivetran_synced'"
+        ).fetchone()[0]
+        rewritten, kept, landed = con.execute(
+            "select count(*) filter (where counted_through = ?), count(*) filter (where counted_through = ?), "
+            "count(landed_through) from intermediate.int_accounts_last_touched",
+            [day_two, AS_OF],
+        ).fetchone()
+    # Day 2 read only a window: most accounts kept day 1's row, and no landing time was recorded.
+    assert 0 < rewritten < kept and landed == 0
