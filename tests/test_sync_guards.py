@@ -152,13 +152,16 @@ def test_cli_rejects_negative_shares_and_its_help_shows_the_guard_defaults():
 
 
 def test_crm_sync_asset_turns_a_refused_sync_into_a_visible_failure(tmp_path):
-    from orchestration.resources import BookflowSettings
+    from orchestration.resources import BookflowSettings, CycleLock
     from orchestration.sync_assets import crm_sync
 
     warehouse, crm = _files(tmp_path, PLAN)
     settings = dict(warehouse_path=str(warehouse), rules_dir=str(tmp_path), demo_crm_path=str(crm), destination="demo")
+    lock = CycleLock(warehouse_path=str(warehouse))
     result = dg.materialize(
-        [crm_sync], resources={"bookflow": BookflowSettings(**settings, max_total_share=1.0)}, raise_on_error=False
+        [crm_sync],
+        resources={"bookflow": BookflowSettings(**settings, max_total_share=1.0), "cycle_lock": lock},
+        raise_on_error=False,
     )
     assert not result.success
     (failure,) = result.get_step_failure_events()
@@ -166,7 +169,9 @@ def test_crm_sync_asset_turns_a_refused_sync_into_a_visible_failure(tmp_path):
     assert "sync refused" in description and f"rep {JANE}" in description
 
     forced = dg.materialize(
-        [crm_sync], resources={"bookflow": BookflowSettings(**settings, force=True)}, raise_on_error=False
+        [crm_sync],
+        resources={"bookflow": BookflowSettings(**settings, force=True), "cycle_lock": lock},
+        raise_on_error=False,
     )
     assert forced.success
     (event,) = forced.get_asset_materialization_events()
