@@ -11,8 +11,7 @@ allocation_cycle = dg.define_asset_job(
     # Inbound routing runs on its own, started by its sensor.
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(INBOUND_ROUTES_KEY),
     description="Extract, score, retrieve, deal and sync: one full dynamic-books cycle.",
-    # One DuckDB file, one writer: steps run one after another in one process.
-    executor_def=dg.in_process_executor,
+    # Steps run one after another in one process: the Definitions' default executor.
 )
 
 daily_allocation = dg.ScheduleDefinition(
