@@ -29,7 +29,8 @@ class BlastRadius:
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    query = "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?"
+    # information_schema lists views too: marts.account_status is one.
+    query = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
     return con.execute(query, [schema, table]).fetchone()[0] > 0
 
 

@@ -19,7 +19,8 @@ def _tables(path):
         return {
             f"{schema}.{name}": con.execute(f'select count(*) from {schema}."{name}"').fetchone()[0]
             for schema, name in con.execute(
-                "select schema_name, table_name from duckdb_tables() where schema_name in ('salesforce', 'marts')"
+                "select table_schema, table_name from information_schema.tables "
+                "where table_schema in ('salesforce', 'marts')"
             ).fetchall()
         }
 

@@ -59,9 +59,12 @@ def _check_publication(workspace, result):
     assert str(publish_dir / "bookflow.duckdb") in result.output
 
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
-        marts = dict(
-            con.execute("select table_name, estimated_size from duckdb_tables() where schema_name = 'marts'").fetchall()
-        )
+        marts = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
         counts = {table: con.execute(f"select count(*) from marts.{table}").fetchone()[0] for table in marts}
     for table in ("account_status", "ownership_changes", "coverage_daily", "capacity_gap", "book_health_history"):
         assert table in marts
