@@ -137,7 +137,11 @@ def test_dynamic_books_give_each_rep_sixty_good_accounts(empty_workspace):
                 "select from_owner_id, count(*) from marts.ownership_changes where change_type = 'retrieve' group by 1"
             ).fetchall()
         )
+        reasons = con.execute(
+            "select distinct reason from marts.ownership_changes where change_type = 'retrieve'"
+        ).fetchall()
     assert retrieved == {JANE: 80, JOE: 40}
+    assert reasons == [("no meaningful activity by the owner in 30 days",)]
 
     _run(workspace, AS_OF + timedelta(days=1))
     _run(workspace, AS_OF + timedelta(days=2))  # steady state: nothing left to move

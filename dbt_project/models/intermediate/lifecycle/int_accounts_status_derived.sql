@@ -173,7 +173,8 @@ derived as (
             when released_to_review and reintroduced_on is null then 'review'
             when released_rest_until > {{ as_of() }} and rest_broken_on is null then 'resting'
             else 'pool'
-        end as status
+        end as status,
+        coalesce(override_action = 'pin', false) as is_pinned
 
     from excluded
 
@@ -191,10 +192,12 @@ final as (
         excluded_reason,
         status = 'pool'
             and (fit_score >= fit_threshold or timing_score >= timing_threshold) as ready,
-        coalesce(override_action = 'pin', false) as is_pinned,
-        status = 'unworked' and not coalesce(override_action = 'pin', false) as is_retrieved,
+        is_pinned,
+        status = 'unworked' and not is_pinned as is_retrieved,
         pending_return_id is not null and status in ('resting', 'review') as is_returned,
+        {#- Only on retrieved rows: a reason built for every account was 10M strings nobody reads. -#}
         case
+            when status <> 'unworked' or is_pinned then null
             when owner_kind = 'inactive' then 'owner is inactive in the CRM'
             else 'no meaningful activity by the owner in ' || cast(working_sla_days as {{ dbt.type_string() }}) || ' days'
         end as retrieval_reason,
