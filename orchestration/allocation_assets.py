@@ -12,7 +12,13 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import bookflow_dbt_project, dbt_environment, keep_parse_state, prune_old_targets
+from orchestration.dbt_project import (
+    bookflow_dbt_project,
+    dbt_environment,
+    invocation_target,
+    keep_parse_state,
+    prune_old_targets,
+)
 from orchestration.resources import BookflowSettings, CycleLock
 from orchestration.translator import BookflowTranslator
 
@@ -37,10 +43,11 @@ def allocation_dbt_assets(
     if reason:
         context.log.info(f"full refresh of the incremental models: {reason}")
         args.append("--full-refresh")
+    target = invocation_target(context.op_execution_context.op.name, context.run.run_id, bookflow.warehouse_path)
     with dbt_environment(bookflow.warehouse_path, bookflow.rules_dir, bookflow.run_date()):
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(args, context=context, target_path=target)
         yield from invocation.stream()
-    keep_parse_state(invocation.target_path)
+    keep_parse_state(invocation.target_path, bookflow.warehouse_path)
     prune_old_targets(invocation.target_path)
 
 

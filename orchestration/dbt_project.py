@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -21,6 +23,7 @@ from bookflow import paths
 # CSV itself; and one constant seed path keeps dbt's partial parsing valid whatever --rules says.
 RULES_IN_USE = Path("target") / "rules_in_use"
 AS_OF_ENV = "BOOKFLOW_AS_OF"
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 def _copy_rules(rules_dir: str | None) -> str:
@@ -62,22 +65,53 @@ def dbt_environment(
                 os.environ[key] = value
 
 
-def keep_parse_state(invocation_target: Path) -> None:
-    """Keep a dbt call's parse state for the next call.
+PARSE_STATE_DIR = Path("target") / "parse_state"
+PARSE_STATES_KEPT = 20
 
-    dagster-dbt gives every dbt call a target folder of its own and seeds it with the project's
-    target/partial_parse.msgpack; handing the newest one back means the next daily run on the same
-    warehouse parses only what changed (dbt checks every file's checksum itself, so a stale
-    state is never trusted). Replaced atomically: another run may be reading it.
+
+def parse_state_path(warehouse: str | Path) -> Path:
+    """Where the parse state of dbt calls on this warehouse is kept.
+
+    dbt re-parses the whole project when the profile changes, and the warehouse path is part of
+    the profile: one state per warehouse means a run on another warehouse in between (`bookflow
+    simulate`, the benchmark, a test) no longer costs the daily warehouse a full parse.
     """
-    state = Path(invocation_target) / "partial_parse.msgpack"
+    digest = hashlib.sha256(str(Path(warehouse).resolve()).encode()).hexdigest()[:16]
+    return paths.DBT_PROJECT_DIR / PARSE_STATE_DIR / f"{digest}.msgpack"
+
+
+def invocation_target(op_name: str, run_id: str, warehouse: str | Path) -> Path:
+    """A dbt call's own target folder (named as dagster-dbt names them), seeded with the parse
+    state of the warehouse it builds: dagster-dbt seeds a folder only when it has no state yet."""
+    target = paths.DBT_PROJECT_DIR / "target" / f"{op_name}-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    target.mkdir(parents=True)
+    state = parse_state_path(warehouse)
+    if state.exists():
+        shutil.copy2(state, target / PARTIAL_PARSE_FILE)
+    return target
+
+
+def keep_parse_state(invocation_target: Path, warehouse: str | Path) -> None:
+    """Keep a dbt call's parse state for the next call on the same warehouse.
+
+    Handing the newest state back means the next daily run parses only what changed (dbt checks
+    every file's checksum itself, so a stale state is never trusted). It also becomes the
+    project's target/partial_parse.msgpack, which other dbt calls start from. Replaced
+    atomically: another run may be reading it. Only the newest states are kept.
+    """
+    state = Path(invocation_target) / PARTIAL_PARSE_FILE
     if not state.exists():
         return
-    kept = paths.DBT_PROJECT_DIR / "target" / state.name
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    staging = kept.with_name(f"{state.name}.{os.getpid()}")
-    shutil.copy2(state, staging)
-    os.replace(staging, kept)
+    for kept in (parse_state_path(warehouse), paths.DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE):
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        staging = kept.with_name(f"{kept.name}.{os.getpid()}")
+        shutil.copy2(state, staging)
+        os.replace(staging, kept)
+    states = sorted(
+        (paths.DBT_PROJECT_DIR / PARSE_STATE_DIR).glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    for old in states[PARSE_STATES_KEPT:]:
+        old.unlink(missing_ok=True)
 
 
 def prune_old_targets(invocation_target: Path, *, keep: int = 10, min_age_s: float = 3600.0) -> list[Path]:

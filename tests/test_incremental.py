@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import duckdb
 from click.testing import CliRunner
 
+from bookflow import paths
 from bookflow.cli import main
 from bookflow.demo_crm import add_demo_day
 from tests.conftest import AS_OF
@@ -25,6 +26,11 @@ MARK = datetime(2000, 1, 1)
 def _run(*args: str) -> None:
     result = CliRunner().invoke(main, ["run", *args])
     assert result.exit_code == 0, result.output
+
+
+def _latest_dbt_log() -> str:
+    folders = (paths.DBT_PROJECT_DIR / "target").glob("allocation_dbt_assets-*")
+    return (max(folders, key=lambda folder: folder.stat().st_mtime) / "dbt.log").read_text()
 
 
 def _differences(left, right, table: str) -> int:
@@ -80,8 +86,11 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
     shutil.copy(workspace.warehouse, full)
 
     common = ["--as-of", day_two.isoformat(), "--crm", str(workspace.crm), "--destination", "none"]
-    _run(*common, "--warehouse", str(workspace.warehouse))
     _run(*common, "--warehouse", str(full), "--full-refresh")
+    _run(*common, "--warehouse", str(workspace.warehouse))
+    # A run on another warehouse in between (here the full refresh) did not cost the daily
+    # warehouse dbt's full parse: each warehouse keeps its own parse state.
+    assert "Unable to do partial parsing" not in _latest_dbt_log()
 
     for table in MARTS:
         assert _differences(workspace.warehouse, full, table) == 0, f"marts.{table} differs"
