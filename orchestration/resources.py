@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
+from packaging import version
 
 from bookflow import paths
 from orchestration.dbt_project import bookflow_dbt_project, dbt_executable
@@ -119,12 +123,23 @@ def build_resources(
 
 
 class BookflowDbtCli(DbtCliResource):
-    """dagster-dbt's dbt CLI resource without its in-process dbt adapter.
+    """dagster-dbt's dbt CLI resource without the two start-ups it pays before each dbt call.
 
-    Before each dbt call dagster-dbt loads the profile and a dbt adapter inside the Dagster
-    process, only so that it can fetch row counts or column metadata when asked to. bookflow never
-    asks, and the adapter costs seconds of every run; dbt itself runs as a subprocess either way.
+    Both override private methods of the pinned dagster-dbt (tests/test_definitions.py checks
+    they still take effect, so an upgrade that renames them fails there, not silently):
+
+    - it loads the profile and a dbt adapter inside the Dagster process, only so that it can fetch
+      row counts or column metadata when asked to. bookflow never asks; dbt itself runs as a
+      subprocess either way.
+    - it runs `dbt --version` in a subprocess (4 s of dbt's imports) to tell dbt Core from the
+      Fusion engine. The venv's own dbt is dbt Core, whose version the package metadata gives.
     """
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ANN001, ANN202 (dagster-dbt's signature)
         return None
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
+            return version.parse(importlib.metadata.version("dbt-core"))
+        return super()._cli_version

@@ -117,3 +117,25 @@ def test_old_dbt_target_folders_are_pruned_but_recent_ones_stay(tmp_path):
     # Young folders stay even beyond `keep`: another run may still be writing them.
     assert prune_old_targets(folders[0], keep=1, min_age_s=10 * 3600) == []
     assert all(folder.exists() for folder in folders[:10])
+
+
+def test_dbt_resource_skips_dagster_dbts_start_ups_and_still_knows_the_dbt_version(monkeypatch):
+    import subprocess
+
+    from dagster_dbt import DbtCliResource
+    from packaging import version
+
+    from orchestration.resources import BookflowDbtCli, build_resources
+
+    # The overrides only count while dagster-dbt still has what they replace.
+    assert {"_cli_version", "_initialize_dbt_core_adapter"} <= set(vars(DbtCliResource))
+    dbt = build_resources()["dbt"]
+    assert isinstance(dbt, BookflowDbtCli)
+    reported = subprocess.run([dbt.dbt_executable, "--version"], capture_output=True, text=True, check=True).stdout
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"dbt started a subprocess before its call: {args}")
+
+    monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_subprocess)
+    assert dbt._cli_version == version.parse(reported.split("installed:")[1].split()[0])
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
