@@ -20,20 +20,51 @@ from bookflow import paths
 
 # dbt reads the rules as seeds from a copy inside the project, for two reasons: dbt writes each
 # seed's rendered SQL to target/run/<project>/<seed path>, which for an absolute seed path is the
-# CSV itself; and one constant seed path keeps dbt's partial parsing valid whatever --rules says.
+# CSV itself; and a seed path that stays the same from run to run keeps dbt's partial parsing valid.
+# Each set of rules gets its own folder, named by its contents, and a folder never changes once
+# written: two runs from one checkout (the schedule and a `bookflow simulate` with other rules)
+# can never read each other's rules, or a half-written copy.
 RULES_IN_USE = Path("target") / "rules_in_use"
+RULES_COPIES_KEPT = 10
 AS_OF_ENV = "BOOKFLOW_AS_OF"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 def _copy_rules(rules_dir: str | None) -> str:
+    """The project-relative folder holding a copy of these rules (made once per distinct set)."""
     rules = Path(rules_dir or paths.rules_dir()).resolve()
-    copy = paths.DBT_PROJECT_DIR / RULES_IN_USE
-    shutil.rmtree(copy, ignore_errors=True)
-    copy.mkdir(parents=True)
-    for csv_file in rules.glob("*.csv"):
-        shutil.copy2(csv_file, copy / csv_file.name)
-    return str(RULES_IN_USE)
+    csv_files = sorted(rules.glob("*.csv"))
+    digest = hashlib.sha256()
+    for csv_file in csv_files:
+        digest.update(csv_file.name.encode() + b"\0" + csv_file.read_bytes() + b"\0")
+    relative = RULES_IN_USE / digest.hexdigest()[:16]
+    copy = paths.DBT_PROJECT_DIR / relative
+    if copy.is_dir():
+        os.utime(copy)  # in use: keeps it out of the pruning below
+    else:
+        staging = copy.with_name(f".{copy.name}.{os.getpid()}.{uuid.uuid4().hex[:7]}")
+        staging.mkdir(parents=True)
+        for csv_file in csv_files:
+            shutil.copy2(csv_file, staging / csv_file.name)
+        try:
+            os.rename(staging, copy)
+        except OSError:  # another run made the same copy first
+            shutil.rmtree(staging, ignore_errors=True)
+    _prune_rules_copies()
+    return str(relative)
+
+
+def _prune_rules_copies(min_age_s: float = 86400.0) -> None:
+    """Remove rules copies beyond the newest few that no run has used for a day."""
+    copies = sorted(
+        (folder for folder in (paths.DBT_PROJECT_DIR / RULES_IN_USE).iterdir() if folder.is_dir()),
+        key=lambda folder: folder.stat().st_mtime,
+        reverse=True,
+    )
+    cutoff = time.time() - min_age_s
+    for folder in copies[RULES_COPIES_KEPT:]:
+        if folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

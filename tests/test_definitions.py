@@ -139,3 +139,30 @@ def test_dbt_resource_skips_dagster_dbts_start_ups_and_still_knows_the_dbt_versi
     monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_subprocess)
     assert dbt._cli_version == version.parse(reported.split("installed:")[1].split()[0])
     assert dbt._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_each_set_of_rules_is_read_from_its_own_unchanging_copy(tmp_path):
+    import shutil
+
+    from bookflow import paths
+    from orchestration.dbt_project import dbt_environment
+
+    def seed_path(rules) -> str:
+        with dbt_environment(str(tmp_path / "warehouse.duckdb"), str(rules)):
+            return os.environ["BOOKFLOW_DBT_SEED_PATH"]
+
+    bundled = tmp_path / "bundled"
+    shutil.copytree(paths.BUNDLED_RULES_DIR, bundled)
+    edited = tmp_path / "edited"
+    shutil.copytree(paths.BUNDLED_RULES_DIR, edited)
+    with (edited / "settings.csv").open("a") as settings:
+        settings.write("# an edit\n")
+
+    first, again, other = seed_path(bundled), seed_path(bundled), seed_path(edited)
+    # The same rules share one copy (and dbt one parse state); other rules, such as a simulation
+    # running beside the daily run, get their own, so neither run can change what the other reads.
+    assert first == again and other != first
+    for copy, rules in ((first, bundled), (other, edited)):
+        copied = paths.DBT_PROJECT_DIR / copy
+        assert sorted(p.name for p in copied.iterdir()) == sorted(p.name for p in rules.glob("*.csv"))
+        assert all((copied / p.name).read_bytes() == p.read_bytes() for p in rules.glob("*.csv"))
