@@ -8,100 +8,18 @@ marginal ones stay in the pool.
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
-from pathlib import Path
 
 import duckdb
 from click.testing import CliRunner
 
 from bookflow.cli import main
+from bookflow.simulate_scenarios import JANE_ID as JANE
+from bookflow.simulate_scenarios import JOE_ID as JOE
+from bookflow.simulate_scenarios import POOL_ID as POOL
+from bookflow.simulate_scenarios import write_jane_joe
 
 AS_OF = date(2026, 6, 1)
-POOL, JANE, JOE = "005POOL00000000001", "005JANE00000000001", "005JOE000000000001"
-
-
-def _write_crm(path: Path) -> None:
-    con = duckdb.connect(str(path))
-    con.execute("create schema salesforce; create schema signals")
-    con.execute(
-        """create table salesforce."user" as select * from (values
-           (?, 'Account Pool', 'pool@example.com', true),
-           (?, 'Jane', 'jane@example.com', true),
-           (?, 'Joe', 'joe@example.com', true)) as users(id, name, email, is_active)""",
-        [POOL, JANE, JOE],
-    )
-    # 1-20 good with Jane, 21-100 marginal with Jane, 101-200 good with Joe.
-    con.execute(
-        """
-        create table salesforce.account as
-        select
-            'ACC' || lpad(cast(i as varchar), 4, '0') as id,
-            'Account ' || i as name,
-            case when i <= 100 then ? else ? end as owner_id,
-            'Prospect' as type,
-            case when i between 21 and 100 then 'Government' else 'Software' end as industry,
-            case when i between 21 and 100 then 20 else 120 end as number_of_employees,
-            case when i between 21 and 100 then 500000.0 else 50000000.0 end as annual_revenue,
-            'US' as billing_country, 'TX' as billing_state,
-            timestamp '2025-01-01 00:00:00' as created_date, false as is_deleted
-        from range(1, 201) as accounts(i)
-        """,
-        [JANE, JOE],
-    )
-    # Jane works her 20 good accounts; Joe works 60 of his 100.
-    con.execute(
-        """
-        create table salesforce.task as
-        select 'TSK' || i as id, 'ACC' || lpad(cast(i as varchar), 4, '0') as account_id,
-               case when i <= 20 then ? else ? end as owner_id, 'Call' as type,
-               timestamp '2026-05-25 10:00:00' as activity_date, false as is_deleted
-        from range(1, 201) as tasks(i)
-        where i <= 20 or i between 101 and 160
-        """,
-        [JANE, JOE],
-    )
-    con.execute("create table salesforce.event as select * from salesforce.task where false")
-    con.execute(
-        """create table salesforce.opportunity (id varchar, account_id varchar, owner_id varchar, stage_name varchar,
-           is_closed boolean, is_won boolean, created_date timestamp, close_date date, is_deleted boolean)"""
-    )
-    con.execute(
-        """create table salesforce.book_return_c (id varchar, account_c varchar, returned_by_c varchar,
-           reason_c varchar, created_date timestamp, is_deleted boolean)"""
-    )
-    con.execute(
-        "create table signals.account_signal (account_id varchar, signal_type varchar, occurred_at timestamp, strength double)"
-    )
-    con.close()
-
-
-def _write_rules(rules: Path) -> None:
-    with (rules / "reps.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "rep_id",
-                "rep_name",
-                "role",
-                "segment",
-                "theater",
-                "capacity",
-                "start_date",
-                "ramp_days",
-                "time_off_start",
-                "time_off_end",
-            ]
-        )
-        writer.writerow([JANE, "Jane", "SDR", "SMB", "AMER", 60, "2020-01-01", 0, "", ""])
-        writer.writerow([JOE, "Joe", "SDR", "SMB", "AMER", 60, "2020-01-01", 0, "", ""])
-    settings = (rules / "settings.csv").read_text().splitlines()
-    # Retrieved accounts may be dealt again the next day: the example has no rest period.
-    settings = [
-        line if not line.startswith("default_rest_days,") else "default_rest_days,0,No rest" for line in settings
-    ]
-    (rules / "settings.csv").write_text("\n".join(settings) + "\n")
-    (rules / "account_overrides.csv").write_text("account_id,action,reason,effective_date\n")
 
 
 def _run(workspace, day: date, *extra: str) -> None:
@@ -125,8 +43,8 @@ def _run(workspace, day: date, *extra: str) -> None:
 
 def test_dynamic_books_give_each_rep_sixty_good_accounts(empty_workspace):
     workspace = empty_workspace
-    _write_crm(workspace.crm)
-    _write_rules(workspace.rules)
+    # The world `bookflow simulate --scenario jane-joe` starts from (tests/test_simulate.py).
+    write_jane_joe(workspace.crm, workspace.rules, start=AS_OF)
 
     # Moving from static territories retrieves 80 of Jane's 100 accounts at once: exactly what the
     # blast-radius guard is there to stop unless a person confirms it.
