@@ -31,6 +31,10 @@ def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _column_list(columns: tuple[str, ...]) -> str:
+    return ", ".join(_quoted(column) for column in columns)
+
+
 # Append-mostly tables and the timestamp that orders their rows.
 INCREMENTAL_TABLES: dict[tuple[str, str], str] = {
     ("salesforce", "task"): "activity_date",
@@ -62,11 +66,10 @@ def _copy_window(con: duckdb.DuckDBPyConnection, schema: str, table: str, column
     newest = con.execute(f"select max({stamp_q}) from {target}").fetchone()[0]
     if newest is None:
         return False
-    column_list = ", ".join(_quoted(column) for column in columns)
     window = f"({stamp_q} >= cast($newest as timestamp) - interval {LOOKBACK_DAYS} day or {stamp_q} is null)"
     same_row = " and ".join(f"landed.{_quoted(c)} is not distinct from crm_row.{_quoted(c)}" for c in columns)
     con.execute(
-        f"create or replace temp table crm_window as select {column_list} from {source} where {window}",
+        f"create or replace temp table crm_window as select {_column_list(columns)} from {source} where {window}",
         {"newest": newest},
     )
     # Rows the CRM no longer has as they are (edited or deleted) leave; rows it has anew land now.
@@ -118,7 +121,6 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
             for schema, tables in RAW_TABLES.items():
                 con.execute(f"create schema if not exists {schema}")
                 for table, columns in tables.items():
-                    column_list = ", ".join(_quoted(column) for column in columns)
                     target = f"{schema}.{_quoted(table)}"
                     stamp = INCREMENTAL_TABLES.get((schema, table))
                     appended = (
@@ -129,7 +131,7 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
                     )
                     if not appended:
                         con.execute(
-                            f"create or replace table {target} as select {column_list}, "
+                            f"create or replace table {target} as select {_column_list(columns)}, "
                             f"{LANDED_NOW} as {LANDED_AT} from crm.{schema}.{_quoted(table)}"
                         )
                     counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
