@@ -180,12 +180,12 @@ derived as (
 
 ),
 
+{#- Only what later models read: every column is written for every account. -#}
 final as (
 
     select
         account_id,
         case when owner_kind = 'pool' then null else crm_owner_id end as owner_id,
-        crm_owner_id,
         owner_kind,
         target_book,
         status,
@@ -201,7 +201,6 @@ final as (
             when owner_kind = 'inactive' then 'owner is inactive in the CRM'
             else 'no meaningful activity by the owner in ' || cast(working_sla_days as {{ dbt.type_string() }}) || ' days'
         end as retrieval_reason,
-        pending_return_id,
         pending_return_reason,
         fit_score,
         timing_score,
