@@ -188,12 +188,28 @@ def test_demo_builds_on_spark_with_the_same_results_as_duckdb(workspace, tmp_pat
     spark_dir = tmp_path / "spark"
     _build("spark", workspace, env={**os.environ, "BOOKFLOW_SPARK_DIR": str(spark_dir)})
 
-    # The session's tables are Parquet files under the warehouse dir; DuckDB reads them directly,
-    # which spares the test a second Spark session.
-    with duckdb.connect() as con:
+    # Read the marts as a user would, through Spark's catalog: two of them are views, which have
+    # no files of their own. The build's session has ended, so this one may open its metastore.
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master("local[1]")
+        .config("spark.sql.warehouse.dir", str(spark_dir / "warehouse"))
+        .config(
+            "spark.hadoop.javax.jdo.option.ConnectionURL",
+            f"jdbc:derby:;databaseName={spark_dir}/metastore_db;create=false",
+        )
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir}")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .enableHiveSupport()
+        .getOrCreate()
+    )
+    try:
 
         def fetch(table, columns):
-            files = spark_dir / "warehouse" / "marts.db" / table / "*.parquet"
-            return con.execute(f"select {', '.join(columns)} from read_parquet('{files}')").fetchall()
+            return [tuple(row) for row in spark.table(f"marts.{table}").select(*columns).collect()]
 
         _assert_same_marts(expected, fetch)
+    finally:
+        spark.stop()
