@@ -12,13 +12,19 @@
     (1.0 * {{ numerator }} / nullif({{ denominator }}, 0))
 {%- endmacro %}
 
-{#- History tables keep one set of rows per as_of: rebuilding a day replaces that day's rows.
-    delete+insert does that by as_of where the adapter has it; Spark overwrites the as_of
-    partition instead. -#}
-{% macro history_strategy() -%}
-    {{ return('insert_overwrite' if target.type in ('spark', 'databricks') else 'delete+insert') }}
-{%- endmacro %}
-
-{% macro history_partition_by() -%}
-    {{ return(['as_of'] if target.type in ('spark', 'databricks') else none) }}
+{#- A coverage mart's history: one set of rows per as_of. A rerun or backfill of a day replaces
+    that day's rows: delete+insert by as_of where the adapter has it; Spark overwrites the as_of
+    partition instead. --full-refresh leaves the history alone (full_refresh=false). Each
+    models/marts/coverage/history model is one call, so the five cannot drift apart. -#}
+{% macro history_of(mart) -%}
+    {%- set spark_like = target.type in ('spark', 'databricks') -%}
+    {{ config(
+        materialized='incremental',
+        unique_key='as_of',
+        incremental_strategy='insert_overwrite' if spark_like else 'delete+insert',
+        partition_by=['as_of'] if spark_like else none,
+        on_schema_change='append_new_columns',
+        full_refresh=false,
+    ) }}
+    select * from {{ ref(mart) }}
 {%- endmacro %}

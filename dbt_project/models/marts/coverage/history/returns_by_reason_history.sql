@@ -1,14 +1,2 @@
-{#- Every day's returns_by_reason, one set of rows per as_of. A rerun or backfill of a day replaces that
-    day's rows; --full-refresh leaves the history alone (full_refresh=false). -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='as_of',
-        incremental_strategy=history_strategy(),
-        partition_by=history_partition_by(),
-        on_schema_change='append_new_columns',
-        full_refresh=false,
-    )
-}}
-
-select * from {{ ref('returns_by_reason') }}
+{#- Every day's returns_by_reason, one set of rows per as_of (macros/coverage.sql). -#}
+{{ history_of('returns_by_reason') }}
