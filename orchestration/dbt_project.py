@@ -126,18 +126,17 @@ def keep_parse_state(invocation_target: Path, warehouse: str | Path) -> None:
     """Keep a dbt call's parse state for the next call on the same warehouse.
 
     Handing the newest state back means the next daily run parses only what changed (dbt checks
-    every file's checksum itself, so a stale state is never trusted). It also becomes the
-    project's target/partial_parse.msgpack, which other dbt calls start from. Replaced
-    atomically: another run may be reading it. Only the newest states are kept.
+    every file's checksum itself, so a stale state is never trusted). Replaced atomically:
+    another run may be reading it. Only the newest states are kept.
     """
     state = Path(invocation_target) / PARTIAL_PARSE_FILE
     if not state.exists():
         return
-    for kept in (parse_state_path(warehouse), paths.DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE):
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        staging = kept.with_name(f"{kept.name}.{os.getpid()}")
-        shutil.copy2(state, staging)
-        os.replace(staging, kept)
+    kept = parse_state_path(warehouse)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    staging = kept.with_name(f"{kept.name}.{os.getpid()}")
+    shutil.copy2(state, staging)
+    os.replace(staging, kept)
     states = sorted(
         (paths.DBT_PROJECT_DIR / PARSE_STATE_DIR).glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True
     )
