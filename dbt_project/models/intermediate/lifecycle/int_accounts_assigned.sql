@@ -7,7 +7,6 @@ with
 accounts as (
 
     select account_id, owner_id from {{ ref('int_accounts_checked') }}
-    where quarantine_reason is null
 
 ),
 

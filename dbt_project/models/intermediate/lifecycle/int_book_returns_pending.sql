@@ -12,7 +12,6 @@ book_returns as (
 accounts as (
 
     select account_id, owner_id, created_at from {{ ref('int_accounts_checked') }}
-    where quarantine_reason is null
 
 ),
 

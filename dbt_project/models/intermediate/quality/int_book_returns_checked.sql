@@ -16,7 +16,6 @@ reasons as (
 accounts as (
 
     select account_id from {{ ref('int_accounts_checked') }}
-    where quarantine_reason is null
 
 ),
 

@@ -2,7 +2,7 @@
     employees) and the theater (by billing country). No theater or segment means no book.
 
     A view: segmenting is row by row against a few rule rows, so the warehouse does it inside
-    the one pass that builds int_accounts_scored instead of writing millions of rows to read back
+    the one pass that builds int_accounts_status_derived instead of writing millions of rows to read back
     (the rule ranges must not overlap: tests/rules/assert_rule_ranges_do_not_overlap.sql). -#}
 {{ config(materialized='view') }}
 
@@ -11,7 +11,6 @@ with
 accounts as (
 
     select * from {{ ref('int_accounts_checked') }}
-    where quarantine_reason is null
 
 ),
 

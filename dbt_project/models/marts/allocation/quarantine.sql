@@ -3,8 +3,7 @@ with
 
 accounts as (
 
-    select * from {{ ref('int_accounts_checked') }}
-    where quarantine_reason is not null
+    select * from {{ ref('int_accounts_held_back') }}
 
 ),
 
