@@ -3,7 +3,8 @@
     stay put), then the lifecycle of an owned account (returned, working, new, unworked) or of a
     pool account (review, resting, pool).
 
-    int_accounts_scored is the spine (one row per clean account with its owner, book and scores);
+    int_accounts_scored is the spine (one row per clean account with its owner, book and scores,
+    a view computed in this pass; marts.account_scores reads the scores back from here);
     everything else joined here is either tiny (users, roster, rules) or keyed to the accounts that
     have such a fact (activities, opportunities, returns, bookflow's own changes, overrides). -#}
 with
@@ -93,6 +94,8 @@ joined as (
         accounts.timing_score,
         accounts.priority_score,
         accounts.tier,
+        accounts.signal_count,
+        accounts.last_signal_at,
         last_touched.last_touched_by_owner_at,
         last_touched.last_touched_at,
         coalesce(assigned.assigned_on, cast(accounts.created_at as date)) as assigned_on,
@@ -206,6 +209,8 @@ final as (
         timing_score,
         priority_score,
         tier,
+        signal_count,
+        last_signal_at,
         last_touched_by_owner_at as last_activity_at,
         last_touched_at,
         assigned_on,

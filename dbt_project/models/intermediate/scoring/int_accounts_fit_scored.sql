@@ -3,7 +3,7 @@
 
     A view, row by row like int_accounts_segmented: each attribute meets its own bands in a left
     join (the bands of one attribute never overlap, so an account matches at most one), and the
-    warehouse computes it inside the pass that builds int_accounts_scored. -#}
+    warehouse computes it inside the pass that builds int_accounts_status_derived. -#}
 {{ config(materialized='view') }}
 
 with

@@ -1,4 +1,5 @@
-{#- A view: a projection of int_accounts_scored with the run date added. As a table it
+{#- A view: a projection of int_accounts_status_derived (which carries the scores of
+    int_accounts_scored on, one row per clean account) with the run date added. As a table it
     wrote every account a second time each run (5 s at 10M accounts); readers, the published
     copy included, get the same rows. -#}
 {{ config(materialized='view') }}
@@ -7,7 +8,7 @@ with
 
 scored as (
 
-    select * from {{ ref('int_accounts_scored') }}
+    select * from {{ ref('int_accounts_status_derived') }}
 
 ),
 
