@@ -2,8 +2,8 @@
     employees) and the theater (by billing country). No theater or segment means no book.
 
     A view: segmenting is row by row against a few rule rows, so the warehouse does it inside
-    the one pass that builds int_accounts_status_derived instead of writing millions of rows to read back
-    (the rule ranges must not overlap: tests/rules/assert_rule_ranges_do_not_overlap.sql). -#}
+    the one pass that builds int_accounts_status_derived instead of writing millions of rows to
+    read back (the rule ranges must not overlap: tests/rules/assert_rule_ranges_do_not_overlap.sql). -#}
 {{ config(materialized='view') }}
 
 with
