@@ -56,15 +56,23 @@ def _copy_rules(rules_dir: str | None) -> str:
 
 def _prune_rules_copies(min_age_s: float = 86400.0) -> None:
     """Remove rules copies beyond the newest few that no run has used for a day."""
-    copies = sorted(
-        (folder for folder in (paths.DBT_PROJECT_DIR / RULES_IN_USE).iterdir() if folder.is_dir()),
-        key=lambda folder: folder.stat().st_mtime,
-        reverse=True,
-    )
+    copies = [folder for folder in (paths.DBT_PROJECT_DIR / RULES_IN_USE).iterdir() if folder.is_dir()]
+    _remove_stale(copies, keep=RULES_COPIES_KEPT, min_age_s=min_age_s)
+
+
+def _remove_stale(entries: list[Path], *, keep: int, min_age_s: float, spare: Path | None = None) -> list[Path]:
+    """Remove the files or folders beyond the `keep` newest that were last touched over
+    `min_age_s` ago (`spare` always stays); return what was removed."""
     cutoff = time.time() - min_age_s
-    for folder in copies[RULES_COPIES_KEPT:]:
-        if folder.stat().st_mtime < cutoff:
-            shutil.rmtree(folder, ignore_errors=True)
+    removed = []
+    for entry in sorted(entries, key=lambda entry: entry.stat().st_mtime, reverse=True)[keep:]:
+        if entry != spare and entry.stat().st_mtime < cutoff:
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
 
 
 @contextmanager
@@ -137,11 +145,9 @@ def keep_parse_state(invocation_target: Path, warehouse: str | Path) -> None:
     staging = kept.with_name(f"{kept.name}.{os.getpid()}")
     shutil.copy2(state, staging)
     os.replace(staging, kept)
-    states = sorted(
-        (paths.DBT_PROJECT_DIR / PARSE_STATE_DIR).glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True
+    _remove_stale(
+        list((paths.DBT_PROJECT_DIR / PARSE_STATE_DIR).glob("*.msgpack")), keep=PARSE_STATES_KEPT, min_age_s=0
     )
-    for old in states[PARSE_STATES_KEPT:]:
-        old.unlink(missing_ok=True)
 
 
 def prune_old_targets(invocation_target: Path, *, keep: int = 10, min_age_s: float = 3600.0) -> list[Path]:
@@ -153,18 +159,8 @@ def prune_old_targets(invocation_target: Path, *, keep: int = 10, min_age_s: flo
     """
     invocation_target = Path(invocation_target)
     prefix = invocation_target.name.rsplit("-", 2)[0] + "-"
-    folders = sorted(
-        (folder for folder in invocation_target.parent.glob(prefix + "*") if folder.is_dir()),
-        key=lambda folder: folder.stat().st_mtime,
-        reverse=True,
-    )
-    cutoff = time.time() - min_age_s
-    removed = []
-    for folder in folders[keep:]:
-        if folder != invocation_target and folder.stat().st_mtime < cutoff:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
+    folders = [folder for folder in invocation_target.parent.glob(prefix + "*") if folder.is_dir()]
+    return _remove_stale(folders, keep=keep, min_age_s=min_age_s, spare=invocation_target)
 
 
 def dbt_executable() -> str:
