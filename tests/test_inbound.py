@@ -344,6 +344,54 @@ def test_concurrent_routers_and_a_running_cycle_never_double_book(workspace):
     assert not doubled
 
 
+def test_a_hand_raise_never_goes_back_to_the_owner_who_left_it_unworked(workspace):
+    _run_cycle(workspace)
+    room = _open_capacity(workspace)
+    pool = _pool_accounts_by_book(workspace, 200)
+    book = next(book for book in sorted({book for _, book in pool}) if sum(b == book for b, _ in room.values()) >= 2)
+    idle_rep = min(rep for rep, (rep_book, _) in room.items() if rep_book == book)
+    # The last cycle left idle_rep with by far the most room in the book...
+    with duckdb.connect(str(_store(workspace))) as con:
+        con.execute("update inbound.rep_capacity set capacity = capacity + 100 where rep_id = ?", [idle_rep])
+    # ...and someone gave idle_rep an account in the CRM that they never touched since.
+    unworked, fresh = [
+        account
+        for account, account_book in pool
+        if account_book == book
+        and not _query(
+            workspace.crm,
+            "select 1 from salesforce.task where account_id = ? and owner_id = ? "
+            "union all select 1 from salesforce.event where account_id = ? and owner_id = ?",
+            [account, idle_rep, account, idle_rep],
+        )
+    ][:2]
+    with duckdb.connect(str(workspace.crm)) as con:
+        con.execute("update salesforce.account set owner_id = ? where id = ?", [idle_rep, unworked])
+
+    with webhook(workspace) as client:
+        answer = client.post("/hand-raises", json=[{"account_id": unworked}, {"account_id": fresh}])
+        assert answer.status_code == 202, answer.text
+    args = ["--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm), "--rules", str(workspace.rules)]
+    result = CliRunner().invoke(main, ["watch", "--once", *args])
+    assert result.exit_code == 0, result.output
+
+    changes = {
+        account: (source, target, reason)
+        for account, source, target, reason in _query(
+            _store(workspace), "select account_id, from_owner_id, to_owner_id, reason from inbound.ownership_changes"
+        )
+    }
+    source, target, reason = changes[unworked]
+    assert source == idle_rep and target != idle_rep and room[target][0] == book
+    assert "taken from an owner with no meaningful activity" in reason
+    # The other hand raise of the book still goes to the rep with the most room.
+    assert changes[fresh][:2] == (None, idle_rep)
+    crm_owner = dict(
+        _query(workspace.crm, "select id, owner_id from salesforce.account where id in (?, ?)", [unworked, fresh])
+    )
+    assert crm_owner == {unworked: target, fresh: idle_rep}
+
+
 def test_routing_waits_for_a_first_cycle(workspace):
     result = CliRunner().invoke(
         main, ["watch", "--once", "--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)]

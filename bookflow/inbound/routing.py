@@ -8,10 +8,11 @@ that raised a hand:
   grace period or is pinned to them stays, and the owner is alerted through the change reason;
 - anything else in a target book (pool, resting or in review: a hand raise ends rest early;
   owned but unworked; owner inactive) goes at once to the rep of that book with the most open
-  capacity. Open capacity is the last cycle's (capacity - book after the cycle) minus what
-  inbound routing has moved since. Several hand raises for one book are dealt like the daily
-  deal, best room first, so the second goes to whoever has most room after the first. Ties go
-  to the rep who least recently received an inbound account, then to a seat that rotates daily.
+  capacity, never back to the owner who left it unworked. Open capacity is the last cycle's
+  (capacity - book after the cycle) minus what inbound routing has moved since. Several hand
+  raises for one book are dealt like the daily deal, best room first, so the second goes to
+  whoever has most room after the first. Ties go to the rep who least recently received an
+  inbound account, then to a seat that rotates daily.
 
 Each hand raise is looked at exactly once (the store's `inbound.hand_raises` key), and an account
 routed in the current cycle is not routed again: two hand raises never make two owners.
@@ -330,56 +331,72 @@ left join net on snapshot.rep_id = net.rep_id
 left join last_received on snapshot.rep_id = last_received.rep_id
 """
 
-# The deal: the n-th hand raise of a book takes the n-th best slot, where a rep's k-th slot is
-# worth (open capacity - k + 1): sequential "most room first" as one join.
+# The deal, most room first, as a recursive query over each book's hand raises in arrival order:
+# each takes the rep with the most room left after the picks before it (ties: least recently
+# given an inbound account, then a seat that rotates daily). Never the account's own owner: an
+# unworked account taken for a hand raise goes to someone else, as retrieval would send it.
+# A handful of rows per pass, so one step per hand raise costs nothing.
 _DEAL = """
 create or replace temp table dealt as
-with
+with recursive
 
 to_route as (
     select
-        *,
+        account_id,
+        signal_type,
+        occurred_at,
+        target_book,
+        case when owner_kind <> 'pool' then owner_id end as owner_id,
         row_number() over (partition by target_book order by received_at, account_id) as pick
     from decided
     where decision = 'route'
 ),
 
-demand as (
-    select target_book, count(*) as hand_raises from to_route group by target_book
-),
-
-slots as (
+deal(target_book, pick, account_id, signal_type, occurred_at, rep_id, open_capacity_at_pick, dealt_to) as (
+    -- One empty start per book; the nulls take the types of the columns the steps fill in.
     select
-        room.rep_id,
-        room.target_book,
-        room.open_capacity - slot.k + 1 as open_capacity_at_pick,
-        room.last_inbound_at,
-        slot.k
-    from room
-    inner join demand on room.target_book = demand.target_book
-    cross join lateral (select unnest(range(1, demand.hand_raises + 1)) as k) as slot
-),
+        target_book,
+        0,
+        any_value(account_id) filter (where false),
+        any_value(signal_type) filter (where false),
+        any_value(occurred_at) filter (where false),
+        any_value(owner_id) filter (where false),
+        cast(null as bigint),
+        cast([] as varchar[])
+    from to_route
+    group by target_book
 
-ordered as (
+    union all
+
     select
-        *,
-        row_number() over (
-            partition by target_book
-            order by open_capacity_at_pick desc, last_inbound_at nulls first, hash(rep_id, $as_of)
-        ) as pick
-    from slots
+        deal.target_book,
+        to_route.pick,
+        to_route.account_id,
+        to_route.signal_type,
+        to_route.occurred_at,
+        best.rep_id,
+        best.open_capacity_at_pick,
+        case when best.rep_id is null then deal.dealt_to else list_append(deal.dealt_to, best.rep_id) end
+    from deal
+    inner join to_route
+        on deal.target_book = to_route.target_book
+        and to_route.pick = deal.pick + 1
+    left join lateral (
+        select
+            room.rep_id,
+            room.open_capacity
+                - len(list_filter(deal.dealt_to, lambda dealt_rep: dealt_rep = room.rep_id)) as open_capacity_at_pick
+        from room
+        where room.target_book = deal.target_book
+            and room.rep_id is distinct from to_route.owner_id
+        order by open_capacity_at_pick desc, room.last_inbound_at nulls first, hash(room.rep_id, $as_of)
+        limit 1
+    ) as best on true
 )
 
-select
-    to_route.account_id,
-    to_route.signal_type,
-    to_route.occurred_at,
-    ordered.rep_id,
-    ordered.open_capacity_at_pick
-from to_route
-inner join ordered
-    on to_route.target_book = ordered.target_book
-    and to_route.pick = ordered.pick
+select account_id, signal_type, occurred_at, rep_id, open_capacity_at_pick
+from deal
+where pick > 0 and rep_id is not null
 """
 
 _RECORD_CHANGES = """
