@@ -54,8 +54,9 @@ def allocation_dbt_assets(
 def full_refresh_reason(warehouse_path: Path, rules_dir: Path, as_of: date) -> str | None:
     """Why the incremental models cannot be topped up for this run, or None when they can.
 
-    They hold what earlier runs counted up to their day, with the meaningful activity types of
-    that time: a run for an earlier day, or new meaningful types, needs them rebuilt.
+    They hold what earlier runs counted up to their day, with the meaningful activity types and
+    the pool user of that time: a run for an earlier day, new meaningful types or another pool
+    user needs them rebuilt.
     """
     if not warehouse_path.exists():
         return None
@@ -89,4 +90,13 @@ def full_refresh_reason(warehouse_path: Path, rules_dir: Path, as_of: date) -> s
             )
             if landed != wanted:
                 return "activity_types.csv changed since the last run"
+        if "rules.settings" in tables:
+            # Touches by the owner are not counted for pool accounts: a new pool user changes which.
+            landed = con.execute("select value from rules.settings where setting = 'pool_owner_id'").fetchall()
+            wanted = con.execute(
+                "select value from read_csv(?, header = true, all_varchar = true) where setting = 'pool_owner_id'",
+                [str(rules_dir / "settings.csv")],
+            ).fetchall()
+            if landed != wanted:
+                return "the pool user (pool_owner_id in settings.csv) changed since the last run"
     return None

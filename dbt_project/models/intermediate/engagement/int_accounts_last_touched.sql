@@ -1,5 +1,6 @@
 {#- When each account was last meaningfully touched, by its current owner and by anyone.
-    Only activity types RevOps marks meaningful count: an automated email proves nothing.
+    Only activity types RevOps marks meaningful count: an automated email proves nothing. A pool
+    account has no owner to touch it (the pool user is a queue), so its owner's touch is null.
 
     Activities are by far the largest input (about twenty rows per account), so this model is
     incremental on account_id and a daily run reads, in three narrow reads of the activities:
@@ -15,8 +16,9 @@
     being folded, so when it comes back with the same owner its row is up to date.
 
     What this cannot see (an older activity deleted, backdated or retyped, or a change to which
-    types are meaningful) needs a full refresh: `bookflow run --full-refresh`, which the cycle also
-    does by itself when activity_types.csv changes or a run goes back in time. -#}
+    types are meaningful, or which user is the pool) needs a full refresh: `bookflow run
+    --full-refresh`, which the cycle also does by itself when activity_types.csv or the pool user
+    changes, or a run goes back in time. -#}
 {#- delete+insert on DuckDB and Postgres, merge on Databricks (Delta). Plain Spark (session mode,
     Parquet tables) can neither delete nor merge, so there the model is rebuilt whole each run. -#}
 {{ config(
@@ -55,6 +57,12 @@ with
 accounts as (
 
     select account_id, owner_id from {{ ref('int_accounts_checked') }}
+
+),
+
+settings as (
+
+    select pool_owner_id from {{ ref('stg_rules__settings') }}
 
 ),
 
@@ -97,12 +105,13 @@ read_by_account as (
         read_now.account_id,
         coalesce(changed_accounts.owner_id, previous.owner_id) as owner_id,
         changed_accounts.account_id is not null as is_changed,
-        max(case when read_now.owner_id = coalesce(changed_accounts.owner_id, previous.owner_id)
+        max(case when read_now.owner_id = nullif(coalesce(changed_accounts.owner_id, previous.owner_id), settings.pool_owner_id)
             then read_now.activity_at end) as last_touched_by_owner_at,
         max(read_now.activity_at) as last_touched_at,
         max(read_now.landed_at) as landed_through
 
     from read_now
+    cross join settings
     left join changed_accounts
         on read_now.account_id = changed_accounts.account_id
     left join {{ this }} as previous
@@ -157,20 +166,46 @@ by_account as (
 
 {% else %}
 
+{#- The activities meet only the accounts someone owns (under a tenth at 10M) to find the
+    owner's touches, and are grouped by account alone: grouping every activity by account and
+    owner against all 10M accounts took 15 s at 10M where this takes 11 s. -#}
+owned_accounts as (
+
+    select accounts.account_id, accounts.owner_id
+    from accounts
+    cross join settings
+    where accounts.owner_id <> settings.pool_owner_id
+
+),
+
+touches as (
+
+    select
+        meaningful.account_id,
+        max(case when meaningful.owner_id = owned_accounts.owner_id then meaningful.activity_at end)
+            as last_touched_by_owner_at,
+        max(meaningful.activity_at) as last_touched_at,
+        max(meaningful.landed_at) as landed_through
+
+    from ({{ meaningful }}) as meaningful
+    left join owned_accounts
+        on meaningful.account_id = owned_accounts.account_id
+    group by meaningful.account_id
+
+),
+
 by_account as (
 
     select
         accounts.account_id,
         accounts.owner_id,
-        max(case when meaningful.owner_id = accounts.owner_id then meaningful.activity_at end)
-            as last_touched_by_owner_at,
-        max(meaningful.activity_at) as last_touched_at,
-        max(meaningful.landed_at) as landed_through
+        touches.last_touched_by_owner_at,
+        touches.last_touched_at,
+        touches.landed_through
 
     from accounts
-    left join ({{ meaningful }}) as meaningful
-        on accounts.account_id = meaningful.account_id
-    group by accounts.account_id, accounts.owner_id
+    left join touches
+        on accounts.account_id = touches.account_id
 
 )
 
