@@ -108,7 +108,11 @@ read_by_account as (
         max(case when read_now.owner_id = nullif(coalesce(changed_accounts.owner_id, previous.owner_id), settings.pool_owner_id)
             then read_now.activity_at end) as last_touched_by_owner_at,
         max(read_now.activity_at) as last_touched_at,
-        max(read_now.landed_at) as landed_through
+        max(read_now.landed_at) as landed_through,
+        {#- One row of previous per account: max() only carries it through the grouping. #}
+        max(previous.last_touched_by_owner_at) as previous_touched_by_owner_at,
+        max(previous.last_touched_at) as previous_touched_at,
+        max(previous.landed_through) as previous_landed_through
 
     from read_now
     cross join settings
@@ -128,16 +132,14 @@ read_by_account as (
 folded as (
 
     select
-        previous.account_id,
-        previous.owner_id,
-        {{ later_of('previous.last_touched_by_owner_at', 'read_by_account.last_touched_by_owner_at') }} as last_touched_by_owner_at,
-        {{ later_of('previous.last_touched_at', 'read_by_account.last_touched_at') }} as last_touched_at,
-        {{ later_of('previous.landed_through', 'read_by_account.landed_through') }} as landed_through
+        account_id,
+        owner_id,
+        {{ later_of('previous_touched_by_owner_at', 'last_touched_by_owner_at') }} as last_touched_by_owner_at,
+        {{ later_of('previous_touched_at', 'last_touched_at') }} as last_touched_at,
+        {{ later_of('previous_landed_through', 'landed_through') }} as landed_through
 
     from read_by_account
-    inner join {{ this }} as previous
-        on read_by_account.account_id = previous.account_id
-    where not read_by_account.is_changed
+    where not is_changed
 
 ),
 
