@@ -11,6 +11,10 @@ edits or deletions inside it, are picked up; an edit to an older row needs `full
 (`bookflow run --full-refresh`). Accounts, users, opportunities and returns are small next to
 them and change in place, so they are copied whole.
 
+A signal can arrive long after it occurred (a hand raise posted to the webhook names when it
+happened): where the CRM stamps when a row arrived (`received_at`, which the webhook writes), that
+stamp lands too and opens a second window, so a row that arrived lately lands whenever it occurred.
+
 Like Fivetran, every landed row carries `_fivetran_synced`, when it landed: a row that did not
 change keeps its stamp, so downstream models can read only what landed since their last run.
 """
@@ -41,6 +45,8 @@ INCREMENTAL_TABLES: dict[tuple[str, str], str] = {
     ("salesforce", "event"): "activity_date",
     ("signals", "account_signal"): "occurred_at",
 }
+# When the CRM stamps a row's arrival beside the time it names: a second window, on that stamp.
+ARRIVAL_STAMPS: dict[tuple[str, str], str] = {("signals", "account_signal"): "received_at"}
 LOOKBACK_DAYS = 3
 # Fivetran's name for it, so models read the same column whoever loads the raw tables.
 LANDED_AT = "_fivetran_synced"
@@ -49,39 +55,56 @@ LANDED_AT = "_fivetran_synced"
 LANDED_NOW = "timezone('UTC', current_timestamp)"
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str, catalog: str | None = None) -> list[str]:
     return [
         row[0]
         for row in con.execute(
             "select column_name from information_schema.columns "
-            "where table_catalog = current_database() and table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, table],
+            "where table_catalog = coalesce(?, current_database()) and table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [catalog, schema, table],
         ).fetchall()
     ]
 
 
-def _copy_window(con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: tuple[str, ...], stamp: str) -> bool:
+def _window(stamps: tuple[str, ...], newest: tuple, alias: str) -> str:
+    """Rows within `LOOKBACK_DAYS` of the newest landed value of any stamp (a stamp none has yet: all
+    rows that carry it), and rows without the first."""
+    prefix = f"{alias}." if alias else ""
+    terms = [
+        f"{prefix}{_quoted(stamp)} >= cast($newest_{i} as timestamp) - interval {LOOKBACK_DAYS} day"
+        if newest[i] is not None
+        else f"{prefix}{_quoted(stamp)} is not null"
+        for i, stamp in enumerate(stamps)
+    ]
+    return "(" + " or ".join([*terms, f"{prefix}{_quoted(stamps[0])} is null"]) + ")"
+
+
+def _copy_window(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: tuple[str, ...], stamps: tuple[str, ...]
+) -> bool:
     """Land the window's new and edited rows (and drop its gone ones); False when a full copy is needed."""
-    target, source, stamp_q = f"{schema}.{_quoted(table)}", f"crm.{schema}.{_quoted(table)}", _quoted(stamp)
-    newest = con.execute(f"select max({stamp_q}) from {target}").fetchone()[0]
-    if newest is None:
+    target, source = f"{schema}.{_quoted(table)}", f"crm.{schema}.{_quoted(table)}"
+    newest = con.execute(f"select {', '.join(f'max({_quoted(stamp)})' for stamp in stamps)} from {target}").fetchone()
+    if newest[0] is None:
         return False
-    window = f"({stamp_q} >= cast($newest as timestamp) - interval {LOOKBACK_DAYS} day or {stamp_q} is null)"
+    params = {f"newest_{i}": value for i, value in enumerate(newest) if value is not None}
     same_row = " and ".join(f"landed.{_quoted(c)} is not distinct from crm_row.{_quoted(c)}" for c in columns)
     con.execute(
-        f"create or replace temp table crm_window as select {_column_list(columns)} from {source} where {window}",
-        {"newest": newest},
+        f"create or replace temp table crm_window as select {_column_list(columns)} from {source} "
+        f"where {_window(stamps, newest, '')}",
+        params,
     )
     # Rows the CRM no longer has as they are (edited or deleted) leave; rows it has anew land now.
     con.execute(
         f"""
         delete from {target} where rowid in (
             select landed.rowid from {target} as landed
-            where {window.replace(stamp_q, "landed." + stamp_q)}
+            where {_window(stamps, newest, "landed")}
                 and not exists (select 1 from crm_window as crm_row where {same_row})
         )
         """,
-        {"newest": newest},
+        params,
     )
     con.execute(
         f"""
@@ -89,10 +112,10 @@ def _copy_window(con: duckdb.DuckDBPyConnection, schema: str, table: str, column
         select crm_row.*, {LANDED_NOW} as {LANDED_AT} from crm_window as crm_row
         where not exists (
             select 1 from {target} as landed
-            where {window.replace(stamp_q, "landed." + stamp_q)} and {same_row}
+            where {_window(stamps, newest, "landed")} and {same_row}
         )
         """,
-        {"newest": newest},
+        params,
     )
     con.execute("drop table crm_window")
     return True
@@ -120,14 +143,19 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
             con.execute("begin transaction")
             for schema, tables in RAW_TABLES.items():
                 con.execute(f"create schema if not exists {schema}")
-                for table, columns in tables.items():
+                for table, contract_columns in tables.items():
                     target = f"{schema}.{_quoted(table)}"
                     stamp = INCREMENTAL_TABLES.get((schema, table))
+                    arrival = ARRIVAL_STAMPS.get((schema, table))
+                    has_arrival = arrival is not None and arrival in _columns(con, schema, table, catalog="crm")
+                    columns = (*contract_columns, arrival) if has_arrival else contract_columns
+                    stamps = (stamp, arrival) if has_arrival else (stamp,)
+                    # A warehouse landed before the CRM kept the arrival stamp is copied whole, once.
                     appended = (
                         stamp is not None
                         and not full_refresh
                         and _columns(con, schema, table) == [*columns, LANDED_AT]
-                        and _copy_window(con, schema, table, columns, stamp)
+                        and _copy_window(con, schema, table, columns, stamps)
                     )
                     if not appended:
                         con.execute(

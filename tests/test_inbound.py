@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from bookflow import paths
 from bookflow.cli import main
+from bookflow.extract import LOOKBACK_DAYS
 from tests.conftest import AS_OF
 
 POOL = "005POOL00000000001"
@@ -390,6 +391,38 @@ def test_a_hand_raise_never_goes_back_to_the_owner_who_left_it_unworked(workspac
         _query(workspace.crm, "select id, owner_id from salesforce.account where id in (?, ?)", [unworked, fresh])
     )
     assert crm_owner == {unworked: target, fresh: idle_rep}
+
+
+def test_a_hand_raise_posted_days_after_it_occurred_reaches_the_next_daily_run(workspace):
+    # The webhook stamps arrivals in the CRM from before the first cycle, as in production.
+    first = _query(workspace.crm, "select min(id) from salesforce.account where not is_deleted")[0][0]
+    with webhook(workspace) as client:
+        assert client.post("/hand-raises", json={"account_id": first}).status_code == 202
+    _run_cycle(workspace)
+    account = _query(
+        workspace.warehouse, "select account_id from marts.account_scores where signal_count = 0 order by 1 limit 1"
+    )[0][0]
+    occurred_at = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 10) - timedelta(days=10)
+    # Far behind what the daily extract re-reads by its time: only its arrival can bring it in.
+    newest = _query(workspace.warehouse, "select max(occurred_at) from signals.account_signal")[0][0]
+    assert occurred_at < newest - timedelta(days=LOOKBACK_DAYS)
+
+    with webhook(workspace) as client:
+        answer = client.post("/hand-raises", json={"account_id": account, "occurred_at": occurred_at.isoformat()})
+        assert answer.status_code == 202, answer.text
+    _run_cycle(workspace, as_of=AS_OF + timedelta(days=1))
+
+    assert _query(
+        workspace.warehouse,
+        "select count(*) from signals.account_signal where account_id = ? and occurred_at = ?",
+        [account, occurred_at],
+    ) == [(1,)]
+    signal_count, timing_score = _query(
+        workspace.warehouse,
+        "select signal_count, timing_score from marts.account_scores where account_id = ?",
+        [account],
+    )[0]
+    assert signal_count == 1 and timing_score > 0
 
 
 def test_routing_waits_for_a_first_cycle(workspace):
