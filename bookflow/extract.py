@@ -89,10 +89,11 @@ def _copy_window(
     if newest[0] is None:
         return False
     params = {f"newest_{i}": value for i, value in enumerate(newest) if value is not None}
+    crm_in_window, landed_in_window = _window(stamps, newest, ""), _window(stamps, newest, "landed")
     same_row = " and ".join(f"landed.{_quoted(c)} is not distinct from crm_row.{_quoted(c)}" for c in columns)
     con.execute(
         f"create or replace temp table crm_window as select {_column_list(columns)} from {source} "
-        f"where {_window(stamps, newest, '')}",
+        f"where {crm_in_window}",
         params,
     )
     # Rows the CRM no longer has as they are (edited or deleted) leave; rows it has anew land now.
@@ -100,7 +101,7 @@ def _copy_window(
         f"""
         delete from {target} where rowid in (
             select landed.rowid from {target} as landed
-            where {_window(stamps, newest, "landed")}
+            where {landed_in_window}
                 and not exists (select 1 from crm_window as crm_row where {same_row})
         )
         """,
@@ -112,7 +113,7 @@ def _copy_window(
         select crm_row.*, {LANDED_NOW} as {LANDED_AT} from crm_window as crm_row
         where not exists (
             select 1 from {target} as landed
-            where {_window(stamps, newest, "landed")} and {same_row}
+            where {landed_in_window} and {same_row}
         )
         """,
         params,
