@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import duckdb
 from click.testing import CliRunner
 
@@ -22,6 +25,27 @@ def test_help_lists_the_commands():
     for flag in ("--as-of", "--warehouse", "--rules"):
         assert flag in run_help
     assert "--dry-run" in CliRunner().invoke(main, ["sync", "--help"]).output
+
+
+def test_the_console_script_keeps_exit_codes_output_and_exit_handlers():
+    """The script ends without tearing the interpreter down (bookflow.cli.entry_point): it must
+    still end with each command's code, print all it wrote, and run the exit handlers."""
+    script = (
+        "import atexit, sys; from bookflow import cli; "
+        "atexit.register(lambda: print('exit handler ran', flush=True)); "
+        "sys.argv = ['bookflow', *sys.argv[1:]]; cli.entry_point()"
+    )
+
+    def bookflow(*args):
+        return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120)
+
+    helped = bookflow("--help")
+    assert helped.returncode == 0, helped.stderr
+    assert "Commands:" in helped.stdout and helped.stdout.rstrip().endswith("exit handler ran")
+    wrong = bookflow("run", "--no-such-option")
+    assert wrong.returncode == 2
+    assert "No such option" in wrong.stderr
+    assert "exit handler ran" in wrong.stdout
 
 
 def test_run_prints_a_summary_and_syncs_to_the_demo_crm(workspace):
