@@ -164,9 +164,13 @@ def prune_old_targets(invocation_target: Path, *, keep: int = 10, min_age_s: flo
 
 
 def dbt_executable() -> str:
-    """The dbt installed beside this Python, so a venv's dbt is used even when not on PATH."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+    """The dbt installed beside this Python, so a venv's dbt is used even when not on PATH:
+    bookflow's `bookflow-dbt` (dbt's command line with a quick exit) where it is installed."""
+    for name in ("bookflow-dbt", "dbt"):
+        candidate = Path(sys.executable).parent / name
+        if candidate.exists():
+            return str(candidate)
+    return "dbt"
 
 
 bookflow_dbt_project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)

@@ -1,0 +1,33 @@
+"""Run a command line to its end, then leave the process without tearing the interpreter down.
+
+A process that imported Dagster or dbt holds millions of objects when its command returns, and
+Python's own exit spends about a second collecting and freeing them (1.4 s after a `bookflow
+run`, 0.7 s after each dbt call). Every bookflow command and dbt itself have closed their files and
+connections by then, so the exit handlers run (log flushes among them), the output is flushed and
+the process ends with the command's exit code. An exception other than an exit leaves as usual.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+
+def run_then_exit(command: Callable[[], object]) -> NoReturn:
+    """Call a click command in standalone mode and end the process with its exit code."""
+    try:
+        command()
+        code = 0
+    except SystemExit as stop:
+        if stop.code is None or isinstance(stop.code, int):
+            code = stop.code or 0
+        else:
+            print(stop.code, file=sys.stderr)
+            code = 1
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
