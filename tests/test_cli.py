@@ -29,10 +29,12 @@ def test_help_lists_the_commands():
 
 def test_the_console_script_keeps_exit_codes_output_and_exit_handlers():
     """The script ends without tearing the interpreter down (bookflow.cli.entry_point): it must
-    still end with each command's code, print all it wrote, and run the exit handlers."""
+    still end with each command's code, print all it wrote, wait for threads and run the exit
+    handlers."""
     script = (
-        "import atexit, sys; from bookflow import cli; "
+        "import atexit, sys, threading, time; from bookflow import cli; "
         "atexit.register(lambda: print('exit handler ran', flush=True)); "
+        "threading.Thread(target=lambda: (time.sleep(0.5), print('thread finished', flush=True))).start(); "
         "sys.argv = ['bookflow', *sys.argv[1:]]; cli.entry_point()"
     )
 
@@ -41,7 +43,9 @@ def test_the_console_script_keeps_exit_codes_output_and_exit_handlers():
 
     helped = bookflow("--help")
     assert helped.returncode == 0, helped.stderr
-    assert "Commands:" in helped.stdout and helped.stdout.rstrip().endswith("exit handler ran")
+    assert "Commands:" in helped.stdout
+    # A thread still working when the command returns is waited for, then the exit handlers run.
+    assert helped.stdout.rstrip().endswith("thread finished\nexit handler ran")
     wrong = bookflow("run", "--no-such-option")
     assert wrong.returncode == 2
     assert "No such option" in wrong.stderr
