@@ -32,8 +32,15 @@ def run_then_exit(command: Callable[[], object]) -> NoReturn:
             code = 1
     # Both private, and both what Python's own exit calls first: the thread wait also wakes idle
     # pool workers (concurrent.futures registers that with threading, not atexit).
-    threading._shutdown()
+    try:
+        threading._shutdown()
+    except KeyboardInterrupt:  # a second Ctrl-C stops the wait, not the exit handlers
+        pass
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        # The reader went away (`bookflow ... | head`): Python's own exit says 120 then.
+        code = code or 120
     os._exit(code)

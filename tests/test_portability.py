@@ -28,7 +28,7 @@ MARTS = ("ranked_assignments", "ownership_changes", "account_status", "account_s
 CI_POSTGRES = paths.REPO_ROOT / "scripts" / "ci_postgres.sh"
 
 
-def _bookflow(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def _bookflow(*args: str, env: dict[str, str] | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
     """The `bookflow` command in a fresh process, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "bookflow.cli", *args],
@@ -36,12 +36,15 @@ def _bookflow(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
         text=True,
         env=env,
         cwd=paths.REPO_ROOT,
-        timeout=1800,
+        timeout=timeout,
     )
 
 
-def _build(target: str, workspace, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    result = _bookflow("build", "--target", target, *workspace.cli_args(), "--rules", str(workspace.rules), env=env)
+def _build(
+    target: str, workspace, env: dict[str, str] | None = None, timeout: float = 1800
+) -> subprocess.CompletedProcess:
+    arguments = ("build", "--target", target, *workspace.cli_args(), "--rules", str(workspace.rules))
+    result = _bookflow(*arguments, env=env, timeout=timeout)
     assert result.returncode == 0, f"build on {target} failed:\n{result.stdout}\n{result.stderr}"
     assert f"bookflow build on {target}: PASS" in result.stdout
     # Every model, seed and test ran and passed: nothing skipped, nothing failed.
@@ -191,7 +194,8 @@ def test_demo_builds_on_spark_with_the_same_results_as_duckdb(workspace, tmp_pat
     expected = _duckdb_marts(workspace.warehouse)
 
     spark_dir = tmp_path / "spark"
-    _build("spark", workspace, env={**os.environ, "BOOKFLOW_SPARK_DIR": str(spark_dir)})
+    # It takes about 2 minutes in CI: a Spark that hangs (a locked metastore) fails the run early.
+    _build("spark", workspace, env={**os.environ, "BOOKFLOW_SPARK_DIR": str(spark_dir)}, timeout=900)
 
     # Read the marts as a user would, through Spark's catalog: two of them are views, which have
     # no files of their own. The build's session has ended, so this one may open its metastore.
