@@ -5,12 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Chromium from the OS packages: tests/test_report.py renders the report in it (headless).
-if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
-fi
+source scripts/os_packages.sh
+[ -x /usr/bin/chromium ] || install_os_packages chromium
 
 python=${PYTHON:-python3.11}
 command -v "$python" >/dev/null 2>&1 || python=python3

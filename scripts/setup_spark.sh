@@ -5,12 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v java >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq openjdk-17-jre-headless >/dev/null
-fi
+source scripts/os_packages.sh
+command -v java >/dev/null 2>&1 || install_os_packages openjdk-17-jre-headless
 java -version 2>&1 | head -1 >&2
 .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]'
 echo "dbt-spark and pyspark are installed in .venv"

@@ -7,8 +7,8 @@
     a view computed in this pass; marts.account_scores reads the scores back from here);
     everything else joined here is either tiny (users, roster, rules) or keyed to the accounts that
     have such a fact (activities, opportunities, returns, bookflow's own changes, overrides).
-    The hooks keep DuckDB from hashing the wide accounts side of the join with the last touches
-    (macros/join_build_side.sql). -#}
+    The hooks keep DuckDB from hashing the wide accounts side of the joins with the last touches
+    and the timing scores (macros/join_build_side.sql). -#}
 {{ config(pre_hook="{{ keep_join_build_sides() }}", post_hook="{{ reset_join_build_sides() }}") }}
 with
 
