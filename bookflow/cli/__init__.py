@@ -1,0 +1,39 @@
+"""The `bookflow` command: one group, its commands gathered from a module per command group.
+
+Each module keeps its heavy imports inside its commands, so `bookflow --help` stays quick.
+"""
+
+from __future__ import annotations
+
+import click
+
+from bookflow.cli import bench, build, cycle, inbound, outputs, simulate, sync
+from bookflow.fast_exit import run_then_exit
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """bookflow: dynamic books of business, decided in the warehouse, written back to the CRM."""
+
+
+for command in (
+    cycle.run,
+    cycle.demo,
+    cycle.backfill,
+    sync.sync,
+    outputs.publish_command,
+    outputs.report,
+    simulate.simulate,
+    build.build,
+    bench.bench,
+    bench.bench_sync,
+    bench.bench_inbound,
+    inbound.watch,
+    inbound.webhook,
+):
+    main.add_command(command)
+
+
+def entry_point() -> None:
+    """The `bookflow` console script: `main`, then an exit without the interpreter's tear-down."""
+    run_then_exit(main)

@@ -1,0 +1,64 @@
+"""`bookflow bench`, `bench-sync` and `bench-inbound`: benchmarks that print figures and ratios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option(
+    "--sizes",
+    default="100k,1m",
+    show_default=True,
+    help="Demo sizes, comma-separated: 100k, 1m, 10m or numbers of accounts.",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False),
+    help="Where to keep the benchmark files; day-1 demos found there are reused (default: a temp dir).",
+)
+def bench(sizes, workdir) -> None:
+    """Full and incremental run times, peak memory and the ratio to a one-query lower bound, per size."""
+    from bookflow.benchmark import parse_sizes, run_benchmark
+
+    try:
+        chosen = parse_sizes(sizes)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--sizes") from error
+    run_benchmark(chosen, Path(workdir) if workdir else None, echo=click.echo)
+
+
+@click.command("bench-sync")
+@click.option("--changes", type=int, default=100_000, show_default=True, help="Ownership changes to sync.")
+@click.option(
+    "--latency-ms", type=float, default=50.0, show_default=True, help="Latency the server adds to every answer."
+)
+@click.option("--batch-size", type=int, default=200, show_default=True, help="Records per Salesforce request.")
+def bench_sync(changes, latency_ms, batch_size) -> None:
+    """Time the reverse-ETL sync against a local HTTPS Salesforce server with injected latency."""
+    from reverse_etl.benchmark import format_figures, run_sync_benchmark
+
+    click.echo(format_figures(run_sync_benchmark(changes, latency_ms, batch_size)))
+
+
+@click.command("bench-inbound")
+@click.option("--accounts", type=int, default=100_000, show_default=True, help="Accounts in the demo CRM.")
+@click.option("--rate", type=float, default=1.0, show_default=True, help="Hand raises per second in the stream.")
+@click.option("--duration", type=float, default=300.0, show_default=True, help="Seconds the stream lasts.")
+@click.option("--burst", type=int, default=500, show_default=True, help="Hand raises posted at once, mid-stream.")
+@click.option("--workdir", type=click.Path(file_okay=False), help="Where to keep the files (default: a temp dir).")
+def bench_inbound(accounts, rate, duration, burst, workdir) -> None:
+    """Time hand raisers from the webhook to the CRM: p50/p95/p99 while a stream and a burst arrive."""
+    from bookflow.inbound.benchmark import format_figures, run_inbound_benchmark
+
+    figures = run_inbound_benchmark(
+        accounts=accounts,
+        rate=rate,
+        duration=duration,
+        burst=burst,
+        workdir=Path(workdir) if workdir else None,
+        echo=click.echo,
+    )
+    click.echo(format_figures(figures))

@@ -1,0 +1,162 @@
+"""`bookflow run`, `demo` and `backfill`: whole cycles through Dagster."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from bookflow import paths
+from bookflow.cli.options import (
+    absolute,
+    as_of_option,
+    check_crm_credentials,
+    crm_option,
+    guard_options,
+    parse_date,
+    rules_option,
+    verbose_option,
+    warehouse_option,
+)
+
+
+@click.command()
+@as_of_option
+@warehouse_option
+@rules_option
+@crm_option
+@click.option(
+    "--source",
+    type=click.Choice(["auto", "demo", "warehouse"]),
+    default="auto",
+    show_default=True,
+    help="demo: extract raw tables from the demo CRM; warehouse: you loaded them into the warehouse; "
+    "auto: demo when the demo CRM file exists, else warehouse.",
+)
+@click.option(
+    "--destination",
+    type=click.Choice(["auto", "demo", "csv", "salesforce", "hubspot", "none"]),
+    default="auto",
+    show_default=True,
+    help="Where ownership changes are written; auto: the demo CRM when it is the source, else a CSV export.",
+)
+@click.option("--csv-path", type=click.Path(dir_okay=False), help="File for --destination csv.")
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild the incremental models and re-copy activities instead of adding the new ones.",
+)
+@guard_options
+@verbose_option
+def run(
+    as_of,
+    warehouse,
+    rules,
+    crm,
+    source,
+    destination,
+    csv_path,
+    full_refresh,
+    force,
+    max_book_share,
+    max_total_share,
+    verbose,
+) -> None:
+    """Run one full cycle (extract, dbt build, sync) through Dagster, in-process."""
+    from bookflow.cycle import run_cycle
+
+    # A CRM without credentials would fail only after extract and dbt build: say so at once.
+    check_crm_credentials("run", destination)
+
+    outcome = run_cycle(
+        as_of=as_of,
+        warehouse_path=absolute(warehouse),
+        rules_dir=absolute(rules),
+        demo_crm_path=absolute(crm),
+        source=source,
+        destination=destination,
+        csv_export_path=absolute(csv_path),
+        log_level="DEBUG" if verbose else "WARNING",
+        force=force,
+        max_book_share=max_book_share,
+        max_total_share=max_total_share,
+        full_refresh=full_refresh,
+    )
+    click.echo(outcome.format())
+    sys.exit(0 if outcome.success else 1)
+
+
+@click.command()
+@click.option("--accounts", type=int, default=5000, show_default=True, help="Accounts in the demo CRM.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seed of the deterministic generator.")
+@as_of_option
+@click.option("--fresh", is_flag=True, help="Regenerate the demo CRM and warehouse even if they exist.")
+@click.option("--no-run", is_flag=True, help="Only create the demo CRM.")
+@warehouse_option
+@crm_option
+@verbose_option
+def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, verbose) -> None:
+    """Create the demo CRM if missing, then run a full cycle on it."""
+    from bookflow.cycle import run_cycle
+    from bookflow.demo_crm import generate_demo_crm
+
+    crm_path = absolute(crm) or paths.demo_crm_path()
+    warehouse_path = absolute(warehouse) or paths.warehouse_path()
+    if fresh or not crm_path.exists():
+        crm_path.parent.mkdir(parents=True, exist_ok=True)
+        if fresh and warehouse_path.exists():
+            warehouse_path.unlink()
+        started = time.perf_counter()
+        summary = generate_demo_crm(crm_path, accounts=accounts, seed=seed, as_of=as_of)
+        click.echo(
+            f"demo CRM: {summary.counts.get('salesforce.account', accounts):,} accounts in {crm_path} "
+            f"({time.perf_counter() - started:.1f}s)"
+        )
+    else:
+        click.echo(f"demo CRM: using {crm_path} (--fresh to regenerate)")
+    if no_run:
+        return
+    outcome = run_cycle(
+        as_of=as_of, warehouse_path=warehouse_path, demo_crm_path=crm_path, log_level="DEBUG" if verbose else "WARNING"
+    )
+    click.echo(outcome.format())
+    sys.exit(0 if outcome.success else 1)
+
+
+@click.command()
+@click.option("--start", required=True, callback=parse_date, help="First as-of date, YYYY-MM-DD.")
+@click.option("--end", required=True, callback=parse_date, help="Last as-of date, YYYY-MM-DD (included).")
+@warehouse_option
+@rules_option
+@crm_option
+@click.option(
+    "--source",
+    type=click.Choice(["auto", "demo", "warehouse"]),
+    default="auto",
+    show_default=True,
+    help="As for `run`: where the raw tables come from.",
+)
+@verbose_option
+def backfill(start, end, warehouse, rules, crm, source, verbose) -> None:
+    """Build the marts and their daily history for each day from --start to --end; nothing is synced."""
+    from bookflow.backfill import backfill_days, run_backfill
+
+    try:
+        days = backfill_days(start, end)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+    click.echo(f"backfill of {len(days)} days, {start.isoformat()} to {end.isoformat()} (no sync)")
+    outcomes = run_backfill(
+        start,
+        end,
+        warehouse_path=absolute(warehouse),
+        rules_dir=absolute(rules),
+        demo_crm_path=absolute(crm),
+        source=source,
+        log_level="DEBUG" if verbose else "WARNING",
+        echo=click.echo,
+    )
+    built = sum(outcome.success for outcome in outcomes)
+    click.echo(f"{built} of {len(days)} days built; history in schema marts (*_history tables)")
+    sys.exit(0 if built == len(days) else 1)

@@ -1,0 +1,92 @@
+"""Options and helpers shared by the command groups of `bookflow`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from bookflow import paths
+
+
+def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from error
+
+
+def absolute(value: str | None) -> Path | None:
+    return Path(value).resolve() if value else None
+
+
+warehouse_option = click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False),
+    help=f"DuckDB warehouse file (env {paths.WAREHOUSE_ENV}; default data/warehouse.duckdb).",
+)
+rules_option = click.option(
+    "--rules",
+    type=click.Path(file_okay=False),
+    help=f"Directory of roster and rules CSVs (env {paths.RULES_ENV}; default: the bundled demo rules).",
+)
+crm_option = click.option(
+    "--crm",
+    type=click.Path(dir_okay=False),
+    help=f"Demo CRM DuckDB file (env {paths.DEMO_CRM_ENV}; default data/demo_crm.duckdb).",
+)
+as_of_option = click.option(
+    "--as-of", callback=parse_date, help="Logical date of the run, YYYY-MM-DD (default: today)."
+)
+
+
+def guard_options(command):
+    """--force and the blast-radius limits, shared by `run` and `sync`.
+
+    The defaults in the help are reverse_etl.guard's (tests/test_sync_guards.py keeps them in step);
+    they are not imported here so that `bookflow --help` does not load the sync's dependencies.
+    """
+    command = click.option(
+        "--max-total-share",
+        type=click.FloatRange(min=0.0),
+        help="Refuse a sync changing more than this share of all accounts (default 0.35).",
+    )(command)
+    command = click.option(
+        "--max-book-share",
+        type=click.FloatRange(min=0.0),
+        help="Refuse a sync taking more than this share of any rep's book (default 0.5).",
+    )(command)
+    return click.option("--force", is_flag=True, help="Sync even when the blast-radius guard refuses.")(command)
+
+
+def share_limits(max_book_share: float | None, max_total_share: float | None) -> dict[str, float]:
+    """The limits given on the command line; the ones left out keep the engine's defaults."""
+    given = {"max_book_share": max_book_share, "max_total_share": max_total_share}
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def check_crm_credentials(command: str, destination: str) -> None:
+    """Exit 2 with the ConfigurationError (it names the missing env var, never a value) before any work."""
+    if destination not in ("salesforce", "hubspot"):
+        return
+    from reverse_etl import ConfigurationError, HubSpotDestination, SalesforceDestination
+
+    try:
+        (SalesforceDestination if destination == "salesforce" else HubSpotDestination).from_env()
+    except ConfigurationError as error:
+        click.echo(f"bookflow {command}: {error}", err=True)
+        sys.exit(2)
+
+
+verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show Dagster's step-by-step log.")
+
+
+inbound_option = click.option(
+    "--store",
+    type=click.Path(dir_okay=False),
+    help=f"Inbound routing store, a DuckDB file (env {paths.INBOUND_ENV}; default: inbound_store.duckdb beside the warehouse).",
+)

@@ -1,0 +1,59 @@
+"""`bookflow simulate`: static territories against dynamic books."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from bookflow import paths
+from bookflow.cli.options import absolute, parse_date, rules_option, verbose_option
+
+
+@click.command()
+@click.option(
+    "--scenario",
+    type=click.Choice(["demo", "jane-joe"]),
+    default="demo",
+    show_default=True,
+    help="demo: the seeded demo CRM; jane-joe: DOMAIN.md's worked example (two reps, 200 accounts).",
+)
+@click.option("--days", type=click.IntRange(min=1), help="Days to replay (default 7; each costs one pipeline run).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML file of behaviour settings (see README: work_rate, days_to_convert, conversion_rate...).",
+)
+@click.option("--accounts", type=click.IntRange(min=30), help="Accounts in the demo scenario's CRM (default 5000).")
+@click.option("--seed", type=int, help="Seed of the demo CRM and of the behaviour model's draws (default 42).")
+@click.option("--start", callback=parse_date, help="First simulated day, YYYY-MM-DD (default: today).")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False),
+    help="Where the simulation's CRM, warehouse, chart and CSV go (replaced; default data/simulate/<scenario>).",
+)
+@rules_option
+@verbose_option
+def simulate(scenario, days, config_file, accounts, seed, start, workdir, rules, verbose) -> None:
+    """Replay days with static territories and with dynamic books (the real pipeline); compare them."""
+    from bookflow.simulate import SimulationError, load_config, run_simulation
+
+    try:
+        config = load_config(
+            scenario,
+            absolute(config_file),
+            {"days": days, "accounts": accounts, "seed": seed, "start": start},
+        )
+        result = run_simulation(
+            config,
+            scenario=scenario,
+            workdir=absolute(workdir) or paths.data_dir() / "simulate" / scenario,
+            rules_source=absolute(rules),
+            echo=lambda line: click.echo(line, err=True),
+            log_level="DEBUG" if verbose else "WARNING",
+        )
+    except SimulationError as error:
+        click.echo(f"bookflow simulate: {error}", err=True)
+        sys.exit(2)
+    click.echo(result.format())
