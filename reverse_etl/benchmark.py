@@ -2,7 +2,7 @@
 
 `bookflow bench-sync --changes 100000 --latency-ms 50` (or `python -m reverse_etl.benchmark`,
 same options) plans N owner changes in a scratch warehouse, serves N accounts from
-`local_crm_server` (127.0.0.1 only), syncs them through the real engine and SalesforceDestination,
+`bookflow.local_crm` (127.0.0.1 only), syncs them through the real engine and SalesforceDestination,
 and compares records/s with the ideal for the batch size: the engine keeps one request in flight
 and a batch needs one SOQL read and one composite write, so the ideal is batch_size / (2 x latency).
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 import duckdb
 
+from bookflow.local_crm import Account, CrmServer, make_certificate
 from reverse_etl.destinations.salesforce import SalesforceDestination
 from reverse_etl.engine import sync
-from reverse_etl.local_crm_server import Account, CrmServer, make_certificate
 
 FROM_OWNER, TO_OWNER = "005BENCHFROM000001", "005BENCHTO00000001"
 

@@ -59,21 +59,21 @@ def workspace(empty_workspace: Workspace, demo_crm_template: Path) -> Workspace:
     return empty_workspace
 
 
-# -- a local HTTPS CRM (reverse_etl/local_crm_server.py) for the reverse-ETL destinations --------------------
+# -- a local HTTPS CRM (bookflow/local_crm/) for the reverse-ETL destinations --------------------
 
 CRM_USERS = {"005JANE00000000001": True, "005JOE000000000001": True, "005GONE00000000001": False}
 
 
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from reverse_etl.local_crm_server import make_certificate
+    from bookflow.local_crm import make_certificate
 
     return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
 def crm(certificate):
-    from reverse_etl.local_crm_server import CrmServer
+    from bookflow.local_crm import CrmServer
 
     with CrmServer(*certificate) as server:
         server.users = dict(CRM_USERS)

@@ -237,7 +237,7 @@ def test_watch_syncs_hand_raisers_to_the_local_salesforce_server(workspace, crm,
     _run_cycle(workspace)
     accounts = [account for account, _ in _pool_accounts_by_book(workspace, 3)]
     reps = [rep for (rep,) in _query(workspace.warehouse, "select rep_id from marts.rep_capacity")]
-    from reverse_etl.local_crm_server import Account
+    from bookflow.local_crm import Account
 
     crm.users = {POOL: True, **{rep: True for rep in reps}}
     crm.accounts = {account: Account(owner_id=POOL) for account in accounts}

@@ -1,0 +1,166 @@
+"""Salesforce's side of the local CRM server: OAuth tokens, SOQL queries, sObject Collections, Bulk API 2.0.
+
+A mixin of CrmServer: it reads and writes the server's state (`accounts`, `users`, `tokens`...)
+under the server's lock, which `CrmServer.handle` holds while a route runs.
+"""
+
+import csv
+import io
+import json
+import re
+import secrets
+import time
+from typing import Any
+
+API = "/services/data/v61.0"
+SESSION_EXPIRED = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+REQUEST_LIMIT = [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+
+
+class SalesforceRoutes:
+    def _token(self, form: dict[str, list[str]]) -> tuple:
+        value = {key: values[0] for key, values in form.items()}
+        if value.get("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return self._jwt_token(value.get("assertion", ""))
+        if value.get("client_id") != self.client_id:
+            return 400, {"error": "invalid_client_id", "error_description": "client identifier invalid"}, None
+        grant = value.get("grant_type")
+        if grant == "client_credentials" and value.get("client_secret") != self.client_secret:
+            return 400, {"error": "invalid_client", "error_description": "invalid client credentials"}, None
+        if grant == "password" and (value.get("username"), value.get("password")) != (self.username, self.password):
+            return 400, {"error": "invalid_grant", "error_description": "authentication failure"}, None
+        if grant not in ("client_credentials", "password"):
+            return 400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"}, None
+        return self._issue_token()
+
+    def _issue_token(self) -> tuple:
+        token = "00DTEST!" + secrets.token_urlsafe(24)
+        self.tokens.add(token)
+        self.issued_tokens.append(token)
+        return (
+            200,
+            {
+                "access_token": token,
+                "instance_url": self.url,
+                "token_type": "Bearer",
+                "issued_at": str(int(time.time() * 1000)),
+            },
+            None,
+        )
+
+    def _jwt_token(self, assertion: str) -> tuple:
+        import jwt
+
+        try:
+            claims = jwt.decode(assertion, self.jwt_public_key or "", algorithms=["RS256"], audience=self.url)
+        except jwt.PyJWTError as error:
+            return 400, {"error": "invalid_grant", "error_description": f"invalid assertion: {error}"}, None
+        if claims.get("iss") != self.client_id or claims.get("sub") != self.username:
+            return 400, {"error": "invalid_grant", "error_description": "user hasn't approved this consumer"}, None
+        return self._issue_token()
+
+    def _query(self, soql: str) -> tuple:
+        match = re.fullmatch(r"SELECT Id, OwnerId FROM Account WHERE Id IN \((.*)\)", soql)
+        if not match:
+            return 400, [{"errorCode": "MALFORMED_QUERY", "message": f"unexpected query: {soql[:80]}"}], None
+        wanted = {value[:15] for value in re.findall(r"'([A-Za-z0-9]+)'", match.group(1))}
+        records = [
+            {
+                "attributes": {"type": "Account", "url": f"{API}/sobjects/Account/{account_id}"},
+                "Id": account_id,
+                "OwnerId": account.owner_id,
+            }
+            for account_id, account in self.accounts.items()
+            if account_id[:15] in wanted and not account.deleted
+        ]
+        cursor = "01g" + secrets.token_hex(6)
+        self._cursors[cursor] = records
+        return self._query_page(cursor, total=len(records))
+
+    def _query_page(self, cursor_path: str, total: int | None = None) -> tuple:
+        cursor = cursor_path.split("-")[0]
+        records = self._cursors.get(cursor)
+        if records is None:
+            return 400, [{"errorCode": "INVALID_QUERY_LOCATOR", "message": "invalid query locator"}], None
+        page, rest = records[: self.query_page_size], records[self.query_page_size :]
+        self._cursors[cursor] = rest
+        body: dict[str, Any] = {
+            "totalSize": total if total is not None else len(records),
+            "done": not rest,
+            "records": page,
+        }
+        if rest:
+            body["nextRecordsUrl"] = f"{API}/query/{cursor}-{self.query_page_size}"
+        return 200, body, None
+
+    def _account_error(self, account_id: str, owner_id: str | None) -> tuple[str, str] | None:
+        account = self.accounts.get(account_id)
+        if account is None:
+            return "NOT_FOUND", "Provided external ID field does not exist or is not accessible"
+        if account.deleted:
+            return "ENTITY_IS_DELETED", "entity is deleted"
+        if owner_id not in self.users:
+            return "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id"
+        if not self.users[owner_id]:
+            return "INACTIVE_OWNER_OR_USER", "operation performed with inactive user as owner of account"
+        return None
+
+    def _apply(self, account_id: str, owner_id: str, fields: dict[str, str]) -> None:
+        account = self.accounts[account_id]
+        account.owner_id = owner_id
+        account.fields.update(fields)
+        self.owner_writes.append((account_id, owner_id))
+
+    def _update_account(self, record: dict[str, Any]) -> dict[str, Any]:
+        account_id, owner_id = record["id"], record.get("OwnerId")
+        error = self._account_error(account_id, owner_id)
+        if error:
+            return {"success": False, "errors": [{"statusCode": error[0], "message": error[1], "fields": ["OwnerId"]}]}
+        extra = {key: value for key, value in record.items() if key not in ("attributes", "id", "OwnerId")}
+        self._apply(account_id, owner_id, extra)
+        return {"id": account_id, "success": True, "errors": []}
+
+    def _bulk(self, method: str, rest: str, raw: bytes) -> tuple:
+        parts = rest.split("/") if rest else []
+        if method == "POST" and not parts:
+            job_id = "750" + secrets.token_hex(6)
+            self.bulk_jobs[job_id] = {"id": job_id, "state": "Open", "csv": "", "polls": 0, "spec": json.loads(raw)}
+            return 200, {"id": job_id, "state": "Open", "object": "Account", "operation": "update"}, None
+        job = self.bulk_jobs.get(parts[0]) if parts else None
+        if job is None:
+            return 404, [{"errorCode": "NOT_FOUND", "message": "job not found"}], None
+        if method == "PUT" and parts[1:] == ["batches"]:
+            job["csv"] += raw.decode()
+            return 201, None, None
+        if method == "PATCH" and len(parts) == 1:
+            job["state"] = json.loads(raw)["state"]
+            if job["state"] == "UploadComplete":
+                self._run_job(job)
+            return 200, {"id": job["id"], "state": job["state"]}, None
+        if method == "GET" and len(parts) == 1:
+            if job["state"] == "UploadComplete":
+                job["polls"] += 1
+                if job["polls"] > self.bulk_polls_in_progress:
+                    job["state"] = "JobComplete"
+            state = "InProgress" if job["state"] == "UploadComplete" else job["state"]
+            return 200, {"id": job["id"], "state": state}, None
+        if method == "GET" and parts[1:] in (["successfulResults"], ["failedResults"]):
+            return 200, job["ok" if parts[1] == "successfulResults" else "failed"], "text/csv"
+        return 400, [{"errorCode": "INVALID_REQUEST", "message": f"unexpected {method} {rest}"}], None
+
+    def _run_job(self, job: dict[str, Any]) -> None:
+        rows = list(csv.DictReader(io.StringIO(job["csv"])))
+        columns = list(rows[0]) if rows else ["Id", "OwnerId"]
+        ok, failed = io.StringIO(), io.StringIO()
+        ok_writer = csv.writer(ok, lineterminator="\n")
+        failed_writer = csv.writer(failed, lineterminator="\n")
+        ok_writer.writerow(["sf__Id", "sf__Created", *columns])
+        failed_writer.writerow(["sf__Id", "sf__Error", *columns])
+        for row in rows:
+            error = self._account_error(row["Id"], row["OwnerId"])
+            if error:
+                failed_writer.writerow(["", f"{error[0]}:{error[1]}:--", *row.values()])
+            else:
+                self._apply(row["Id"], row["OwnerId"], {k: v for k, v in row.items() if k not in ("Id", "OwnerId")})
+                ok_writer.writerow([row["Id"], "false", *row.values()])
+        job["ok"], job["failed"] = ok.getvalue(), failed.getvalue()

@@ -1,0 +1,224 @@
+"""The local CRM server: state, fault knobs, dispatch and the HTTPS handler."""
+
+import json
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from bookflow.local_crm.hubspot import HubSpotRoutes
+from bookflow.local_crm.salesforce import API, SESSION_EXPIRED, SalesforceRoutes
+
+_DEFAULT_BODIES = {
+    429: {"status": "error", "message": "You have reached your secondly limit.", "errorType": "RATE_LIMIT"},
+    503: [{"errorCode": "SERVER_UNAVAILABLE", "message": "Service temporarily unavailable, try again"}],
+}
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, valid for a day: (certificate, key)."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@dataclass
+class Fault:
+    """Answer the next `count` requests whose path contains `path` this way instead."""
+
+    path: str
+    count: int
+    status: int | None = None  # answer with this status and `body`...
+    body: Any = None
+    retry_after: str | None = None
+    delay: float = 0.0  # ...or answer late...
+    drop_after_apply: bool = False  # ...or do the work, then hang up without answering
+
+
+@dataclass
+class Account:
+    owner_id: str | None
+    deleted: bool = False
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class CrmServer(SalesforceRoutes, HubSpotRoutes):
+    """State and behaviour; `url` is where it listens. Use as a context manager."""
+
+    def __init__(self, cert: Path, key: Path) -> None:
+        import ssl
+
+        self.lock = threading.Lock()
+        self.accounts: dict[str, Account] = {}
+        self.users: dict[str, bool] = {}  # Salesforce user id -> active
+        self.companies: dict[str, str | None] = {}  # HubSpot company id -> owner id
+        self.hubspot_owners: set[str] = set()
+        self.client_id, self.client_secret = "bookflow-app", "s3cr3t-client-value"
+        self.username, self.password = "sync@example.com", "pa55word-value"
+        self.hubspot_token = "pat-na1-very-secret-token"
+        self.tokens: set[str] = set()
+        self.issued_tokens: list[str] = []
+        self.faults: list[Fault] = []
+        self.log: list[tuple[str, str]] = []  # (method, path) of every request
+        self.owner_writes: list[tuple[str, str]] = []  # (account id, owner) per applied write
+        self.query_page_size = 2000
+        self.bulk_polls_in_progress = 1  # GETs answering InProgress before a job completes
+        self.bulk_jobs: dict[str, dict[str, Any]] = {}
+        self.jwt_public_key: str | None = None  # PEM of the connected app's certificate key
+        self.latency = 0.0  # seconds added to every answer, like a CRM on the other side of the world
+        self._cursors: dict[str, list[dict[str, Any]]] = {}
+
+        handler = type("Handler", (_Handler,), {"crm": self})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self) -> "CrmServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    # -- knobs ----------------------------------------------------------------------------------
+
+    def fail_next(
+        self, count: int, status: int, *, path: str = "", body: Any = None, retry_after: str | None = None
+    ) -> None:
+        self.faults.append(
+            Fault(
+                path,
+                count,
+                status=status,
+                body=_DEFAULT_BODIES.get(status) if body is None else body,
+                retry_after=retry_after,
+            )
+        )
+
+    def slow_next(self, count: int, seconds: float, *, path: str = "") -> None:
+        self.faults.append(Fault(path, count, delay=seconds))
+
+    def drop_after_apply_next(self, *, path: str) -> None:
+        self.faults.append(Fault(path, 1, drop_after_apply=True))
+
+    def expire_sessions(self) -> None:
+        """Every issued token stops working, as when a Salesforce session times out."""
+        with self.lock:
+            self.tokens.clear()
+
+    def requests_to(self, fragment: str) -> int:
+        return sum(1 for _, path in self.log if fragment in path)
+
+    # -- dispatch -------------------------------------------------------------------------------
+
+    def handle(self, request: "_Handler") -> None:
+        split = urlsplit(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        with self.lock:
+            self.log.append((request.command, split.path))
+            fault = next((f for f in self.faults if f.count > 0 and f.path in split.path), None)
+            if fault:
+                fault.count -= 1
+        if self.latency:
+            time.sleep(self.latency)
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+        if fault and fault.status:
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            request.reply(fault.status, fault.body, headers)
+            return
+        with self.lock:
+            status, body, content_type = self._route(request, split.path, parse_qs(split.query), raw)
+        if fault and fault.drop_after_apply:
+            request.hang_up()
+            return
+        request.reply(status, body, content_type=content_type)
+
+    def _route(self, request: "_Handler", path: str, query: dict[str, list[str]], raw: bytes) -> tuple:
+        if path == "/services/oauth2/token":
+            return self._token(parse_qs(raw.decode()))
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ")
+        if path.startswith("/crm/v3/"):
+            if token != self.hubspot_token:
+                return (
+                    401,
+                    {
+                        "status": "error",
+                        "message": "Authentication credentials not found.",
+                        "category": "INVALID_AUTHENTICATION",
+                    },
+                    None,
+                )
+            payload = json.loads(raw or b"{}")
+            if path == "/crm/v3/objects/companies/batch/read":
+                return self._hubspot_read(payload)
+            if path == "/crm/v3/objects/companies/batch/update":
+                return self._hubspot_update(payload)
+            return 404, {"status": "error", "message": "not found", "category": "OBJECT_NOT_FOUND"}, None
+        if token not in self.tokens:
+            return 401, SESSION_EXPIRED, None
+        if path == f"{API}/query":
+            return self._query(query["q"][0])
+        if path.startswith(f"{API}/query/"):
+            return self._query_page(path.rsplit("/", 1)[1])
+        if path == f"{API}/composite/sobjects" and request.command == "PATCH":
+            return 200, [self._update_account(record) for record in json.loads(raw)["records"]], None
+        if path.startswith(f"{API}/jobs/ingest"):
+            return self._bulk(request.command, path.removeprefix(f"{API}/jobs/ingest").strip("/"), raw)
+        return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
+    crm: CrmServer
+
+    def do_GET(self) -> None:
+        self.crm.handle(self)
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def reply(self, status: int, body: Any, headers: dict[str, str] | None = None, content_type: str | None = None):
+        if body is None:
+            data = b""
+        elif isinstance(body, str):
+            data = body.encode()
+        else:
+            data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type or "application/json;charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def hang_up(self) -> None:
+        """Close the connection without a word, as a load balancer timing out would."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep pytest output clean
+        pass
