@@ -105,7 +105,7 @@ def _export_marts(warehouse_path: Path, folder: Path) -> tuple[dict[str, int], s
 
 
 def _write_views(folder: Path, tables: dict[str, int], manifest: dict) -> None:
-    """A DuckDB file whose views read this version's Parquet files (absolute paths: see the README)."""
+    """A DuckDB file whose views read this version's Parquet files (absolute paths: see docs/bi.md)."""
     with duckdb.connect(str(folder / DATABASE_NAME)) as con:
         con.execute(f"create schema {_quote_identifier(SCHEMA)}")
         for table in tables:

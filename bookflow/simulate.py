@@ -39,7 +39,7 @@ on the first day, for both worlds. The measures:
   days (only simulated touches count, so both worlds start from zero);
 * book productivity: opportunities per account slot of capacity (the reps' summed capacity,
   averaged over the days). In the Jane/Joe example capacity is 120, the number of good accounts,
-  so this is DOMAIN.md's "8 / 120 good accounts".
+  so this is the "8 / 120 good accounts" of docs/concepts.md.
 
 Everything per account is set-based SQL in DuckDB; Python only loops over days.
 """

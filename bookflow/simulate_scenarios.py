@@ -1,4 +1,4 @@
-"""Starting worlds for `bookflow simulate`: the seeded demo CRM, and DOMAIN.md's Jane/Joe example.
+"""Starting worlds for `bookflow simulate`: the seeded demo CRM, and the Jane/Joe example of docs/concepts.md.
 
 A scenario writes a demo CRM file and a rules directory and says which behaviour settings it
 needs; the simulator (bookflow.simulate) then replays days on it.

@@ -42,7 +42,7 @@ def check_target_env(target: str, environ: dict[str, str] | None = None) -> None
         raise TargetConfigurationError(
             f"target {target} needs these environment variables, which are not set:\n  - "
             + "\n  - ".join(missing)
-            + "\n(see README, 'Running on Postgres and Spark')"
+            + "\n(see docs/warehouses.md)"
         )
     if target == "spark":
         import importlib.util

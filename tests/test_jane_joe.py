@@ -1,4 +1,4 @@
-"""DOMAIN.md's worked example through the real pipeline (CLI -> Dagster -> dbt -> sync).
+"""the Jane/Joe example of docs/concepts.md through the real pipeline (CLI -> Dagster -> dbt -> sync).
 
 Two reps with capacity 60. Static start: Jane holds 20 good accounts (worked) and 80 marginal
 ones (untouched); Joe holds 100 good ones and works 60. Dynamic books retrieve what is not

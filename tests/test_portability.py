@@ -4,7 +4,7 @@ The Postgres test runs against a real server. CI (.ci/run) starts one with scrip
 and sets BOOKFLOW_REQUIRE_POSTGRES=1, so there a missing server fails the test instead of skipping
 it; locally the test starts its own server with the same script. The Spark build takes minutes,
 so it runs only with BOOKFLOW_TEST_SPARK=1, which CI sets after installing Spark
-(scripts/setup_spark.sh; README, "Running on Postgres and Spark").
+(scripts/setup_spark.sh; docs/warehouses.md).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def test_jane_joe_reproduces_the_seed_table(tmp_path):
     lines = result.output.splitlines()
     assert any(line.split()[:5] == ["static", "territories", "8", "71.7%", "6.7%"] for line in lines), result.output
     assert any(line.split()[:5] == ["dynamic", "books", "12", "100.0%", "10.0%"] for line in lines), result.output
-    # DOMAIN.md rep by rep: static Jane 2 and Joe 6; dynamic 6 each, on 60 good accounts each.
+    # docs/concepts.md rep by rep: static Jane 2 and Joe 6; dynamic 6 each, on 60 good accounts each.
     assert ["Jane", "62", "2", "60", "6"] in [line.split() for line in lines]
     assert ["Joe", "66", "6", "60", "6"] in [line.split() for line in lines]
 

@@ -16,7 +16,7 @@ from bookflow.cli.options import absolute, as_of_option, crm_option, rules_optio
     type=click.Choice(["duckdb", "postgres", "spark"]),
     default="duckdb",
     show_default=True,
-    help="dbt profile target; postgres and spark read their connection from env vars (see README).",
+    help="dbt profile target; postgres and spark read their connection from env vars (see docs/warehouses.md).",
 )
 @click.option("--accounts", type=int, default=5000, show_default=True, help="Accounts in the demo CRM.")
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed of the deterministic generator.")

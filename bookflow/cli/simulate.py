@@ -16,14 +16,14 @@ from bookflow.cli.options import absolute, parse_date, rules_option, verbose_opt
     type=click.Choice(["demo", "jane-joe"]),
     default="demo",
     show_default=True,
-    help="demo: the seeded demo CRM; jane-joe: DOMAIN.md's worked example (two reps, 200 accounts).",
+    help="demo: the seeded demo CRM; jane-joe: the Jane/Joe example of docs/concepts.md (two reps, 200 accounts).",
 )
 @click.option("--days", type=click.IntRange(min=1), help="Days to replay (default 7; each costs one pipeline run).")
 @click.option(
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False),
-    help="YAML file of behaviour settings (see README: work_rate, days_to_convert, conversion_rate...).",
+    help="YAML file of behaviour settings (see docs/simulate.md: work_rate, days_to_convert, conversion_rate...).",
 )
 @click.option("--accounts", type=click.IntRange(min=30), help="Accounts in the demo scenario's CRM (default 5000).")
 @click.option("--seed", type=int, help="Seed of the demo CRM and of the behaviour model's draws (default 42).")

@@ -20,7 +20,7 @@ from bookflow.cli.options import absolute, crm_option, guard_options, share_limi
     type=click.Choice(["demo", "csv", "salesforce", "hubspot"]),
     default="demo",
     show_default=True,
-    help="salesforce and hubspot read their credentials from env vars (see README).",
+    help="salesforce and hubspot read their credentials from env vars (see docs/write-back.md).",
 )
 @click.option("--csv-path", type=click.Path(dir_okay=False), help="File for --destination csv.")
 @click.option("--limit", type=int, default=50, show_default=True, help="Changes to print in a dry run.")
