@@ -6,16 +6,25 @@
     │                          in the failed batch is recorded, so the next sync retries it
     └── BlastRadiusExceeded    more changes planned than the caller allowed; nothing was written
 
+The CRM clients (bookflow.crm) raise CrmConfigurationError and CrmRequestError; the destinations
+turn them into ConfigurationError and DestinationError (`sync_errors`), so a caller of the sync
+handles one tree.
+
 A record the CRM rejects (unknown id, inactive owner...) is not an exception: it comes back as a
 `RecordResult` and lands in the ledger as 'failed' with the CRM's message.
 """
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from bookflow.crm.errors import CrmConfigurationError, CrmRequestError
 
 
 class SyncError(Exception):
     """Base of every error the reverse-ETL sync raises."""
 
 
-class ConfigurationError(SyncError):
+class ConfigurationError(SyncError, CrmConfigurationError):
     """The sync cannot start until a person fixes its setup; the message names what is missing."""
 
     @classmethod
@@ -24,7 +33,7 @@ class ConfigurationError(SyncError):
         return cls(f"environment variable {variable} is not set: it holds {purpose}")
 
 
-class DestinationError(SyncError):
+class DestinationError(SyncError, CrmRequestError):
     """The destination could not take a batch at all (as opposed to rejecting single records)."""
 
 
@@ -45,3 +54,16 @@ class BlastRadiusExceeded(SyncError):
             "or raise --max-book-share / --max-total-share"
         )
         self.problems = problems
+
+
+@contextmanager
+def sync_errors() -> Iterator[None]:
+    """Raise the CRM clients' errors as the sync's own, with the same message."""
+    try:
+        yield
+    except (ConfigurationError, DestinationError):
+        raise
+    except CrmConfigurationError as error:
+        raise ConfigurationError(str(error)) from error
+    except CrmRequestError as error:
+        raise DestinationError(str(error)) from error

@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from bookflow.crm.http import RetryPolicy
 from bookflow.local_crm import API, REQUEST_LIMIT, Account, CrmServer
 from reverse_etl import (
     ConfigurationError,
@@ -17,7 +18,6 @@ from reverse_etl import (
     SyncStatus,
     sync,
 )
-from reverse_etl.destinations._http import RetryPolicy
 
 FAST = RetryPolicy(attempts=4, initial_wait=0.01, max_wait=0.05, max_retry_after=2)
 JANE, JOE, GONE = "005JANE00000000001", "005JOE000000000001", "005GONE00000000001"

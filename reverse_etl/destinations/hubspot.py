@@ -13,7 +13,6 @@ invalid (an unknown owner, say), writing nothing. The second is split in halves 
 records stand alone, so each comes back as its own failed RecordResult.
 """
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,11 +20,11 @@ from typing import Any
 
 import httpx
 
-from reverse_etl.destinations._http import RetryPolicy, Secret, describe_error, make_client, send
+from bookflow.crm.http import RetryPolicy, Secret, describe_error
+from bookflow.crm.hubspot import DEFAULT_BASE_URL, HubSpotCredentials, HubSpotSession
 from reverse_etl.destinations.base import OwnerUpdate, RecordErrorCode, RecordResult
-from reverse_etl.exceptions import ConfigurationError, DestinationError
+from reverse_etl.exceptions import DestinationError, sync_errors
 
-DEFAULT_BASE_URL = "https://api.hubapi.com"
 OWNER_PROPERTY = "hubspot_owner_id"
 _BATCH = 100  # HubSpot's maximum inputs per batch request
 _WHOLE_BATCH_REJECTED = (400, 404, 409)
@@ -48,23 +47,18 @@ class HubSpotDestination:
         retry: RetryPolicy | None = None,
         name: str = "hubspot",
     ) -> None:
-        if not access_token:
-            raise ConfigurationError("the HubSpot access token is empty")
+        with sync_errors():
+            credentials = HubSpotCredentials(Secret(access_token), base_url)
         self.name = name
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.verify = verify
-        self.retry = retry or RetryPolicy()
-        self._token = Secret(access_token)
+        self.base_url = credentials.base_url
+        self._session = HubSpotSession(credentials, timeout=timeout, verify=verify, retry=retry)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> "HubSpotDestination":
         """HUBSPOT_ACCESS_TOKEN (required) and HUBSPOT_BASE_URL; `options` go to the constructor."""
-        env = os.environ if environ is None else environ
-        token = env.get("HUBSPOT_ACCESS_TOKEN", "").strip()
-        if not token:
-            raise ConfigurationError.missing_env("HUBSPOT_ACCESS_TOKEN", "a HubSpot private app's access token")
-        return cls(token, base_url=env.get("HUBSPOT_BASE_URL", "").strip() or DEFAULT_BASE_URL, **options)
+        with sync_errors():
+            credentials = HubSpotCredentials.from_env(environ)
+        return cls(credentials.access_token.reveal(), base_url=credentials.base_url, **options)
 
     def __repr__(self) -> str:
         return f"HubSpotDestination({self.base_url!r})"
@@ -73,11 +67,10 @@ class HubSpotDestination:
         """hubspot_owner_id per live company; archived, unknown and non-numeric ids are absent."""
         wanted = [account_id for account_id in dict.fromkeys(account_ids) if _COMPANY_ID.match(account_id)]
         owners: dict[str, str | None] = {}
-        with self._client() as client:
+        with sync_errors():
             for start in range(0, len(wanted), _BATCH):
                 chunk = wanted[start : start + _BATCH]
-                body = self._post(
-                    client,
+                body = self._session.post(
                     "/crm/v3/objects/companies/batch/read",
                     {"properties": [OWNER_PROPERTY], "inputs": [{"id": account_id} for account_id in chunk]},
                     idempotent=True,  # a POST, but it only reads
@@ -108,16 +101,15 @@ class HubSpotDestination:
             else:
                 seen.add(update.account_id)
                 to_send.append((position, update))
-        with self._client() as client:
+        with sync_errors():
             for start in range(0, len(to_send), _BATCH):
                 chunk = to_send[start : start + _BATCH]
-                for (position, _), result in zip(chunk, self._write_batch(client, [u for _, u in chunk]), strict=True):
+                for (position, _), result in zip(chunk, self._write_batch([u for _, u in chunk]), strict=True):
                     results[position] = result
         return [results[position] for position in range(len(updates))]
 
-    def _write_batch(self, client: httpx.Client, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
-        response = self._post(
-            client,
+    def _write_batch(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
+        response: httpx.Response = self._session.post(
             "/crm/v3/objects/companies/batch/update",
             {
                 "inputs": [
@@ -134,7 +126,7 @@ class HubSpotDestination:
                 code, _, text = message.partition(": ")
                 return [RecordResult.failure(updates[0].account_id, code or "REJECTED", text or message)]
             middle = len(updates) // 2
-            return self._write_batch(client, updates[:middle]) + self._write_batch(client, updates[middle:])
+            return self._write_batch(updates[:middle]) + self._write_batch(updates[middle:])
         body = response.json()
         written = {str(company["id"]) for company in body.get("results", [])}
         failed: dict[str, RecordResult] = {}
@@ -155,21 +147,3 @@ class HubSpotDestination:
             )
             for update in updates
         ]
-
-    def _client(self) -> httpx.Client:
-        return make_client(timeout=self.timeout, verify=self.verify)
-
-    def _post(
-        self, client: httpx.Client, path: str, payload: Any, *, idempotent: bool, accept: Sequence[int] = ()
-    ) -> httpx.Response:
-        return send(
-            client,
-            "POST",
-            self.base_url + path,
-            what=f"HubSpot POST {path}",
-            policy=self.retry,
-            idempotent=idempotent,
-            accept=accept,
-            json=payload,
-            headers={"Authorization": f"Bearer {self._token.reveal()}"},
-        )

@@ -1,11 +1,11 @@
-"""HTTP plumbing shared by the real-CRM destinations: client setup, the retry policy, the error map.
+"""HTTP plumbing shared by the CRM clients: client setup, the retry policy, the error map.
 
 Which failures are retried, and why:
 - reads and token requests change nothing, so they are retried on 429, 5xx, timeouts and
   dropped connections;
 - writes are retried only when the CRM certainly did not apply them: 429, 503, the CRM's own
   rate-limit answer, or a connection that never opened. A write whose answer was lost (read
-  timeout, dropped connection, 500/502/504) may have been applied, so it raises DestinationError
+  timeout, dropped connection, 500/502/504) may have been applied, so it raises CrmRequestError
   at once instead: the engine records nothing for that batch, and its next sync reads the owners
   back and recognises what was applied. A blind resend could overwrite an owner someone changed
   by hand in between, which the engine promises never to do.
@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from reverse_etl.exceptions import ConfigurationError, DestinationError
+from bookflow.crm.errors import CrmConfigurationError, CrmRequestError
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,10 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 # Statuses a person has to fix (credentials, permissions, URL); the rest are the CRM failing.
 _STATUS_HINTS: dict[int, tuple[type[Exception], str]] = {
-    400: (DestinationError, "the CRM rejected the request"),
-    401: (ConfigurationError, "the credentials were rejected"),
-    403: (ConfigurationError, "the user or app lacks a permission or scope"),
-    404: (ConfigurationError, "not found: check the base URL and API version"),
+    400: (CrmRequestError, "the CRM rejected the request"),
+    401: (CrmConfigurationError, "the credentials were rejected"),
+    403: (CrmConfigurationError, "the user or app lacks a permission or scope"),
+    404: (CrmConfigurationError, "not found: check the base URL and API version"),
 }
 
 
@@ -86,7 +86,7 @@ def make_client(*, timeout: float, verify: bool | str | Path) -> httpx.Client:
     if isinstance(verify, str | Path):
         path = Path(verify)
         if not path.is_file():
-            raise ConfigurationError(f"CA bundle {path} (the verify= option) does not exist")
+            raise CrmConfigurationError(f"CA bundle {path} (the verify= option) does not exist")
         verify_arg: bool | ssl.SSLContext = ssl.create_default_context(cafile=str(path))
     else:
         verify_arg = verify
@@ -166,7 +166,7 @@ def send(
     """Send one request under `policy`; return a 2xx response or one whose status is in `accept`.
 
     `what` names the call in messages ("Salesforce query"); it and the CRM's message are all an
-    error carries, never headers, so a token cannot leak into logs. Raises DestinationError when
+    error carries, never headers, so a token cannot leak into logs. Raises CrmRequestError when
     the attempts run out, and the mapped error (see _STATUS_HINTS) for a status not worth retrying.
     """
 
@@ -177,7 +177,7 @@ def send(
             reason = f"{type(error).__name__}: {error}"
             if idempotent or isinstance(error, _NOT_SENT):
                 raise _Retry(reason) from error
-            raise DestinationError(
+            raise CrmRequestError(
                 f"{what}: the connection failed after the request was sent ({reason}); the CRM may have "
                 "applied it, so it is not resent: the next sync reads the owners back and records what was applied"
             ) from error
@@ -189,9 +189,9 @@ def send(
         if status in _RETRY_ALWAYS or rate_limited or (idempotent and status in _RETRY_IF_IDEMPOTENT):
             wait = retry_after_seconds(response)
             if wait is not None and wait > policy.max_retry_after:
-                raise DestinationError(f"{what}: {message}; the CRM asks to wait {wait:.0f}s, so try again later")
+                raise CrmRequestError(f"{what}: {message}; the CRM asks to wait {wait:.0f}s, so try again later")
             raise _Retry(message, wait)
-        error_type, hint = _STATUS_HINTS.get(status, (DestinationError, "the CRM failed"))
+        error_type, hint = _STATUS_HINTS.get(status, (CrmRequestError, "the CRM failed"))
         raise error_type(f"{what}: {hint}: {message}")
 
     retrying = Retrying(
@@ -210,4 +210,4 @@ def send(
     try:
         return retrying(attempt)
     except _Retry as error:
-        raise DestinationError(f"{what}: gave up after {policy.attempts} attempts: {error.message}") from error
+        raise CrmRequestError(f"{what}: gave up after {policy.attempts} attempts: {error.message}") from error

@@ -1,0 +1,101 @@
+"""A HubSpot session: a private app's access token, the portal's API host, one HTTP client.
+
+with HubSpotSession(HubSpotCredentials.from_env()) as session:
+    body = session.post("/crm/v3/objects/companies/batch/read", payload, idempotent=True).json()
+"""
+
+import os
+import threading
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bookflow.crm.errors import CrmConfigurationError
+from bookflow.crm.http import RetryPolicy, Secret, make_client, send
+
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+
+
+@dataclass(frozen=True)
+class HubSpotCredentials:
+    """A private app's access token (scopes crm.objects.companies.read/.write and what the caller
+    reads) and the API host."""
+
+    access_token: Secret
+    base_url: str = DEFAULT_BASE_URL
+
+    def __post_init__(self) -> None:
+        if not self.access_token.reveal():
+            raise CrmConfigurationError("the HubSpot access token is empty")
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "HubSpotCredentials":
+        """HUBSPOT_ACCESS_TOKEN (required) and HUBSPOT_BASE_URL (default https://api.hubapi.com)."""
+        env = os.environ if environ is None else environ
+        token = env.get("HUBSPOT_ACCESS_TOKEN", "").strip()
+        if not token:
+            raise CrmConfigurationError.missing_env("HUBSPOT_ACCESS_TOKEN", "a HubSpot private app's access token")
+        return cls(Secret(token), env.get("HUBSPOT_BASE_URL", "").strip() or DEFAULT_BASE_URL)
+
+
+class HubSpotSession:
+    """One portal, one HTTP client; close it (or use `with`) when done."""
+
+    def __init__(
+        self,
+        credentials: HubSpotCredentials,
+        *,
+        timeout: float = 60.0,
+        verify: bool | str | Path = True,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.timeout = timeout
+        self.verify = verify
+        self.retry = retry or RetryPolicy()
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> "HubSpotSession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    @property
+    def client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = make_client(timeout=self.timeout, verify=self.verify)
+            return self._client
+
+    def request(
+        self, method: str, path: str, *, idempotent: bool, accept: Collection[int] = (), **kwargs: Any
+    ) -> httpx.Response:
+        """One call to `path` (from the host, e.g. /crm/v3/owners) with the token."""
+        headers = kwargs.pop("headers", {})
+        return send(
+            self.client,
+            method,
+            self.credentials.base_url + path,
+            what=f"HubSpot {method} {path.split('?')[0]}",
+            policy=self.retry,
+            idempotent=idempotent,
+            accept=accept,
+            headers={**headers, "Authorization": f"Bearer {self.credentials.access_token.reveal()}"},
+            **kwargs,
+        )
+
+    def post(self, path: str, payload: Any, *, idempotent: bool, accept: Collection[int] = ()) -> httpx.Response:
+        """POST a JSON body; batch reads and searches are POSTs that change nothing (idempotent=True)."""
+        return self.request("POST", path, idempotent=idempotent, accept=accept, json=payload)

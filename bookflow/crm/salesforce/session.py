@@ -1,0 +1,133 @@
+"""A logged-in Salesforce REST session: one HTTP client (kept alive), the token, SOQL with paging.
+
+    with SalesforceSession(SalesforceCredentials.from_env()) as session:
+        for record in session.query("SELECT Id, OwnerId FROM Account WHERE ..."):
+            ...
+
+A call answered 401 (INVALID_SESSION_ID: the session timed out or was revoked) logs in again once
+and is resent: Salesforce refused it before doing anything, so resending is safe.
+"""
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bookflow.crm.errors import CrmConfigurationError
+from bookflow.crm.http import RetryPolicy, Secret, make_client, send
+from bookflow.crm.salesforce.auth import SalesforceCredentials
+
+
+def is_request_limit(response: httpx.Response) -> bool:
+    """Salesforce answers an exhausted API allowance with 403 REQUEST_LIMIT_EXCEEDED, not 429."""
+    return response.status_code == 403 and "REQUEST_LIMIT_EXCEEDED" in response.text
+
+
+class SalesforceSession:
+    """One org, one login, one HTTP client; close it (or use `with`) when done."""
+
+    def __init__(
+        self,
+        credentials: SalesforceCredentials,
+        *,
+        timeout: float = 60.0,
+        verify: bool | str | Path = True,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.timeout = timeout
+        self.verify = verify
+        self.retry = retry or RetryPolicy()
+        self._client: httpx.Client | None = None
+        self._token: Secret | None = None
+        self._api_base: str | None = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> "SalesforceSession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    @property
+    def client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = make_client(timeout=self.timeout, verify=self.verify)
+            return self._client
+
+    @property
+    def data_path(self) -> str:
+        """The REST API's root path for the configured version, e.g. /services/data/v61.0."""
+        return f"/services/data/{self.credentials.api_version}"
+
+    def api(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> httpx.Response:
+        """One API call to `path` (from the host, e.g. data_path + '/query') with the session's token."""
+        headers = kwargs.pop("headers", {})
+        what = f"Salesforce {method} {path.split('?')[0]}"
+        for fresh_login in (False, True):
+            token, api_base = self._login(force=fresh_login)
+            response = send(
+                self.client,
+                method,
+                api_base + path,
+                what=what,
+                policy=self.retry,
+                idempotent=idempotent,
+                accept=() if fresh_login else (401,),
+                is_rate_limited=is_request_limit,
+                headers={**headers, "Authorization": f"Bearer {token.reveal()}"},
+                **kwargs,
+            )
+            if response.status_code != 401:
+                return response
+        raise AssertionError("unreachable: a second 401 raises in send()")
+
+    def query(self, soql: str, *, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+        """Every record of a SOQL query, page after page (`nextRecordsUrl`).
+
+        `include_deleted` uses queryAll, which also returns deleted and archived records.
+        """
+        url: str | None = f"{self.data_path}/{'queryAll' if include_deleted else 'query'}"
+        params: dict[str, str] | None = {"q": soql}
+        while url:
+            body = self.api("GET", url, idempotent=True, params=params).json()
+            yield from body.get("records", [])
+            url = None if body.get("done", True) else body.get("nextRecordsUrl")
+            params = None
+
+    def _login(self, *, force: bool) -> tuple[Secret, str]:
+        with self._lock:
+            if self._token is not None and self._api_base is not None and not force:
+                return self._token, self._api_base
+        credentials = self.credentials
+        response = send(
+            self.client,
+            "POST",
+            f"{credentials.login_url}/services/oauth2/token",
+            what="Salesforce login",
+            policy=self.retry,
+            idempotent=True,
+            accept=(400, 401),
+            data=credentials.token_form(),
+        )
+        body = response.json()
+        if response.status_code != 200 or "access_token" not in body:
+            # The OAuth error names the problem (invalid_client, invalid_grant...) but never echoes secrets.
+            raise CrmConfigurationError(
+                f"Salesforce refused the {credentials.grant_type.value} login at {credentials.login_url}: "
+                f"{body.get('error', 'error')}: {body.get('error_description', '')}"
+            )
+        token = Secret(body["access_token"])
+        api_base = credentials.instance_url or str(body.get("instance_url", "")).rstrip("/") or credentials.login_url
+        with self._lock:
+            self._token, self._api_base = token, api_base
+        return token, api_base
