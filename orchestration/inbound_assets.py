@@ -9,8 +9,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from bookflow.inbound.crm_read import latest_hand_raise
 from bookflow.inbound.handoff import publish_capacity_snapshot
-from bookflow.inbound.routing import NotReady, latest_hand_raise
+from bookflow.inbound.routing import NotReady
 from bookflow.inbound.service import route_and_sync
 from bookflow.validation import InputError
 from orchestration.allocation_assets import allocation_dbt_assets
