@@ -43,6 +43,12 @@ RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# Columns copied when the CRM has them, and read as null where it does not.
+OPTIONAL_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
+    # Account.Website: hand raises are matched to accounts by its registrable domain.
+    ("salesforce", "account"): ("website",),
+}
+
 # Column kinds used to check the rules CSVs; "?" marks a column that may be left empty.
 STRING, INT, FLOAT, BOOL, DATE = "string", "integer", "number", "true/false", "date (YYYY-MM-DD)"
 
@@ -90,7 +96,19 @@ RULES_FILES: dict[str, dict[str, str]] = {
         "reason": STRING + "?",
         "effective_date": DATE,
     },
+    # When each rep takes hand raises: a rep not listed takes them at any hour.
+    "rep_availability.csv": {
+        "rep_id": STRING,
+        "time_zone": STRING,
+        "work_days": STRING,
+        "work_start": STRING,
+        "work_end": STRING,
+        "unavailable_until": STRING + "?",
+    },
 }
+
+# Rules files a rules directory may leave out; the run then reads them as empty (header only).
+OPTIONAL_RULES_FILES = ("rep_availability.csv",)
 
 # Values a rules column may take.
 RULES_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -114,4 +132,9 @@ SETTINGS: dict[str, str] = {
     "signal_lookback_days": INT,
     # Optional (a "?" kind may be left out; the models then use the default in stg_rules__settings).
     "conversion_window_days": INT + "?",
+    # What a hand raise does when every available rep of its book is full: queue (default) or least_loaded.
+    "inbound_when_book_full": STRING + "?",
 }
+
+# Values a setting may take, where they are few.
+SETTING_VALUES: dict[str, tuple[str, ...]] = {"inbound_when_book_full": ("queue", "least_loaded")}

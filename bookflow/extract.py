@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from bookflow.contract import RAW_TABLES
+from bookflow.contract import OPTIONAL_COLUMNS, RAW_TABLES
 from bookflow.validation import InputError, check_raw_tables
 from reverse_etl.duckdb_files import attach_read_only, open_duckdb
 
@@ -148,8 +148,10 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
                     target = f"{schema}.{_quoted(table)}"
                     stamp = INCREMENTAL_TABLES.get((schema, table))
                     arrival = ARRIVAL_STAMPS.get((schema, table))
-                    has_arrival = arrival is not None and arrival in _columns(con, schema, table, catalog="crm")
-                    columns = (*contract_columns, arrival) if has_arrival else contract_columns
+                    in_crm = _columns(con, schema, table, catalog="crm")
+                    has_arrival = arrival is not None and arrival in in_crm
+                    optional = tuple(c for c in OPTIONAL_COLUMNS.get((schema, table), ()) if c in in_crm)
+                    columns = (*contract_columns, *optional, arrival) if has_arrival else (*contract_columns, *optional)
                     stamps = (stamp, arrival) if has_arrival else (stamp,)
                     # A warehouse landed before the CRM kept the arrival stamp is copied whole, once.
                     appended = (

@@ -9,12 +9,25 @@ quarantine those rows with a reason.
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
-from bookflow.contract import BOOL, DATE, FLOAT, INT, RAW_TABLES, RULES_FILES, RULES_VALUES, SETTINGS
+from bookflow.contract import (
+    BOOL,
+    DATE,
+    FLOAT,
+    INT,
+    OPTIONAL_RULES_FILES,
+    RAW_TABLES,
+    RULES_FILES,
+    RULES_VALUES,
+    SETTING_VALUES,
+    SETTINGS,
+)
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 class InputError(ValueError):
@@ -109,7 +122,8 @@ def check_rules(rules_dir: Path) -> None:
     for name, columns in RULES_FILES.items():
         path = rules_dir / name
         if not path.exists():
-            problems.append(f"{name}: file missing from {rules_dir}")
+            if name not in OPTIONAL_RULES_FILES:
+                problems.append(f"{name}: file missing from {rules_dir}")
             continue
         tables[name] = _read_rules_file(path, columns, problems)
 
@@ -140,6 +154,10 @@ def check_rules(rules_dir: Path) -> None:
                 problem = _value_problem(kind, settings[key])
                 if problem:
                     problems.append(f"settings.csv: setting '{key}' {problem}")
+                elif settings[key] and key in SETTING_VALUES and settings[key] not in SETTING_VALUES[key]:
+                    problems.append(
+                        f"settings.csv: setting '{key}' is {settings[key]!r} (expected one of {', '.join(SETTING_VALUES[key])})"
+                    )
         for key in settings.keys() - SETTINGS.keys():
             problems.append(f"settings.csv: unknown setting '{key}' (known: {', '.join(SETTINGS)})")
 
@@ -156,8 +174,41 @@ def check_rules(rules_dir: Path) -> None:
         if rep["capacity"].lstrip("-").isdigit() and int(rep["capacity"]) < 0:
             problems.append(f"reps.csv line {line}: column 'capacity' is negative")
 
+    roster = {rep["rep_id"] for rep in tables.get("reps.csv", [])}
+    for line, row in enumerate(tables.get("rep_availability.csv", []), start=2):
+        problems += [f"rep_availability.csv line {line}: {problem}" for problem in _availability_problems(row, roster)]
+    if tables.get("rep_availability.csv"):
+        _check_unique("rep_availability.csv", tables["rep_availability.csv"], "rep_id", problems)
+
     if problems:
         raise InputError("rules in " + str(rules_dir) + " are invalid:\n  - " + "\n  - ".join(problems))
+
+
+def _availability_problems(row: dict[str, str], roster: set[str]) -> list[str]:
+    """What is wrong with one row of rep_availability.csv (the models read it as written)."""
+    from zoneinfo import available_timezones
+
+    problems = []
+    if roster and row["rep_id"] not in roster:
+        problems.append(f"rep_id {row['rep_id']!r} is not in reps.csv")
+    if row["time_zone"] not in available_timezones():
+        problems.append(f"time_zone {row['time_zone']!r} is not an IANA time zone (e.g. Europe/Berlin)")
+    days = row["work_days"].split()
+    if not days or any(day not in WEEKDAYS for day in days):
+        problems.append(f"work_days {row['work_days']!r} should list days among {' '.join(WEEKDAYS)}, space-separated")
+    for column in ("work_start", "work_end"):
+        value = row[column]
+        hours, _, minutes = value.partition(":")
+        if not (len(value) == 5 and hours.isdigit() and minutes.isdigit() and int(hours) * 60 + int(minutes) <= 1440):
+            problems.append(f"{column} {value!r} is not a time of day HH:MM (00:00 to 24:00)")
+        elif int(minutes) > 59:
+            problems.append(f"{column} {value!r} is not a time of day HH:MM (00:00 to 24:00)")
+    if row.get("unavailable_until"):
+        try:
+            datetime.fromisoformat(row["unavailable_until"])
+        except ValueError:
+            problems.append(f"unavailable_until {row['unavailable_until']!r} is not a date or date and time (ISO)")
+    return problems
 
 
 def check_raw_tables(con: duckdb.DuckDBPyConnection, database: str | None = None) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from bookflow import paths
+from bookflow.contract import OPTIONAL_RULES_FILES, RULES_FILES
 
 # dbt reads the rules as seeds from a copy inside the project, for two reasons: dbt writes each
 # seed's rendered SQL to target/run/<project>/<seed path>, which for an absolute seed path is the
@@ -46,6 +47,10 @@ def _copy_rules(rules_dir: str | None) -> str:
         staging.mkdir(parents=True)
         for csv_file in csv_files:
             shutil.copy2(csv_file, staging / csv_file.name)
+        for name in OPTIONAL_RULES_FILES:
+            if not (staging / name).exists():
+                # A rules file left out reads as empty: its header only, so dbt still finds the seed.
+                (staging / name).write_text(",".join(RULES_FILES[name]) + "\n")
         try:
             os.rename(staging, copy)
         except OSError:  # another run made the same copy first

@@ -35,7 +35,9 @@ checked as (
         accounts.employee_count,
         accounts.annual_revenue,
         accounts.billing_country,
-        accounts.created_at
+        accounts.created_at,
+        accounts.account_name,
+        accounts.website
 
     from accounts
     left join held_back_ids

@@ -25,7 +25,9 @@ pivoted as (
         -- Optional in settings.csv: rules written before the coverage marts do not name it.
         coalesce(
             cast(max(case when setting = 'conversion_window_days' then value end) as {{ dbt.type_int() }}), 90
-        ) as conversion_window_days
+        ) as conversion_window_days,
+        -- Optional: what a hand raise does when every available rep of its book is full.
+        coalesce(max(case when setting = 'inbound_when_book_full' then value end), 'queue') as inbound_when_book_full
 
     from settings
 

@@ -18,7 +18,8 @@ renamed as (
         cast(annual_revenue as {{ dbt.type_float() }}) as annual_revenue,
         upper(cast(billing_country as {{ dbt.type_string() }})) as billing_country,
         cast(billing_state as {{ dbt.type_string() }}) as billing_state,
-        cast(created_date as {{ dbt.type_timestamp() }}) as created_at
+        cast(created_date as {{ dbt.type_timestamp() }}) as created_at,
+        {{ optional_column(source('salesforce', 'account'), 'website', dbt.type_string()) }} as website
 
     from source
     where not coalesce(is_deleted, false)
