@@ -28,6 +28,7 @@ for command in (
     bench.bench,
     bench.bench_sync,
     bench.bench_inbound,
+    bench.bench_match,
     inbound.watch,
     inbound.webhook,
 ):

@@ -1,4 +1,4 @@
-"""`bookflow bench`, `bench-sync` and `bench-inbound`: benchmarks that print figures and ratios."""
+"""`bookflow bench`, `bench-sync`, `bench-inbound` and `bench-match`: benchmarks that print figures and ratios."""
 
 from __future__ import annotations
 
@@ -62,3 +62,24 @@ def bench_inbound(accounts, rate, duration, burst, workdir) -> None:
         echo=click.echo,
     )
     click.echo(format_figures(figures))
+
+
+@click.command("bench-match")
+@click.option(
+    "--fixture",
+    type=click.Path(file_okay=False, exists=True),
+    help="A folder with accounts.csv and leads.csv (default: tests/fixtures/matching).",
+)
+@click.option("--match-at", type=click.FloatRange(0, 1), default=None, help="Confidence from which a lead matches.")
+@click.option("--review-at", type=click.FloatRange(0, 1), default=None, help="Confidence from which it goes to review.")
+def bench_match(fixture, match_at, review_at) -> None:
+    """Precision and recall of lead-to-account matching on a fixture of messy leads with known answers."""
+    from bookflow.inbound.matching.bench import FIXTURE_DIR, run_match_benchmark
+    from bookflow.inbound.matching.scoring import MATCH_AT, REVIEW_AT
+
+    figures = run_match_benchmark(
+        Path(fixture) if fixture else FIXTURE_DIR,
+        match_at=MATCH_AT if match_at is None else match_at,
+        review_at=REVIEW_AT if review_at is None else review_at,
+    )
+    click.echo(figures.format())

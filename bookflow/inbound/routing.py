@@ -23,23 +23,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
 from pathlib import Path
 
 import duckdb
 
 from bookflow.inbound.crm_read import load_rules, read_crm
+from bookflow.inbound.sql import read_sql as _sql
 from bookflow.inbound.store import ensure_store
 from bookflow.validation import InputError
 from reverse_etl.duckdb_files import open_duckdb
 from reverse_etl.ledger import utc_now
-
-_SQL_DIR = Path(__file__).parent / "sql"
-
-
-@cache
-def _sql(name: str) -> str:
-    return (_SQL_DIR / f"{name}.sql").read_text()
 
 
 class NotReady(Exception):

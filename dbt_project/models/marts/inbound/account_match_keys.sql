@@ -105,6 +105,8 @@ suffix_levels as (
         labelled.last_4,
         case
             when rule_3.suffix is not null or (wildcard_3.suffix is not null and exception_3.suffix is null) then 3
+            -- An exception (!city.kawasaki.jp) makes its parent the suffix.
+            when exception_3.suffix is not null then 2
             when rule_2.suffix is not null or (wildcard_2.suffix is not null and exception_2.suffix is null) then 2
             else 1
         end as suffix_labels
