@@ -57,6 +57,13 @@ INBOUND_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("routed_at", "timestamp"),
     ),
     "cycles": (("as_of", "date"), ("started_at", "timestamp")),
+    "hand_raise_signals": (
+        ("account_id", "varchar"),
+        ("signal_type", "varchar"),
+        ("occurred_at", "timestamp"),
+        ("strength", "double precision"),
+        ("received_at", "timestamp"),
+    ),
 }
 
 # DuckDB types of the demo's raw columns, spelled for Postgres and Spark.
@@ -70,7 +77,13 @@ _POSTGRES_TYPES = {
     "TIMESTAMP": "timestamp",
     "TIMESTAMP WITH TIME ZONE": "timestamptz",
 }
-_SPARK_TYPES = {"varchar": "string", "integer": "int", "timestamp": "timestamp", "date": "date"}
+_SPARK_TYPES = {
+    "varchar": "string",
+    "integer": "int",
+    "timestamp": "timestamp",
+    "date": "date",
+    "double precision": "double",
+}
 
 
 def _quoted(identifier: str) -> str:

@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration.allocation_assets import allocation_dbt_assets
 from orchestration.extract_assets import crm_extract, sync_ledger
-from orchestration.inbound_assets import inbound_capacity_snapshot, inbound_hand_raises, inbound_routes, inbound_routing
+from orchestration.inbound_assets import inbound_hand_raises, inbound_routes, inbound_routing
 from orchestration.publish_assets import published_marts
 from orchestration.report_assets import book_health_report
 from orchestration.resources import build_resources
@@ -19,7 +19,6 @@ ALL_ASSETS = [
     allocation_dbt_assets,
     crm_sync,
     published_marts,
-    inbound_capacity_snapshot,
     inbound_routes,
     book_health_report,
 ]

@@ -1,8 +1,8 @@
-"""Hand raisers routed at once: webhook -> signals table -> sensor -> routing -> CRM, and back into the cycle."""
+"""Hand raisers routed at once: signed webhook -> inbox -> sensor -> matching and routing -> CRM, and back into the cycle."""
 
 from __future__ import annotations
 
-import json
+import json as jsonlib
 import os
 import subprocess
 import sys
@@ -25,6 +25,15 @@ from bookflow.extract import LOOKBACK_DAYS
 from tests.conftest import AS_OF
 
 POOL = "005POOL00000000001"
+SECRET = "test-webhook-secret"
+
+
+@pytest.fixture(autouse=True)
+def reps_always_at_work(workspace):
+    """Routing looks at the clock: these tests run at any hour, so every rep takes hand raises all day."""
+    (workspace.rules / "rep_availability.csv").write_text(
+        "rep_id,time_zone,work_days,work_start,work_end,unavailable_until\n"
+    )
 
 
 def _query(path: Path, sql: str, params=None):
@@ -42,14 +51,29 @@ def _run_cycle(workspace, as_of=AS_OF) -> None:
     assert result.exit_code == 0, result.output
 
 
+class SignedClient:
+    """An HTTP client that signs each body as a sender holding the shared secret does."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def post(self, path: str, *, json=None, content: bytes | None = None, headers: dict | None = None):
+        from bookflow.inbound.signatures import sign
+
+        body = content if content is not None else jsonlib.dumps(json).encode()
+        return self.client.post(
+            path, content=body, headers={"content-type": "application/json", **sign(SECRET, body), **(headers or {})}
+        )
+
+
 @contextmanager
 def webhook(workspace):
-    """The real webhook app on a free loopback port, served by uvicorn in a thread."""
+    """The real webhook app on a free loopback port, served by uvicorn in a thread, checking signatures."""
+    from bookflow.inbound.signatures import Verifier
     from bookflow.inbound.webhook import create_app
 
-    config = uvicorn.Config(
-        create_app(crm=workspace.crm, rules_dir=workspace.rules), host="127.0.0.1", port=0, log_level="warning"
-    )
+    app = create_app(store=_store(workspace), rules_dir=workspace.rules, verifier=Verifier(secret=SECRET))
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -60,7 +84,7 @@ def webhook(workspace):
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            yield client
+            yield SignedClient(client)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -348,29 +372,33 @@ def test_concurrent_routers_and_a_running_cycle_never_double_book(workspace):
 def test_a_hand_raise_never_goes_back_to_the_owner_who_left_it_unworked(workspace):
     _run_cycle(workspace)
     room = _open_capacity(workspace)
-    pool = _pool_accounts_by_book(workspace, 200)
-    book = next(book for book in sorted({book for _, book in pool}) if sum(b == book for b, _ in room.values()) >= 2)
-    idle_rep = min(rep for rep, (rep_book, _) in room.items() if rep_book == book)
-    # The last cycle left idle_rep with by far the most room in the book...
-    with duckdb.connect(str(_store(workspace))) as con:
-        con.execute("update inbound.rep_capacity set capacity = capacity + 100 where rep_id = ?", [idle_rep])
-    # ...and someone gave idle_rep an account in the CRM that they never touched since.
-    unworked, fresh = [
-        account
-        for account, account_book in pool
-        if account_book == book
-        and not _query(
-            workspace.crm,
-            "select 1 from salesforce.task where account_id = ? and owner_id = ? "
-            "union all select 1 from salesforce.event where account_id = ? and owner_id = ?",
-            [account, idle_rep, account, idle_rep],
-        )
-    ][:2]
-    with duckdb.connect(str(workspace.crm)) as con:
-        con.execute("update salesforce.account set owner_id = ? where id = ?", [idle_rep, unworked])
+    # An account the cycle retrieved from a rep who, after the cycle, has the most room in the book.
+    retrieved = _query(
+        workspace.warehouse,
+        """
+        select changes.account_id, changes.from_owner_id, status.target_book
+        from marts.ownership_changes as changes
+        inner join marts.account_status as status on changes.account_id = status.account_id
+        where changes.change_type = 'retrieve'
+        order by changes.account_id
+        """,
+    )
+    best_in_book = {}
+    for rep, (book, left) in room.items():
+        if book not in best_in_book or left > room[best_in_book[book]][1]:
+            best_in_book[book] = rep
+    unworked, idle_rep, book = next(
+        (account, rep, book)
+        for account, rep, book in retrieved
+        if best_in_book.get(book) == rep and sum(b == book for b, _ in room.values()) >= 2
+    )
+    fresh = next(account for account, account_book in _pool_accounts_by_book(workspace, 500) if account_book == book)
 
     with webhook(workspace) as client:
-        answer = client.post("/hand-raises", json=[{"account_id": unworked}, {"account_id": fresh}])
+        # The retrieved account first: it is dealt before the fresh one and meets idle_rep's full room.
+        answer = client.post("/hand-raises", json=[{"account_id": unworked}])
+        assert answer.status_code == 202, answer.text
+        answer = client.post("/hand-raises", json=[{"account_id": fresh}])
         assert answer.status_code == 202, answer.text
     args = ["--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm), "--rules", str(workspace.rules)]
     result = CliRunner().invoke(main, ["watch", "--once", *args])
@@ -383,8 +411,8 @@ def test_a_hand_raise_never_goes_back_to_the_owner_who_left_it_unworked(workspac
         )
     }
     source, target, reason = changes[unworked]
-    assert source == idle_rep and target != idle_rep and room[target][0] == book
-    assert "taken from an owner with no meaningful activity" in reason
+    assert source is None and target != idle_rep and room[target][0] == book
+    assert "retrieved today from an owner who left it unworked" in reason
     # The other hand raise of the book still goes to the rep with the most room.
     assert changes[fresh][:2] == (None, idle_rep)
     crm_owner = dict(
@@ -414,7 +442,7 @@ def test_a_hand_raise_posted_days_after_it_occurred_reaches_the_next_daily_run(w
 
     assert _query(
         workspace.warehouse,
-        "select count(*) from signals.account_signal where account_id = ? and occurred_at = ?",
+        "select count(*) from inbound.hand_raise_signals where account_id = ? and occurred_at = ?",
         [account, occurred_at],
     ) == [(1,)]
     signal_count, timing_score = _query(
@@ -438,38 +466,56 @@ def test_routing_waits_for_a_first_cycle(workspace):
     [
         (b"{not json", 400, "not valid JSON"),
         (b"[]", 400, "empty list"),
-        (json.dumps(["001ACC000000000001"]).encode(), 422, "expected a JSON object"),
-        (json.dumps({"signal_type": "demo_request"}).encode(), 422, "account_id"),
+        (jsonlib.dumps(["001ACC000000000001"]).encode(), 422, "expected a JSON object"),
         (
-            json.dumps({"account_id": "001ACC000000000001", "signal_type": "website_visit"}).encode(),
+            jsonlib.dumps({"signal_type": "demo_request"}).encode(),
+            422,
+            "needs account_id, email, website or company_name",
+        ),
+        (
+            jsonlib.dumps({"account_id": "001ACC000000000001", "signal_type": "website_visit"}).encode(),
             422,
             "not a hand raise",
         ),
-        (json.dumps({"account_id": "001ACC000000000001", "strength": 7}).encode(), 422, "strength"),
+        (jsonlib.dumps({"account_id": "001ACC000000000001", "strength": 7}).encode(), 422, "strength"),
         (
-            json.dumps({"account_id": "001ACC000000000001", "occurred_at": "2999-01-01T00:00:00"}).encode(),
+            jsonlib.dumps({"account_id": "001ACC000000000001", "occurred_at": "2999-01-01T00:00:00"}).encode(),
             422,
             "future",
         ),
-        (json.dumps({"account_id": "001ACC000000000001", "occurred_at": "yesterday"}).encode(), 422, "occurred_at"),
-        (json.dumps({"account_id": "001NOSUCHACCOUNT01"}).encode(), 422, "not exactly one live account"),
-        (json.dumps([{"account_id": "001ACC000000000001"}] * 1001).encode(), 413, "at most 1000"),
+        (jsonlib.dumps({"account_id": "001ACC000000000001", "occurred_at": "yesterday"}).encode(), 422, "occurred_at"),
+        (jsonlib.dumps({"email": "not-an-address", "company_name": "Acme"}).encode(), 422, "e-mail"),
+        (jsonlib.dumps([{"account_id": "001ACC000000000001"}] * 1001).encode(), 413, "at most 1000"),
         # One bad item spoils the batch: all or nothing.
-        (json.dumps([{"account_id": "001ACC000000000001"}, {"account_id": ""}]).encode(), 422, "item 1"),
+        (jsonlib.dumps([{"account_id": "001ACC000000000001"}, {"account_id": ""}]).encode(), 422, "item 1"),
     ],
 )
 def test_bad_webhook_payloads_get_a_4xx_with_a_reason_and_nothing_is_written(workspace, body, status, words):
-    def signals():
-        return _query(workspace.crm, "select * from signals.account_signal order by all")
-
-    def columns():
-        return _query(workspace.crm, "select column_name from duckdb_columns() where table_name = 'account_signal'")
+    def inbox():
+        return _query(_store(workspace), "select * from inbound.hand_raise_inbox order by all")
 
     with webhook(workspace) as client:
-        # Taken once the webhook is up: at start it adds the signals table's received_at column.
-        before, columns_before = signals(), columns()
-        answer = client.post("/hand-raises", content=body, headers={"content-type": "application/json"})
+        before = inbox()
+        answer = client.post("/hand-raises", content=body)
     assert answer.status_code == status, answer.text
     reply = answer.json()
     assert words in reply["error"] + " ".join(reply["problems"])
-    assert signals() == before and columns() == columns_before
+    assert inbox() == before
+
+
+def test_unsigned_stale_or_forged_requests_get_401_and_nothing_is_read(workspace):
+    from bookflow.inbound.signatures import sign, sign_hubspot_v3
+
+    body = jsonlib.dumps({"account_id": "001ACC000000000001"}).encode()
+    stale = sign(SECRET, body, timestamp=int(time.time()) - 301)
+    forged = sign("someone-else", body)
+    with webhook(workspace) as client:
+        raw = client.client
+        for headers in ({}, stale, forged, {**sign(SECRET, body), "X-Bookflow-Signature": "sha256=00"}):
+            answer = raw.post("/hand-raises", content=body, headers={"content-type": "application/json", **headers})
+            assert answer.status_code == 401 and answer.json() == {"error": "unauthorized", "problems": []}
+        # HubSpot's v3 signature is accepted only where its secret is configured.
+        hubspot = sign_hubspot_v3(SECRET, "POST", str(raw.base_url) + "/hand-raises", body)
+        assert raw.post("/hand-raises", content=body, headers=hubspot).status_code == 401
+        assert client.post("/hand-raises", content=body).status_code == 202
+    assert _query(_store(workspace), "select count(*) from inbound.hand_raise_inbox") == [(1,)]

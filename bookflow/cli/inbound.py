@@ -1,7 +1,9 @@
-"""`bookflow watch` and `webhook`: hand raisers routed as they arrive."""
+"""`bookflow watch` and `webhook`: hand raisers received, matched and routed as they arrive."""
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,6 +19,37 @@ from bookflow.cli.options import (
     rules_option,
     warehouse_option,
 )
+
+log = logging.getLogger("bookflow.webhook")
+
+insecure_option = click.option(
+    "--insecure-no-signature",
+    is_flag=True,
+    help="Accept unsigned hand raises (local demos only; logged loudly). Otherwise BOOKFLOW_WEBHOOK_SECRET is required.",
+)
+
+
+def _verifier(insecure: bool):
+    """The webhook's signature check from the environment; None (unsigned) only when asked for."""
+    from bookflow.inbound.signatures import HUBSPOT_SECRET_ENV, SECRET_ENV, Verifier
+
+    secret = os.environ.get(SECRET_ENV, "").strip() or None
+    hubspot_secret = os.environ.get(HUBSPOT_SECRET_ENV, "").strip() or None
+    if insecure:
+        logging.basicConfig()
+        log.warning(
+            "WEBHOOK RUNS WITHOUT SIGNATURE CHECKS (--insecure-no-signature): anyone who can reach it can "
+            "assign accounts. For local demos only."
+        )
+        return None
+    if not (secret or hubspot_secret):
+        click.echo(
+            f"bookflow webhook: set {SECRET_ENV} (the shared secret senders sign with) or {HUBSPOT_SECRET_ENV} "
+            "(HubSpot's v3 signatures); --insecure-no-signature runs without checks, for local demos only",
+            err=True,
+        )
+        sys.exit(2)
+    return Verifier(secret=secret, hubspot_secret=hubspot_secret)
 
 
 @click.command()
@@ -35,8 +68,10 @@ from bookflow.cli.options import (
     "--interval", type=click.FloatRange(min=0.1), default=1.0, show_default=True, help="Seconds between passes."
 )
 @click.option("--once", is_flag=True, help="One pass, then exit (for cron or a test).")
-@click.option("--webhook-port", type=int, help="Also serve the hand-raise webhook on 127.0.0.1 at this port.")
-def watch(warehouse, rules, crm, store, destination, interval, once, webhook_port) -> None:
+@click.option("--webhook-port", type=int, help="Also serve the hand-raise webhook at this port.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the webhook binds to.")
+@insecure_option
+def watch(warehouse, rules, crm, store, destination, interval, once, webhook_port, host, insecure_no_signature) -> None:
     """Route hand raisers as they arrive and sync them at once (for setups without a Dagster daemon)."""
     from bookflow.destinations import make_destination
     from reverse_etl import ConfigurationError
@@ -55,15 +90,15 @@ def watch(warehouse, rules, crm, store, destination, interval, once, webhook_por
         click.echo(f"bookflow watch: {error}", err=True)
         sys.exit(2)
     if webhook_port is not None:
-        _serve_webhook_in_background(crm_path, rules_dir, webhook_port)
-    click.echo(f"watching {crm_path} for hand raises (store {store_path}); Ctrl-C to stop", err=True)
+        _serve_webhook_in_background(store_path, rules_dir, host, webhook_port, _verifier(insecure_no_signature))
+    click.echo(f"watching {store_path} for hand raises; Ctrl-C to stop", err=True)
     try:
-        _watch_loop(store_path, crm_path, rules_dir, target, interval, once, warehouse_path)
+        _watch_loop(store_path, warehouse_path, rules_dir, target, interval, once)
     except KeyboardInterrupt:
         click.echo("bookflow watch: stopped", err=True)
 
 
-def _watch_loop(store_path, crm_path, rules_dir, target, interval, once, warehouse_path) -> None:
+def _watch_loop(store_path, warehouse_path, rules_dir, target, interval, once) -> None:
     from bookflow.inbound.routing import NotReady
     from bookflow.inbound.service import route_and_sync
     from bookflow.validation import InputError
@@ -73,10 +108,10 @@ def _watch_loop(store_path, crm_path, rules_dir, target, interval, once, warehou
     while True:
         try:
             outcome = route_and_sync(
-                store=store_path, crm=crm_path, rules_dir=rules_dir, destination=target, warehouse=warehouse_path
+                store=store_path, warehouse=warehouse_path, rules_dir=rules_dir, destination=target
             )
             waiting_for_cycle = False
-            if outcome.routing.hand_raises or (outcome.sync and outcome.sync.planned):
+            if outcome.routing.hand_raises or outcome.routing.alerts or (outcome.sync and outcome.sync.planned):
                 click.echo(f"{time.strftime('%H:%M:%S')} {outcome.summary()}")
         except NotReady as error:
             if once:
@@ -98,33 +133,42 @@ def _watch_loop(store_path, crm_path, rules_dir, target, interval, once, warehou
         time.sleep(interval)
 
 
-def _serve_webhook_in_background(crm: Path, rules_dir: Path, port: int) -> None:
+def _serve_webhook_in_background(store: Path, rules_dir: Path, host: str, port: int, verifier) -> None:
     import threading
 
     import uvicorn
 
     from bookflow.inbound.webhook import create_app
 
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(crm=crm, rules_dir=rules_dir), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(store=store, rules_dir=rules_dir, verifier=verifier)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     threading.Thread(target=server.run, name="webhook", daemon=True).start()
 
 
 @click.command()
+@warehouse_option
 @rules_option
-@crm_option
-@click.option("--port", type=int, default=8787, show_default=True, help="Port on 127.0.0.1.")
-def webhook(rules, crm, port) -> None:
-    """Serve POST /hand-raises on 127.0.0.1: CRMs and forms push hand raises into the signals table."""
+@inbound_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 for every interface).")
+@click.option("--port", type=int, default=8787, show_default=True, help="Port.")
+@click.option("--public-url", help="The URL senders call, when a proxy in front changes it (HubSpot signs it).")
+@insecure_option
+def webhook(warehouse, rules, store, host, port, public_url, insecure_no_signature) -> None:
+    """Serve POST /hand-raises: signed hand raises from forms, loaders and HubSpot land in the inbox."""
     import uvicorn
 
     from bookflow.inbound.webhook import create_app
     from bookflow.validation import InputError
 
+    warehouse_path = absolute(warehouse) or paths.warehouse_path()
+    store_path = absolute(store) or paths.inbound_store_path(warehouse_path)
+    verifier = _verifier(insecure_no_signature)
     try:
-        app = create_app(crm=absolute(crm) or paths.demo_crm_path(), rules_dir=absolute(rules) or paths.rules_dir())
+        app = create_app(
+            store=store_path, rules_dir=absolute(rules) or paths.rules_dir(), verifier=verifier, public_url=public_url
+        )
     except (InputError, ValueError) as error:
         click.echo(f"bookflow webhook: {error}", err=True)
         sys.exit(2)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    # uvicorn's access log names the path and status, never a body.
+    uvicorn.run(app, host=host, port=port, log_level="warning")

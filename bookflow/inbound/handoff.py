@@ -3,8 +3,10 @@
 - A cycle starts: it marks itself in the store (routes made from then on belong to the next
   cycle), then lands the store's inbound changes, cycle marks and ledger in the warehouse, where
   dbt reports them in `marts.ownership_changes` and counts them as ownership history.
-- A cycle's models are built: the capacity snapshot (each rep's capacity and book after the
-  cycle, and the accounts in their grace period) goes to the store for routing to start from.
+- A cycle's marts are published (bookflow.publish): routing reads them there, never the
+  warehouse itself, so a cycle writing the warehouse never holds routing up.
+- Matched hand raises from the webhook (and lead-shaped loader rows) land as
+  `inbound.hand_raise_signals`, which the cycle scores beside `signals.account_signal`.
 """
 
 from __future__ import annotations
@@ -58,6 +60,22 @@ def land_in_warehouse(store: Path, warehouse: Path) -> int:
                 f"select {_CHANGES_COLUMNS} from inbound_store.inbound.ownership_changes"
             )
             con.execute("create or replace table inbound.cycles as select * from inbound_store.inbound.cycles")
+            # Rows polled from signals.account_signal are in the warehouse already; a hand raise
+            # naming its account scores even before routing looked at it.
+            con.execute(
+                """
+                create or replace table inbound.hand_raise_signals as
+                select
+                    coalesce(outcomes.account_id, inbox.account_id) as account_id,
+                    inbox.signal_type, inbox.occurred_at, inbox.strength, inbox.received_at
+                from inbound_store.inbound.hand_raise_inbox as inbox
+                left join inbound_store.inbound.hand_raises as outcomes
+                    on inbox.hand_raise_id = outcomes.hand_raise_id
+                where coalesce(outcomes.account_id, inbox.account_id) is not null
+                    and coalesce(outcomes.outcome, '') not in ('review', 'quarantined')
+                    and inbox.source <> 'warehouse:account_signal'
+                """
+            )
             con.execute(
                 f"""
                 insert into reverse_etl.sync_ledger ({_LEDGER_COLUMNS})
@@ -76,39 +94,6 @@ def land_in_warehouse(store: Path, warehouse: Path) -> int:
         finally:
             con.execute("detach inbound_store")
     return copied
-
-
-def publish_capacity_snapshot(warehouse: Path, store: Path) -> int:
-    """Replace the store's capacity snapshot with the warehouse's latest cycle; return the reps copied."""
-    ensure_store(store)
-    with open_duckdb(store) as con:
-        attach_read_only(con, warehouse, "warehouse")
-        try:
-            con.execute("begin transaction")
-            con.execute("delete from inbound.rep_capacity")
-            con.execute(
-                """
-                insert into inbound.rep_capacity
-                select as_of, rep_id, target_book, capacity, book_size_after
-                from warehouse.marts.rep_capacity
-                """
-            )
-            con.execute("delete from inbound.accounts_in_grace")
-            con.execute(
-                """
-                insert into inbound.accounts_in_grace
-                select account_id, owner_id from warehouse.marts.account_status
-                where status = 'new' and owner_id is not null
-                """
-            )
-            reps = con.execute("select count(*) from inbound.rep_capacity").fetchone()[0]
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-        finally:
-            con.execute("detach warehouse")
-    return reps
 
 
 def report_in_warehouse(store: Path, warehouse: Path, *, wait_s: float = 1.0) -> int | None:

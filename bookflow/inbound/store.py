@@ -11,23 +11,47 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from reverse_etl.duckdb_files import open_duckdb
-from reverse_etl.ledger import ensure_ledger, utc_now
+from reverse_etl.ledger import ensure_ledger
 
 _SCHEMA = """
 create schema if not exists inbound;
 
--- Every hand raise the router has looked at, with what became of it: the exactly-once record.
+-- Every hand raise received, from any source, as the one interface routing reads (hand_raise.py):
+-- an account hint (id, e-mail, website, company name, country, size), what and when, and where from.
+create table if not exists inbound.hand_raise_inbox (
+    hand_raise_id varchar primary key,
+    source varchar not null,
+    source_id varchar,
+    account_id varchar,
+    email varchar,
+    website varchar,
+    company_name varchar,
+    country varchar,
+    employees integer,
+    signal_type varchar not null,
+    occurred_at timestamp not null,
+    received_at timestamp not null,
+    strength double not null
+);
+
+-- What became of each hand raise: the account it was matched to (rule, confidence) and the
+-- outcome. Written once, except a queued one, which later passes route when room opens.
 create table if not exists inbound.hand_raises (
-    account_id varchar not null,
+    hand_raise_id varchar primary key,
+    account_id varchar,
+    match_rule varchar,
+    match_confidence double,
     signal_type varchar not null,
     occurred_at timestamp not null,
     received_at timestamp not null,
     processed_at timestamp not null,
-    outcome varchar not null check (outcome in ('routed', 'alerted', 'kept', 'duplicate', 'quarantined')),
+    outcome varchar not null
+        check (outcome in ('routed', 'alerted', 'kept', 'duplicate', 'queued', 'review', 'quarantined')),
     reason varchar not null,
-    change_id varchar,
-    primary key (account_id, signal_type, occurred_at)
+    change_id varchar
 );
 
 -- The changes routing asked of the CRM; same columns as marts.ownership_changes, plus timing.
@@ -46,28 +70,23 @@ create table if not exists inbound.ownership_changes (
     routed_at timestamp not null
 );
 
+-- A book with no rep at work and with room: someone should look (the hand raise waits, queued).
+create table if not exists inbound.alerts (
+    raised_at timestamp not null,
+    hand_raise_id varchar not null,
+    target_book varchar,
+    message varchar not null
+);
+
 -- Daily cycles that have started: inbound changes made after one belong to the next.
 create table if not exists inbound.cycles (
     as_of date primary key,
     started_at timestamp not null
 );
 
--- The last daily cycle's view of each rep (capacity, book) and of accounts in their grace period.
-create table if not exists inbound.rep_capacity (
-    as_of date not null,
-    rep_id varchar primary key,
-    target_book varchar,
-    capacity integer not null,
-    book_size_after integer not null
-);
-create table if not exists inbound.accounts_in_grace (
-    account_id varchar primary key,
-    owner_id varchar not null
-);
-
--- Where the router stopped reading the signals table (received_at), and when the store began.
-create table if not exists inbound.watermark (
-    id integer primary key check (id = 1),
+-- How far each polled source has been read (its rows' received_at).
+create table if not exists inbound.source_watermarks (
+    source varchar primary key,
     received_up_to timestamp not null
 );
 """
@@ -92,17 +111,45 @@ left join reverse_etl.sync_ledger as ledger
 """
 
 
-def ensure_store(path: Path, *, now: datetime | None = None) -> None:
-    """Create the store's tables if missing; a new store reads only hand raises received from now on."""
+def ensure_store(path: Path) -> None:
+    """Create the store's tables if missing (a store from before the inbox keeps its changes and ledger)."""
     if path.stem in ("inbound", "reverse_etl"):
         # DuckDB names a file's catalog after its stem, which would shadow the schema of that name.
         raise ValueError(f"name the inbound store something other than {path.name} (e.g. inbound_store.duckdb)")
     path.parent.mkdir(parents=True, exist_ok=True)
     with open_duckdb(path) as con:
+        _retire_old_tables(con)
         con.execute(_SCHEMA)
         ensure_ledger(con)
         con.execute(_LATENCY_VIEW)
-        con.execute(
-            "insert into inbound.watermark values (1, ?) on conflict (id) do nothing",
-            [now or utc_now()],
-        )
+
+
+def _retire_old_tables(con) -> None:
+    """Stores made before the inbox keyed hand raises by account; their record is kept, renamed."""
+    columns = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where schema_name = 'inbound' and table_name = 'hand_raises'"
+        ).fetchall()
+    }
+    if columns and "hand_raise_id" not in columns:
+        con.execute("alter table inbound.hand_raises rename to hand_raises_before_inbox")
+    for table in ("rep_capacity", "accounts_in_grace", "watermark"):
+        con.execute(f"drop table if exists inbound.{table}")
+
+
+def inbox_state(path: Path) -> tuple[datetime | None, int] | None:
+    """The newest arrival in the inbox and how many hand raises wait queued: a cheap look for the sensor."""
+    if not path.exists():
+        return None
+    try:
+        with open_duckdb(path, read_only=True, timeout_s=2.0) as con:
+            return con.execute(
+                """
+                select
+                    (select max(received_at) from inbound.hand_raise_inbox),
+                    (select count(*) from inbound.hand_raises where outcome = 'queued')
+                """
+            ).fetchone()
+    except duckdb.Error:
+        return None  # busy or not made yet: the next tick looks again

@@ -1,6 +1,7 @@
 -- The deal, most room first, as a recursive query over each book's hand raises in arrival order:
--- each takes the rep with the most room left after the picks before it (ties: least recently
--- given an inbound account, then a seat that rotates daily). Never the account's own owner: an
+-- each takes the rep at work with the most room left after the picks before it, ties to the
+-- lower seat at today's table (the cycle's round-robin order). A rep without room is never
+-- picked unless the rules say when_book_full = least_loaded. Never the account's own owner: an
 -- unworked account taken for a hand raise goes to someone else, as retrieval would send it.
 -- A handful of rows per pass, so one step per hand raise costs nothing.
 create or replace temp table dealt as
@@ -8,24 +9,20 @@ with recursive
 
 to_route as (
     select
-        account_id,
-        signal_type,
-        occurred_at,
+        hand_raise_id,
         target_book,
-        case when owner_kind <> 'pool' then owner_id end as owner_id,
-        row_number() over (partition by target_book order by received_at, account_id) as pick
+        coalesce(left_unworked_by, case when owner_kind <> 'pool' then current_owner_id end) as owner_id,
+        row_number() over (partition by target_book order by received_at, hand_raise_id) as pick
     from decided
     where decision = 'route'
 ),
 
-deal(target_book, pick, account_id, signal_type, occurred_at, rep_id, open_capacity_at_pick, dealt_to) as (
+deal(target_book, pick, hand_raise_id, rep_id, open_capacity_at_pick, dealt_to) as (
     -- One empty start per book; the nulls take the types of the columns the steps fill in.
     select
         target_book,
         0,
-        any_value(account_id) filter (where false),
-        any_value(signal_type) filter (where false),
-        any_value(occurred_at) filter (where false),
+        any_value(hand_raise_id) filter (where false),
         any_value(owner_id) filter (where false),
         cast(null as bigint),
         cast([] as varchar[])
@@ -37,9 +34,7 @@ deal(target_book, pick, account_id, signal_type, occurred_at, rep_id, open_capac
     select
         deal.target_book,
         to_route.pick,
-        to_route.account_id,
-        to_route.signal_type,
-        to_route.occurred_at,
+        to_route.hand_raise_id,
         best.rep_id,
         best.open_capacity_at_pick,
         case when best.rep_id is null then deal.dealt_to else list_append(deal.dealt_to, best.rep_id) end
@@ -55,11 +50,15 @@ deal(target_book, pick, account_id, signal_type, occurred_at, rep_id, open_capac
         from room
         where room.target_book = deal.target_book
             and room.rep_id is distinct from to_route.owner_id
-        order by open_capacity_at_pick desc, room.last_inbound_at nulls first, hash(room.rep_id, $as_of)
+            and (
+                room.when_book_full = 'least_loaded'
+                or room.open_capacity - len(list_filter(deal.dealt_to, lambda dealt_rep: dealt_rep = room.rep_id)) > 0
+            )
+        order by open_capacity_at_pick desc, room.seat, room.rep_id
         limit 1
     ) as best on true
 )
 
-select account_id, signal_type, occurred_at, rep_id, open_capacity_at_pick
+select hand_raise_id, rep_id, open_capacity_at_pick
 from deal
 where pick > 0 and rep_id is not null

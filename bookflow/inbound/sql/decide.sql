@@ -1,114 +1,87 @@
+-- What each hand raise does: its match first (review, new-account candidate), then its account's
+-- action as the cycle decided it (marts.routing_facts), updated by what routing moved since that
+-- cycle. Nothing here re-decides a rule of engagement.
 create or replace temp table decided as
 with
 
 raises as (
     select
-        *,
-        row_number() over (partition by account_id order by received_at, occurred_at, signal_type) as nth
-    from new_raises
+        pending.*,
+        matched.matched_account_id,
+        matched.match_rule,
+        matched.match_confidence,
+        matched.match_decision,
+        matched.match_reason,
+        row_number() over (
+            partition by coalesce(matched.matched_account_id, pending.hand_raise_id)
+            order by pending.received_at, pending.occurred_at, pending.hand_raise_id
+        ) as nth
+    from pending
+    inner join matched
+        on pending.hand_raise_id = matched.hand_raise_id
 ),
 
-overrides as (
-    select account_id, action, reason
-    from rules_account_overrides
-    where cast(effective_date as date) <= $as_of and action in ('pin', 'exclude', 'retire')
-    qualify row_number() over (partition by account_id order by cast(effective_date as date) desc, action) = 1
-),
-
-routed_this_cycle as (
-    select account_id, any_value(to_owner_id) as to_owner_id
+routed_since as (
+    select
+        account_id,
+        arg_max(to_owner_id, routed_at) as to_owner_id,
+        arg_max(to_crm_owner_id, routed_at) as to_crm_owner_id,
+        bool_or(as_of = $as_of) as routed_this_cycle
     from inbound.ownership_changes
-    where as_of = $as_of
+    where as_of > $facts_as_of
     group by account_id
 ),
 
-facts as (
+joined as (
     select
         raises.*,
-        accounts.crm_rows,
-        accounts.owner_id,
-        case
-            when accounts.owner_id = rules_in_force.pool_owner_id then 'pool'
-            when owners.user_id is null then 'unknown'
-            when not owners.is_active then 'inactive'
-            when reps.rep_id is not null then 'rep'
-            else 'static'
-        end as owner_kind,
-        case
-            when segments.segment is not null and theaters.theater is not null
-                then segments.role || '-' || segments.segment || '-' || theaters.theater
-        end as target_book,
-        coalesce(opportunities.has_open_opportunity, false) as has_open_opportunity,
-        lower(coalesce(accounts.account_type, '')) like 'customer%'
-            or coalesce(opportunities.has_won_opportunity, false) as is_customer,
-        date_diff('day', cast(touches.last_touched_at as date), $as_of) <= rules_in_force.working_sla_days
-            as is_worked,
-        grace.account_id is not null as is_in_grace,
-        overrides.action as override_action,
-        overrides.reason as override_reason,
-        routed_this_cycle.to_owner_id as routed_this_cycle_to,
-        rules_in_force.working_sla_days,
-        rules_in_force.pool_owner_id
+        facts.account_id is not null as is_known,
+        facts.owner_id,
+        facts.crm_owner_id,
+        facts.owner_kind,
+        facts.target_book,
+        facts.hand_raise_action,
+        facts.hand_raise_reason,
+        facts.left_unworked_by,
+        routed_since.account_id is not null as was_routed_since,
+        routed_since.to_owner_id as routed_to,
+        routed_since.to_crm_owner_id as routed_to_crm,
+        coalesce(routed_since.routed_this_cycle, false) as routed_this_cycle
     from raises
-    cross join rules_in_force
-    left join raised_accounts as accounts
-        on raises.account_id = accounts.account_id
-    left join raised_owners as owners
-        on accounts.owner_id = owners.user_id
-    left join rules_reps as reps
-        on accounts.owner_id = reps.rep_id
-    left join rules_segments as segments
-        on accounts.employee_count >= cast(segments.min_employees as integer)
-        and (segments.max_employees is null or accounts.employee_count <= cast(segments.max_employees as integer))
-    left join rules_theaters as theaters
-        on accounts.billing_country = upper(theaters.billing_country)
-    left join raised_opportunities as opportunities
-        on raises.account_id = opportunities.account_id
-    left join raised_touches as touches
-        on raises.account_id = touches.account_id
-        and accounts.owner_id = touches.owner_id
-    left join inbound.accounts_in_grace as grace
-        on raises.account_id = grace.account_id
-        and accounts.owner_id = grace.owner_id
-    left join overrides
-        on raises.account_id = overrides.account_id
-    left join routed_this_cycle
-        on raises.account_id = routed_this_cycle.account_id
+    left join facts.marts.routing_facts as facts
+        on raises.matched_account_id = facts.account_id
+    left join routed_since
+        on raises.matched_account_id = routed_since.account_id
 )
 
 select
     *,
     case
+        when match_decision = 'review' then 'review'
+        when match_decision <> 'matched' then 'quarantined'
         when nth > 1 then 'duplicate'
-        when crm_rows is null then 'quarantined'
-        when crm_rows > 1 then 'quarantined'
-        when routed_this_cycle_to is not null then 'duplicate'
-        when override_action in ('exclude', 'retire') then 'kept'
-        when is_customer or has_open_opportunity then 'kept'
-        when owner_kind = 'unknown' then 'quarantined'
-        when owner_kind = 'rep' and (override_action = 'pin' or is_worked or is_in_grace) then 'alerted'
-        when owner_kind = 'static' then 'kept'
-        when target_book is null then 'quarantined'
+        when not is_known then 'quarantined'
+        when routed_this_cycle then 'duplicate'
+        when was_routed_since then 'alerted'
+        when hand_raise_action = 'keep' then 'kept'
+        when hand_raise_action = 'alert' then 'alerted'
+        when hand_raise_action = 'quarantine' then 'quarantined'
         else 'route'
     end as decision,
     case
+        when match_decision = 'review' then match_reason
+        when match_decision <> 'matched' then 'new-account candidate: ' || match_reason
         when nth > 1 then 'another hand raise for this account in the same pass'
-        when crm_rows is null then 'account not found in the CRM (or deleted)'
-        when crm_rows > 1 then 'account id appears more than once in the CRM'
-        when routed_this_cycle_to is not null
-            then 'already routed this cycle, to ' || coalesce(routed_this_cycle_to, 'the pool')
-        when override_action in ('exclude', 'retire')
-            then 'override: ' || coalesce(override_reason, override_action)
-        when is_customer then 'customer: stays with its owner'
-        when has_open_opportunity then 'converted (open opportunity): stays with its owner'
-        when owner_kind = 'unknown' then 'owner ' || owner_id || ' is not a CRM user'
-        when owner_kind = 'rep' and override_action = 'pin'
-            then 'hand raise (' || signal_type || ') on an account pinned to its owner: owner alerted, follow up now'
-        when owner_kind = 'rep' and is_worked
-            then 'hand raise (' || signal_type || ') on an account its owner works: owner alerted, follow up now'
-        when owner_kind = 'rep' and is_in_grace
-            then 'hand raise (' || signal_type || ') on an account new to its owner: owner alerted, follow up now'
-        when owner_kind = 'static' then 'owned outside dynamic books (static territory)'
-        when target_book is null then 'no target book for its segment or country'
-    end as decision_reason
-from facts
+        when not is_known
+            then 'account ' || matched_account_id || ' is not among the last cycle''s accounts (new, deleted or held back)'
+        when routed_this_cycle then 'already routed this cycle, to ' || coalesce(routed_to, 'the pool')
+        when was_routed_since
+            then 'hand raise (' || signal_type || ') on an account routed to its owner since the last cycle: '
+                || 'owner alerted, follow up now'
+        when hand_raise_action = 'alert'
+            then 'hand raise (' || signal_type || '): ' || hand_raise_reason || ': owner alerted, follow up now'
+        else hand_raise_reason
+    end as decision_reason,
+    case when was_routed_since then routed_to else owner_id end as current_owner_id,
+    case when was_routed_since then routed_to_crm else crm_owner_id end as current_crm_owner_id
+from joined

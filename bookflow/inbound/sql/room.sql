@@ -1,37 +1,41 @@
--- Open capacity per rep: the last cycle's, minus what inbound routing moved since that cycle.
+-- Room per rep now: the cycle's open slots (marts.rep_open_slots) minus what routing moved since
+-- that cycle, for the reps at work right now (marts.rep_availability_windows).
 create or replace temp table room as
 with
 
-snapshot as (
-    select * from inbound.rep_capacity where capacity > 0
+slots as (
+    select * from facts.marts.rep_open_slots where takes_hand_raises
 ),
 
 moves as (
-    select to_owner_id as rep_id, 1 as delta, routed_at
+    select to_owner_id as rep_id, 1 as delta
     from inbound.ownership_changes
-    where as_of > $snapshot_as_of and to_owner_id is not null and to_owner_id is distinct from from_owner_id
+    where as_of > $facts_as_of and to_owner_id is not null and to_owner_id is distinct from from_owner_id
     union all
-    select from_owner_id, -1, routed_at
+    select from_owner_id, -1
     from inbound.ownership_changes
-    where as_of > $snapshot_as_of and from_owner_id is not null and to_owner_id is distinct from from_owner_id
+    where as_of > $facts_as_of and from_owner_id is not null and to_owner_id is distinct from from_owner_id
 ),
 
 net as (
     select rep_id, sum(delta) as routed_in from moves group by rep_id
 ),
 
-last_received as (
-    select to_owner_id as rep_id, max(routed_at) as last_inbound_at
-    from inbound.ownership_changes
-    where to_owner_id is distinct from from_owner_id
-    group by to_owner_id
+at_work as (
+    select distinct rep_id
+    from facts.marts.rep_availability_windows
+    -- No bounds: a rep who takes hand raises at any hour.
+    where ($now >= available_from or available_from is null) and ($now < available_until or available_until is null)
 )
 
 select
-    snapshot.rep_id,
-    snapshot.target_book,
-    snapshot.capacity - snapshot.book_size_after - coalesce(net.routed_in, 0) as open_capacity,
-    last_received.last_inbound_at
-from snapshot
-left join net on snapshot.rep_id = net.rep_id
-left join last_received on snapshot.rep_id = last_received.rep_id
+    slots.rep_id,
+    slots.target_book,
+    slots.open_slots - coalesce(net.routed_in, 0) as open_capacity,
+    coalesce(slots.seat_today, 1000000) as seat,
+    slots.when_book_full
+from slots
+inner join at_work
+    on slots.rep_id = at_work.rep_id
+left join net
+    on slots.rep_id = net.rep_id

@@ -2,7 +2,7 @@
     after it (routing between two cycles looks at most a day or so ahead; a week of slack covers
     missed cycles). A rep's working hours are in their own time zone, so a window moves with
     daylight saving; an absence (unavailable_until, local) cuts the windows it overlaps. A rep
-    with no row in rep_availability takes hand raises at any hour: one window over the span. -#}
+    with no row in rep_availability takes hand raises at any hour: one window without bounds. -#}
 with
 
 reps as (
@@ -100,8 +100,8 @@ always as (
 
     select
         reps.rep_id,
-        cast({{ dbt.dateadd('day', -1, as_of()) }} as {{ dbt.type_timestamp() }}) as available_from,
-        cast({{ dbt.dateadd('day', 9, as_of()) }} as {{ dbt.type_timestamp() }}) as available_until
+        cast(null as {{ dbt.type_timestamp() }}) as available_from,
+        cast(null as {{ dbt.type_timestamp() }}) as available_until
 
     from reps
     left join availability

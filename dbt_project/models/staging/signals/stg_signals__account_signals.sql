@@ -1,8 +1,17 @@
+{#- Timing signals: the loader's signals.account_signal, and hand raises inbound routing matched
+    to an account from the webhook or lead-shaped loader rows (inbound.hand_raise_signals, landed
+    from its store at the start of each cycle), so a demo request scores wherever it came from. -#}
 with
 
 source as (
 
-    select * from {{ source('signals', 'account_signal') }}
+    select account_id, signal_type, occurred_at, strength from {{ source('signals', 'account_signal') }}
+
+),
+
+hand_raises as (
+
+    select account_id, signal_type, occurred_at, strength from {{ source('inbound', 'hand_raise_signals') }}
 
 ),
 
@@ -14,7 +23,11 @@ renamed as (
         cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
         cast(strength as {{ dbt.type_float() }}) as strength
 
-    from source
+    from (
+        select * from source
+        union all
+        select * from hand_raises
+    ) as signals
 
 )
 
