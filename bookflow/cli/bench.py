@@ -49,8 +49,15 @@ def bench_sync(changes, latency_ms, batch_size) -> None:
 @click.option("--duration", type=float, default=300.0, show_default=True, help="Seconds the stream lasts.")
 @click.option("--burst", type=int, default=500, show_default=True, help="Hand raises posted at once, mid-stream.")
 @click.option("--workdir", type=click.Path(file_okay=False), help="Where to keep the files (default: a temp dir).")
-def bench_inbound(accounts, rate, duration, burst, workdir) -> None:
-    """Time hand raisers from the webhook to the CRM: p50/p95/p99 while a stream and a burst arrive."""
+@click.option(
+    "--latency-ms",
+    type=float,
+    default=50.0,
+    show_default=True,
+    help="Latency the local Salesforce adds to every answer.",
+)
+def bench_inbound(accounts, rate, duration, burst, workdir, latency_ms) -> None:
+    """Time hand raisers from the signed webhook to an owner in the local HTTPS Salesforce: p50/p95/p99."""
     from bookflow.inbound.benchmark import format_figures, run_inbound_benchmark
 
     figures = run_inbound_benchmark(
@@ -60,6 +67,7 @@ def bench_inbound(accounts, rate, duration, burst, workdir) -> None:
         burst=burst,
         workdir=Path(workdir) if workdir else None,
         echo=click.echo,
+        latency_ms=latency_ms,
     )
     click.echo(format_figures(figures))
 

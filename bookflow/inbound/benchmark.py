@@ -1,15 +1,23 @@
 """`bookflow bench-inbound`: how long a hand raiser waits, from the webhook to an owner in the CRM.
 
-Everything real and on this machine: a demo CRM, one daily cycle, then `bookflow webhook` and
-`bookflow watch` as separate processes, as a user would run them. A steady stream of hand raises
-(one per second by default) is posted for a while, with a burst posted at once half-way; each is
-timed from `received_at` (stamped by the webhook) to `synced_at` (the ledger's applied_at).
+Everything real and on this machine: a demo CRM and one daily cycle; then the CRM the owners go
+to is the local HTTPS Salesforce server (bookflow.local_crm, every answer delayed by
+`latency_ms`), holding the cycle's accounts and owners; `bookflow webhook` (signed requests) and
+`bookflow watch --destination salesforce` run as separate processes, as a user would run them.
+A steady stream of hand raises (one per second by default) is posted for a while, with a burst
+posted at once half-way; each is timed from `received_at` (stamped by the webhook) to `synced_at`
+(the ledger's applied_at, once Salesforce answered the write). Every rep is at work (the
+benchmark's rules have no working hours): it measures latency, not availability.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import random
+import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -26,6 +34,10 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from bookflow import paths
+from bookflow.contract import RULES_FILES
+from bookflow.inbound.signatures import sign
+from bookflow.local_crm import Account, CrmServer, make_certificate
 from reverse_etl.duckdb_files import open_duckdb
 
 BENCH_AS_OF = date(2026, 6, 1)
@@ -54,6 +66,7 @@ def run_inbound_benchmark(
     workdir: Path | None,
     echo: Callable[[str], None] = print,
     seed: int = 11,
+    latency_ms: float = 50.0,
 ) -> dict:
     """Run the benchmark and return its figures (seconds)."""
     from bookflow.cycle import run_cycle
@@ -64,9 +77,14 @@ def run_inbound_benchmark(
     crm, warehouse, store = root / "demo_crm.duckdb", root / "warehouse.duckdb", root / "inbound_store.duckdb"
     for stale in (warehouse, store):
         stale.unlink(missing_ok=True)
+    shutil.rmtree(paths.publish_dir(warehouse), ignore_errors=True)
+    rules = root / "rules"
+    shutil.rmtree(rules, ignore_errors=True)
+    shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
+    (rules / "rep_availability.csv").write_text(",".join(RULES_FILES["rep_availability.csv"]) + "\n")
     echo(f"generating a {accounts:,}-account demo CRM and running one daily cycle in {root} ...")
-    generate_demo_crm(crm, accounts=accounts, as_of=BENCH_AS_OF)
-    outcome = run_cycle(as_of=BENCH_AS_OF, warehouse_path=warehouse, demo_crm_path=crm, force=True)
+    generate_demo_crm(crm, accounts=accounts, as_of=BENCH_AS_OF, rules_dir=rules)
+    outcome = run_cycle(as_of=BENCH_AS_OF, warehouse_path=warehouse, demo_crm_path=crm, rules_dir=rules, force=True)
     if not outcome.success:
         raise RuntimeError(f"the daily cycle failed: {outcome.summary()}")
 
@@ -87,16 +105,48 @@ def run_inbound_benchmark(
     chosen = random.Random(seed).sample(candidates, stream_size + burst)
     stream_accounts, burst_accounts = chosen[:stream_size], chosen[stream_size:]
 
-    env = {
-        **os.environ,
-        "BOOKFLOW_WAREHOUSE": str(warehouse),
-        "BOOKFLOW_DEMO_CRM": str(crm),
-        "BOOKFLOW_INBOUND": str(store),
-    }
+    secret = secrets.token_hex(16)
+    with contextlib.ExitStack() as stack:
+        salesforce = stack.enter_context(CrmServer(*make_certificate(root)))
+        salesforce.latency = latency_ms / 1000
+        _seed_salesforce(salesforce, crm)
+        env = {
+            **os.environ,
+            "BOOKFLOW_WAREHOUSE": str(warehouse),
+            "BOOKFLOW_DEMO_CRM": str(crm),
+            "BOOKFLOW_INBOUND": str(store),
+            "BOOKFLOW_RULES_DIR": str(rules),
+            "BOOKFLOW_WEBHOOK_SECRET": secret,
+            "SALESFORCE_INSTANCE_URL": salesforce.url,
+            "SALESFORCE_CLIENT_ID": salesforce.client_id,
+            "SALESFORCE_CLIENT_SECRET": salesforce.client_secret,
+            "SSL_CERT_FILE": str(root / "cert.pem"),
+        }
+        figures = _measure(env, store, secret, stream_accounts, burst_accounts, rate, duration, echo)
+    figures.update({"accounts": accounts, "latency_ms": latency_ms, "workdir": str(root)})
+    return figures
+
+
+def _seed_salesforce(salesforce: CrmServer, crm: Path) -> None:
+    """The local Salesforce holds what the CRM file holds after the cycle's sync: accounts, owners, users."""
+    with open_duckdb(crm, read_only=True) as con:
+        users = con.execute('select id, is_active from salesforce."user"').fetchall()
+        owners = con.execute(
+            "select id, owner_id from salesforce.account where not coalesce(is_deleted, false)"
+        ).fetchall()
+    salesforce.users = {user: bool(active) for user, active in users}
+    salesforce.accounts = {account: Account(owner_id=owner) for account, owner in owners}
+
+
+def _measure(env, store, secret, stream_accounts, burst_accounts, rate, duration, echo) -> dict:
     port = _free_port()
     bookflow = [sys.executable, "-m", "bookflow.cli"]
     webhook = subprocess.Popen([*bookflow, "webhook", "--port", str(port)], env=env)
-    watcher = subprocess.Popen([*bookflow, "watch", "--interval", "0.5"], env=env, stdout=subprocess.DEVNULL)
+    watcher = subprocess.Popen(
+        [*bookflow, "watch", "--interval", "0.5", "--destination", "salesforce"], env=env, stdout=subprocess.DEVNULL
+    )
+    stream_size = len(stream_accounts)
+    burst = len(burst_accounts)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -112,7 +162,9 @@ def run_inbound_benchmark(
         errors: list[str] = []
 
         def post(client: httpx.Client, account: str) -> None:
-            answer = client.post("/hand-raises", json={"account_id": account})
+            body = json.dumps({"account_id": account}).encode()
+            headers = {"content-type": "application/json", **sign(secret, body)}
+            answer = client.post("/hand-raises", content=body, headers=headers)
             if answer.status_code != 202:
                 errors.append(f"{account}: {answer.status_code} {answer.text}")
 
@@ -166,7 +218,6 @@ def run_inbound_benchmark(
         to_crm["burst" if account in burst_set else "stream"].append(crm_s)
         to_route.append(route_s)
     figures = {
-        "accounts": accounts,
         "hand_raises": expected,
         "synced": len(to_crm["all"]),
         "route_p50": _percentile(to_route, 0.50) if to_route else None,
@@ -174,7 +225,6 @@ def run_inbound_benchmark(
     for group, values in to_crm.items():
         for share in (0.50, 0.95, 0.99):
             figures[f"{group}_p{round(share * 100)}"] = _percentile(values, share) if values else None
-    figures["workdir"] = str(root)
     return figures
 
 
@@ -183,7 +233,8 @@ def format_figures(figures: dict) -> str:
         return "-" if value is None else f"{value:.1f}"
 
     lines = [
-        f"{figures['synced']:,} of {figures['hand_raises']:,} hand raises synced on a {figures['accounts']:,}-account demo",
+        f"{figures['synced']:,} of {figures['hand_raises']:,} hand raises synced on a {figures['accounts']:,}-account demo "
+        f"to the local HTTPS Salesforce ({figures['latency_ms']:.0f} ms per answer)",
         f"received -> routed, p50: {cell(figures['route_p50'])} s",
         "",
         "| received -> owner in the CRM | p50 (s) | p95 (s) | p99 (s) |",
@@ -195,6 +246,6 @@ def format_figures(figures: dict) -> str:
         )
     p95 = figures["all_p95"]
     if p95 is not None:
-        lines.append(f"\np95 {p95:.1f} s against a goal of 60 s: {p95 / 60:.2f} of the budget")
+        lines.append(f"\np95 {p95:.1f} s against a goal of 15 s: {p95 / 15:.2f} of the budget")
     lines.append(f"files kept in {figures['workdir']}")
     return "\n".join(lines)

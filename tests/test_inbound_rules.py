@@ -1,0 +1,131 @@
+"""Inbound routing follows the rules files through the cycle: books, availability, loader rows."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from click.testing import CliRunner
+
+from bookflow import paths
+from bookflow.cli import main
+from bookflow.inbound.hand_raise import HandRaise, append_to_inbox
+from bookflow.inbound.service import route_and_sync
+from bookflow.inbound.store import ensure_store
+
+# 2026-06-01 (the cycle's day) is a Monday.
+SUNDAY_NOON_UTC = datetime(2026, 6, 7, 12, 0)
+TUESDAY_NOON_BERLIN = datetime(2026, 6, 2, 10, 0)
+
+
+def _query(path: Path, sql: str, params=None):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _rewrite(path: Path, change) -> None:
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    fields = list(rows[0])
+    rows = change(rows)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _route(workspace, now):
+    return route_and_sync(
+        store=paths.inbound_store_path(workspace.warehouse),
+        warehouse=workspace.warehouse,
+        rules_dir=workspace.rules,
+        destination=None,
+        now=now,
+    )
+
+
+def _outcomes(workspace) -> dict[str, tuple[str, str]]:
+    rows = _query(
+        paths.inbound_store_path(workspace.warehouse),
+        """
+        select outcomes.account_id, outcomes.outcome, coalesce(changes.to_owner_id, '')
+        from inbound.hand_raises as outcomes
+        left join inbound.ownership_changes as changes on outcomes.change_id = changes.change_id
+        """,
+    )
+    return {account: (outcome, rep) for account, outcome, rep in rows}
+
+
+def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
+    # Germany moves to the AMER theater, and the EMEA mid-market book gets working hours:
+    # one rep away for good, one at work on weekdays in Berlin, one on Saturdays only.
+    _rewrite(
+        workspace.rules / "theaters.csv",
+        lambda rows: [{**row, "theater": "AMER"} if row["billing_country"] == "DE" else row for row in rows],
+    )
+    (workspace.rules / "rep_availability.csv").write_text(
+        "rep_id,time_zone,work_days,work_start,work_end,unavailable_until\n"
+        "005REP000000000012,Europe/Dublin,Mon Tue Wed Thu Fri,09:00,17:00,2099-01-01\n"
+        "005REP000000000013,Europe/Berlin,Sat,09:00,17:00,\n"
+        "005REP000000000014,Europe/Berlin,Mon Tue Wed Thu Fri,09:00,17:00,\n"
+    )
+    result = CliRunner().invoke(main, ["run", *workspace.cli_args(), "--force"])
+    assert result.exit_code == 0, result.output
+    store = paths.inbound_store_path(workspace.warehouse)
+    ensure_store(store)
+    _route(workspace, SUNDAY_NOON_UTC)  # the first pass starts the warehouse's watermark
+
+    pool = _query(
+        workspace.warehouse,
+        """
+        select status.account_id, status.target_book, upper(accounts.billing_country)
+        from marts.account_status as status
+        inner join salesforce.account as accounts on status.account_id = accounts.id
+        where status.owner_id is null and status.status = 'pool' and status.target_book is not null
+            and status.account_id not in (select account_id from marts.ownership_changes)
+        order by status.account_id
+        """,
+    )
+    german = next(account for account, book, country in pool if country == "DE" and book.startswith("SDR-SMB"))
+    emea_mm = [account for account, book, _ in pool if book == "SDR-MM-EMEA"][:2]
+    books = dict(_query(workspace.warehouse, "select rep_id, target_book from marts.rep_capacity"))
+    assert dict((account, book) for account, book, _ in pool)[german] == "SDR-SMB-AMER"
+
+    # A loader appends one hand raise naming the account and one naming only the company.
+    name_of = dict(_query(workspace.warehouse, "select account_id, account_name from marts.account_match_keys"))
+    unique_names = {name for name, count in _query(
+        workspace.warehouse, "select account_name, count(*) from marts.account_match_keys group by 1") if count == 1}  # fmt: skip
+    by_name = next(account for account, book, _ in pool if name_of[account] in unique_names and book.endswith("AMER"))
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        con.execute(
+            "insert into signals.account_signal (account_id, signal_type, occurred_at, strength, received_at) "
+            "values (?, 'demo_request', ?, 1.0, ?)",
+            [german, SUNDAY_NOON_UTC, datetime.utcnow()],
+        )
+        con.execute(
+            """
+            create table signals.hand_raise as
+            select 'form-1' as source_id, null::varchar as account_id, 'jo@gmail.com' as email,
+                ? as company_name, null::varchar as country, 'demo_request' as signal_type,
+                ?::timestamp as occurred_at, ?::timestamp as received_at
+            """,
+            [name_of[by_name], SUNDAY_NOON_UTC, datetime.utcnow()],
+        )
+    append_to_inbox(store, [HandRaise(account_id=account, signal_type="demo_request") for account in emea_mm])
+
+    first = _route(workspace, SUNDAY_NOON_UTC)
+    assert first.polled == 2
+    outcomes = _outcomes(workspace)
+    # The book the rules gave Germany, in the cycle and in routing alike.
+    assert outcomes[german][0] == "routed" and books[outcomes[german][1]] == "SDR-SMB-AMER"
+    assert outcomes[by_name][0] == "routed" and books[outcomes[by_name][1]].endswith("AMER")
+    # Sunday: nobody of the EMEA mid-market book at work. The hand raises wait, with an alert.
+    assert [outcomes[account][0] for account in emea_mm] == ["queued", "queued"]
+    assert len(first.routing.alerts) == 2 and "SDR-MM-EMEA" in first.routing.alerts[0]
+
+    _route(workspace, TUESDAY_NOON_BERLIN)
+    outcomes = _outcomes(workspace)
+    # Tuesday noon in Berlin: only the weekday rep is at work (one is away, one works Saturdays).
+    assert [outcomes[account] for account in emea_mm] == [("routed", "005REP000000000014")] * 2
