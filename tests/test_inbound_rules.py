@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from bookflow import paths
 from bookflow.cli import main
 from bookflow.inbound.hand_raise import HandRaise, append_to_inbox
+from bookflow.inbound.matching.keys import fold_company_name
 from bookflow.inbound.service import route_and_sync
 from bookflow.inbound.store import ensure_store
 
@@ -95,9 +97,12 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
 
     # A loader appends one hand raise naming the account and one naming only the company.
     name_of = dict(_query(workspace.warehouse, "select account_id, account_name from marts.account_match_keys"))
-    unique_names = {name for name, count in _query(
-        workspace.warehouse, "select account_name, count(*) from marts.account_match_keys group by 1") if count == 1}  # fmt: skip
-    by_name = next(account for account, book, _ in pool if name_of[account] in unique_names and book.endswith("AMER"))
+    folded = Counter(fold_company_name(name) for name in name_of.values())
+    by_name = next(
+        account
+        for account, book, _ in pool
+        if folded[fold_company_name(name_of[account])] == 1 and book.endswith("AMER")
+    )
     with duckdb.connect(str(workspace.warehouse)) as con:
         con.execute(
             "insert into signals.account_signal (account_id, signal_type, occurred_at, strength, received_at) "

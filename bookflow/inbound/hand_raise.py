@@ -12,7 +12,9 @@ company: an account id, a company e-mail or website, or a company name.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -82,22 +84,65 @@ class HandRaise(BaseModel):
         return hashlib.md5(key.encode()).hexdigest()
 
 
+class InboxWriter:
+    """Appends for many request threads of one process through one connection at a time.
+
+    DuckDB lets a process open a file once at a time and the router needs the store between
+    writes, so concurrent requests wait for a short turn; those that arrived meanwhile go in
+    the same transaction (a group commit), so a burst costs a few opens, not one per request.
+    """
+
+    def __init__(self, store: Path) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._turn = threading.Lock()
+        self._waiting: list[tuple[list[HandRaise], datetime, Future]] = []
+
+    def append(self, hand_raises: Sequence[HandRaise], *, received_at: datetime) -> int:
+        done: Future = Future()
+        with self._lock:
+            self._waiting.append((list(hand_raises), received_at, done))
+        with self._turn:
+            with self._lock:
+                batch, self._waiting = self._waiting, []
+            if batch:
+                try:
+                    added = _append(self.store, [(raised, at) for items, at, _ in batch for raised in items])
+                    for items, at, waiter in batch:
+                        waiter.set_result(sum(raised.hand_raise_id(at) in added for raised in items))
+                except BaseException as error:
+                    for _, _, waiter in batch:
+                        waiter.set_exception(error)
+        return done.result()
+
+
 def append_to_inbox(store: Path, hand_raises: Sequence[HandRaise], *, received_at: datetime | None = None) -> int:
     """Append in one short transaction of the store (made by ensure_store); a hand raise already
     there is not added twice. Returns how many were new. Every item needs its signal_type set."""
     received_at = received_at or utc_now()
+    return len(_append(store, [(raised, received_at) for raised in hand_raises]))
+
+
+def _append(store: Path, hand_raises: Sequence[tuple[HandRaise, datetime]]) -> set[str]:
+    """The ids of the hand raises that were new."""
     rows = [
         (
             raised.hand_raise_id(received_at), raised.source, raised.source_id, raised.account_id, raised.email,
             raised.website, raised.company_name, raised.country, raised.employees, raised.signal_type,
             raised.occurred_at or received_at, received_at, raised.strength,
         )
-        for raised in hand_raises
+        for raised, received_at in hand_raises
     ]  # fmt: skip
     with open_duckdb(store) as con:
-        before = con.execute("select count(*) from inbound.hand_raise_inbox").fetchone()[0]
         con.execute("begin transaction")
         try:
+            known = {
+                row[0]
+                for row in con.execute(
+                    "select hand_raise_id from inbound.hand_raise_inbox where hand_raise_id in (select unnest(?))",
+                    [[row[0] for row in rows]],
+                ).fetchall()
+            }
             con.executemany(
                 f"insert into inbound.hand_raise_inbox ({_COLUMNS}) values ({', '.join('?' * 13)}) "
                 "on conflict (hand_raise_id) do nothing",
@@ -107,4 +152,4 @@ def append_to_inbox(store: Path, hand_raises: Sequence[HandRaise], *, received_a
         except BaseException:
             con.execute("rollback")
             raise
-        return con.execute("select count(*) from inbound.hand_raise_inbox").fetchone()[0] - before
+    return {row[0] for row in rows} - known

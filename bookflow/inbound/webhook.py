@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bookflow.inbound.hand_raise import HandRaise, append_to_inbox
+from bookflow.inbound.hand_raise import HandRaise, InboxWriter
 from bookflow.inbound.signatures import Unauthorized, Verifier
 from bookflow.inbound.store import ensure_store
 from bookflow.validation import check_rules
@@ -99,6 +99,7 @@ def create_app(*, store: Path, rules_dir: Path, verifier: Verifier | None, publi
     if not types:
         raise ValueError(f"no signal type is a hand raise in {rules_dir / 'signal_weights.csv'}")
     ensure_store(store)
+    inbox = InboxWriter(store)
 
     async def receive(request: Request) -> JSONResponse:
         body = await request.body()
@@ -120,7 +121,7 @@ def create_app(*, store: Path, rules_dir: Path, verifier: Verifier | None, publi
         try:
             hand_raises = parse_hand_raises(body, types)
             # DuckDB blocks; run it off the event loop so one slow write does not stall other requests.
-            added = await run_in_threadpool(append_to_inbox, store, hand_raises, received_at=received_at)
+            added = await run_in_threadpool(inbox.append, hand_raises, received_at=received_at)
         except Rejected as rejected:
             return JSONResponse({"error": rejected.reason, "problems": rejected.problems}, status_code=rejected.status)
         return JSONResponse(
