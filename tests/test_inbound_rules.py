@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from click.testing import CliRunner
 from bookflow import paths
 from bookflow.cli import main
 from bookflow.inbound.hand_raise import HandRaise, append_to_inbox
-from bookflow.inbound.matching.keys import fold_company_name
 from bookflow.inbound.service import route_and_sync
 from bookflow.inbound.store import ensure_store
 
@@ -95,15 +93,11 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
     books = dict(_query(workspace.warehouse, "select rep_id, target_book from marts.rep_capacity"))
     assert dict((account, book) for account, book, _ in pool)[german] == "SDR-SMB-AMER"
 
-    # A loader appends one hand raise naming the account and one naming only the company.
-    name_of = dict(_query(workspace.warehouse, "select account_id, account_name from marts.account_match_keys"))
-    folded = Counter(fold_company_name(name) for name in name_of.values())
-    by_name = next(
-        account
-        for account, book, _ in pool
-        if folded[fold_company_name(name_of[account])] == 1 and book.endswith("AMER")
-    )
+    # A loader appends a demo request to the signals table, and a form fill to its lead-shaped table.
+    form_fill = next(account for account, book, _ in pool if book == "SDR-SMB-AMER" and account != german)
     with duckdb.connect(str(workspace.warehouse)) as con:
+        # A loader that stamps arrivals (the contract's optional received_at).
+        con.execute("alter table signals.account_signal add column if not exists received_at timestamp")
         con.execute(
             "insert into signals.account_signal (account_id, signal_type, occurred_at, strength, received_at) "
             "values (?, 'demo_request', ?, 1.0, ?)",
@@ -112,11 +106,11 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
         con.execute(
             """
             create table signals.hand_raise as
-            select 'form-1' as source_id, null::varchar as account_id, 'jo@gmail.com' as email,
-                ? as company_name, null::varchar as country, 'demo_request' as signal_type,
+            select 'form-1' as source_id, ? as account_id, 'jo@gmail.com' as email,
+                null::varchar as company_name, 'US' as country, 'demo_request' as signal_type,
                 ?::timestamp as occurred_at, ?::timestamp as received_at
             """,
-            [name_of[by_name], SUNDAY_NOON_UTC, datetime.utcnow()],
+            [form_fill, SUNDAY_NOON_UTC, datetime.utcnow()],
         )
     append_to_inbox(store, [HandRaise(account_id=account, signal_type="demo_request") for account in emea_mm])
 
@@ -125,7 +119,7 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
     outcomes = _outcomes(workspace)
     # The book the rules gave Germany, in the cycle and in routing alike.
     assert outcomes[german][0] == "routed" and books[outcomes[german][1]] == "SDR-SMB-AMER"
-    assert outcomes[by_name][0] == "routed" and books[outcomes[by_name][1]].endswith("AMER")
+    assert outcomes[form_fill][0] == "routed" and books[outcomes[form_fill][1]] == "SDR-SMB-AMER"
     # Sunday: nobody of the EMEA mid-market book at work. The hand raises wait, with an alert.
     assert [outcomes[account][0] for account in emea_mm] == ["queued", "queued"]
     assert len(first.routing.alerts) == 2 and "SDR-MM-EMEA" in first.routing.alerts[0]
