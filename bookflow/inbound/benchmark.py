@@ -7,7 +7,8 @@ to is the local HTTPS Salesforce server (bookflow.local_crm, every answer delaye
 A steady stream of hand raises (one per second by default) is posted for a while, with a burst
 posted at once half-way; each is timed from `received_at` (stamped by the webhook) to `synced_at`
 (the ledger's applied_at, once Salesforce answered the write). Every rep is at work (the
-benchmark's rules have no working hours): it measures latency, not availability.
+benchmark's rules have no working hours) and a full book overflows to the least loaded rep:
+it measures latency, not availability or capacity.
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ def run_inbound_benchmark(
     shutil.rmtree(rules, ignore_errors=True)
     shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
     (rules / "rep_availability.csv").write_text(",".join(RULES_FILES["rep_availability.csv"]) + "\n")
+    # From FULL_BOOKS_AT accounts up, the cycle deals every open slot: a full book sends a hand
+    # raise to the least loaded rep instead of queueing it, or there would be nothing to time.
+    with (rules / "settings.csv").open("a") as settings:
+        settings.write("inbound_when_book_full,least_loaded,Hand raises for a full book go to the least loaded rep\n")
     echo(f"generating a {accounts:,}-account demo CRM and running one daily cycle in {root} ...")
     generate_demo_crm(crm, accounts=accounts, as_of=BENCH_AS_OF, rules_dir=rules)
     _fifteen_character_ids(crm, rules)

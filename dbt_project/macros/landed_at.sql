@@ -3,15 +3,5 @@
     their last run. A loader that keeps no such column gives null, and those models fall back to
     a window of recent days. Columns are looked up only when executing (parsing has no warehouse). -#}
 {% macro landed_at(relation) -%}
-    {%- set names = [] -%}
-    {%- if execute -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do names.append(column.name | lower) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- if '_fivetran_synced' in names -%}
-        cast(_fivetran_synced as {{ dbt.type_timestamp() }})
-    {%- else -%}
-        cast(null as {{ dbt.type_timestamp() }})
-    {%- endif -%}
+    {{ optional_column(relation, '_fivetran_synced', dbt.type_timestamp()) }}
 {%- endmacro %}

@@ -1,5 +1,5 @@
 {#- A column some loaders land and others do not (Account.Website): the column where the raw
-    table has it, else a typed null. Columns are looked up only when executing, as in landed_at. -#}
+    table has it, else a typed null. Columns are looked up only when executing (parsing has no warehouse). -#}
 {% macro optional_column(relation, column, type) -%}
     {%- set names = [] -%}
     {%- if execute -%}
