@@ -19,8 +19,6 @@ destination reads or writes: DuckDB lets one writer lock everyone else out of a 
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -30,124 +28,11 @@ from reverse_etl.duckdb_files import open_duckdb
 from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError
 from reverse_etl.guard import DEFAULT_MAX_BOOK_SHARE, DEFAULT_MAX_TOTAL_SHARE, BlastRadius
 from reverse_etl.guard import violations as guard_violations
-from reverse_etl.ledger import (
-    SETTLED_STATUSES,
-    LedgerEntry,
-    SyncStatus,
-    ensure_ledger,
-    ledger_exists,
-    record_entries,
-    utc_now,
-)
+from reverse_etl.ledger import LedgerEntry, SyncStatus, ensure_ledger, record_entries
+from reverse_etl.plan import PlannedChange, batches, read_plan
+from reverse_etl.report import ChangeOutcome, SyncReport
 
-# Releases first: a change_type missing here sorts last rather than failing the sync.
-_CHANGE_ORDER = {"retrieve": 0, "return": 0, "distribute": 1, "inbound": 1}
-
-_PLAN = """
-select
-    changes.change_id,
-    changes.as_of,
-    changes.account_id,
-    changes.from_owner_id,
-    changes.to_owner_id,
-    changes.change_type,
-    changes.reason,
-    changes.from_crm_owner_id,
-    changes.to_crm_owner_id,
-    coalesce(ledger.attempts, 0) as attempts,
-    ledger.status as ledger_status
-from {changes} as changes
-left join {ledger} as ledger
-    on changes.change_id = ledger.change_id
-    and ledger.destination = ?
-"""
-
-# A dry run must not create the ledger, so before the first sync there is none to join.
-_NO_LEDGER_YET = (
-    "(select null::varchar as change_id, null::varchar as destination,"
-    " null::integer as attempts, null::varchar as status where false)"
-)
-
-
-@dataclass(frozen=True)
-class PlannedChange:
-    """One pending ownership change: bookflow's owner ids (None = pool) and the CRM's."""
-
-    change_id: str
-    as_of: date
-    account_id: str
-    from_owner_id: str | None
-    to_owner_id: str | None
-    change_type: str
-    reason: str | None
-    from_crm_owner_id: str
-    to_crm_owner_id: str
-    attempts: int = 0  # write attempts already recorded in the ledger
-
-    def entry(
-        self, status: SyncStatus, *, attempts: int, error: str | None = None, applied: bool = False
-    ) -> LedgerEntry:
-        """The ledger row saying this change ended in `status`."""
-        return LedgerEntry(
-            change_id=self.change_id,
-            status=status,
-            attempts=attempts,
-            error=error,
-            applied_at=utc_now() if applied else None,
-            as_of=self.as_of,
-            account_id=self.account_id,
-            change_type=self.change_type,
-            from_owner_id=self.from_owner_id,
-            to_owner_id=self.to_owner_id,
-        )
-
-
-@dataclass(frozen=True)
-class ChangeOutcome:
-    """What this sync did with one planned change."""
-
-    change_id: str
-    account_id: str
-    status: SyncStatus
-    error: str | None = None
-
-
-@dataclass
-class SyncReport:
-    """The outcome of one sync, or with `dry_run` its plan only."""
-
-    destination: str
-    dry_run: bool
-    planned: int
-    changes: list[PlannedChange]
-    counts: dict[str, int] = field(default_factory=lambda: {status.value: 0 for status in SyncStatus})
-    outcomes: list[ChangeOutcome] = field(default_factory=list)
-    # Changes left out of the plan because they failed `max_attempts` times already.
-    exhausted: int = 0
-    # Why the blast-radius guard refuses (or, in a dry run, would refuse) this plan.
-    guard_violations: list[str] = field(default_factory=list)
-
-    def format_summary(self, *, examples: int = 5) -> str:
-        """A few lines for a person: the totals, then the first failures and conflicts."""
-        if self.dry_run:
-            lines = [f"{self.destination}: {self.planned} pending ownership changes (dry run, nothing written)"]
-        elif self.planned == 0:
-            lines = [f"{self.destination}: nothing to sync"]
-        else:
-            totals = ", ".join(f"{status} {count}" for status, count in self.counts.items() if count)
-            lines = [f"{self.destination}: {self.planned} ownership changes planned; {totals}"]
-        problems = [outcome for outcome in self.outcomes if outcome.status in (SyncStatus.FAILED, SyncStatus.CONFLICT)]
-        for outcome in problems[:examples]:
-            lines.append(f"  {outcome.status.value:<8} {outcome.account_id}  {outcome.error}")
-        if len(problems) > examples:
-            lines.append(f"  ... {len(problems) - examples} more in reverse_etl.sync_ledger")
-        for problem in self.guard_violations:
-            lines.append(f"  guard: {problem}{' (would refuse)' if self.dry_run else ''}")
-        if self.exhausted:
-            lines.append(
-                f"  {self.exhausted} changes failed too often and are no longer retried (reverse_etl.sync_ledger)"
-            )
-        return "\n".join(lines)
+__all__ = ["ChangeOutcome", "PlannedChange", "SyncReport", "sync"]
 
 
 def sync(
@@ -204,7 +89,7 @@ def sync(
     with _connect(warehouse_path, read_only=dry_run) as con:
         if not dry_run:
             ensure_ledger(con)
-        changes, exhausted = _read_plan(con, destination.name, max_attempts, changes_relation)
+        changes, exhausted = read_plan(con, destination.name, max_attempts, changes_relation)
         problems = [] if force else guard_violations(con, changes, limits)
     if not force and max_changes is not None and len(changes) > max_changes:
         problems.insert(0, f"{len(changes)} changes planned, more than the limit of {max_changes}")
@@ -221,7 +106,7 @@ def sync(
     if problems:
         raise BlastRadiusExceeded(problems)
 
-    for batch in _batches(changes, batch_size):
+    for batch in batches(changes, batch_size):
         entries = _apply_batch(batch, destination)
         with _connect(warehouse_path) as con:
             record_entries(con, destination.name, entries)
@@ -238,73 +123,6 @@ def _connect(warehouse_path: Path, *, read_only: bool = False) -> Iterator[duckd
         raise ConfigurationError(f"warehouse {warehouse_path} does not exist: run `bookflow run` first")
     with open_duckdb(warehouse_path, read_only=read_only) as con:
         yield con
-
-
-def _read_plan(
-    con: duckdb.DuckDBPyConnection, destination: str, max_attempts: int, changes_relation: str
-) -> tuple[list[PlannedChange], int]:
-    """Pending changes for `destination`, releases first, and how many ran out of attempts."""
-    try:
-        ledger = "reverse_etl.sync_ledger" if ledger_exists(con) else _NO_LEDGER_YET
-        rows = con.execute(_PLAN.format(ledger=ledger, changes=changes_relation), [destination]).fetchall()
-    except duckdb.CatalogException as error:
-        raise ConfigurationError(
-            f"no plan to sync: {error}. Build {changes_relation} first (`bookflow run`)"
-        ) from error
-    changes: list[PlannedChange] = []
-    exhausted = 0
-    for (
-        change_id,
-        as_of,
-        account_id,
-        from_owner_id,
-        to_owner_id,
-        change_type,
-        reason,
-        from_crm_owner_id,
-        to_crm_owner_id,
-        attempts,
-        ledger_status,
-    ) in rows:
-        if ledger_status in SETTLED_STATUSES:
-            continue
-        if ledger_status == SyncStatus.FAILED and attempts >= max_attempts:
-            exhausted += 1
-            continue
-        changes.append(
-            PlannedChange(
-                change_id=change_id,
-                as_of=as_of,
-                account_id=account_id,
-                from_owner_id=from_owner_id,
-                to_owner_id=to_owner_id,
-                change_type=change_type,
-                reason=reason,
-                from_crm_owner_id=from_crm_owner_id,
-                to_crm_owner_id=to_crm_owner_id,
-                attempts=attempts,
-            )
-        )
-    changes.sort(key=lambda change: (_CHANGE_ORDER.get(change.change_type, 2), change.account_id, change.change_id))
-    return changes, exhausted
-
-
-def _batches(changes: Sequence[PlannedChange], batch_size: int) -> Iterator[list[PlannedChange]]:
-    """Batches of at most `batch_size`, with each account at most once per batch.
-
-    An account with two changes in one plan (released, then dealt again) gets its second change
-    in a later batch, which then reads the owner the first one left.
-    """
-    batch: list[PlannedChange] = []
-    accounts: set[str] = set()
-    for change in changes:
-        if len(batch) >= batch_size or change.account_id in accounts:
-            yield batch
-            batch, accounts = [], set()
-        batch.append(change)
-        accounts.add(change.account_id)
-    if batch:
-        yield batch
 
 
 def _apply_batch(batch: Sequence[PlannedChange], destination: Destination) -> list[LedgerEntry]:

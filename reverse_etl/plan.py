@@ -1,0 +1,143 @@
+"""The plan of a sync: the changes in `marts.ownership_changes` not settled yet for a destination.
+
+Settled = 'applied' or 'skipped' in the ledger; 'failed' ones stay planned until they run out of
+attempts; 'conflict' ones are looked at again. Releases (retrieve, return) come before
+assignments (distribute, inbound) so a rep's book shrinks before it grows.
+"""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from reverse_etl.exceptions import ConfigurationError
+from reverse_etl.ledger import SETTLED_STATUSES, LedgerEntry, SyncStatus, ledger_exists, utc_now
+
+# Releases first: a change_type missing here sorts last rather than failing the sync.
+_CHANGE_ORDER = {"retrieve": 0, "return": 0, "distribute": 1, "inbound": 1}
+
+_PLAN = """
+select
+    changes.change_id,
+    changes.as_of,
+    changes.account_id,
+    changes.from_owner_id,
+    changes.to_owner_id,
+    changes.change_type,
+    changes.reason,
+    changes.from_crm_owner_id,
+    changes.to_crm_owner_id,
+    coalesce(ledger.attempts, 0) as attempts,
+    ledger.status as ledger_status
+from {changes} as changes
+left join {ledger} as ledger
+    on changes.change_id = ledger.change_id
+    and ledger.destination = ?
+"""
+
+# A dry run must not create the ledger, so before the first sync there is none to join.
+_NO_LEDGER_YET = (
+    "(select null::varchar as change_id, null::varchar as destination,"
+    " null::integer as attempts, null::varchar as status where false)"
+)
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One pending ownership change: bookflow's owner ids (None = pool) and the CRM's."""
+
+    change_id: str
+    as_of: date
+    account_id: str
+    from_owner_id: str | None
+    to_owner_id: str | None
+    change_type: str
+    reason: str | None
+    from_crm_owner_id: str
+    to_crm_owner_id: str
+    attempts: int = 0  # write attempts already recorded in the ledger
+
+    def entry(
+        self, status: SyncStatus, *, attempts: int, error: str | None = None, applied: bool = False
+    ) -> LedgerEntry:
+        """The ledger row saying this change ended in `status`."""
+        return LedgerEntry(
+            change_id=self.change_id,
+            status=status,
+            attempts=attempts,
+            error=error,
+            applied_at=utc_now() if applied else None,
+            as_of=self.as_of,
+            account_id=self.account_id,
+            change_type=self.change_type,
+            from_owner_id=self.from_owner_id,
+            to_owner_id=self.to_owner_id,
+        )
+
+
+def read_plan(
+    con: duckdb.DuckDBPyConnection, destination: str, max_attempts: int, changes_relation: str
+) -> tuple[list[PlannedChange], int]:
+    """Pending changes for `destination`, releases first, and how many ran out of attempts."""
+    try:
+        ledger = "reverse_etl.sync_ledger" if ledger_exists(con) else _NO_LEDGER_YET
+        rows = con.execute(_PLAN.format(ledger=ledger, changes=changes_relation), [destination]).fetchall()
+    except duckdb.CatalogException as error:
+        raise ConfigurationError(
+            f"no plan to sync: {error}. Build {changes_relation} first (`bookflow run`)"
+        ) from error
+    changes: list[PlannedChange] = []
+    exhausted = 0
+    for (
+        change_id,
+        as_of,
+        account_id,
+        from_owner_id,
+        to_owner_id,
+        change_type,
+        reason,
+        from_crm_owner_id,
+        to_crm_owner_id,
+        attempts,
+        ledger_status,
+    ) in rows:
+        if ledger_status in SETTLED_STATUSES:
+            continue
+        if ledger_status == SyncStatus.FAILED and attempts >= max_attempts:
+            exhausted += 1
+            continue
+        changes.append(
+            PlannedChange(
+                change_id=change_id,
+                as_of=as_of,
+                account_id=account_id,
+                from_owner_id=from_owner_id,
+                to_owner_id=to_owner_id,
+                change_type=change_type,
+                reason=reason,
+                from_crm_owner_id=from_crm_owner_id,
+                to_crm_owner_id=to_crm_owner_id,
+                attempts=attempts,
+            )
+        )
+    changes.sort(key=lambda change: (_CHANGE_ORDER.get(change.change_type, 2), change.account_id, change.change_id))
+    return changes, exhausted
+
+
+def batches(changes: Sequence[PlannedChange], batch_size: int) -> Iterator[list[PlannedChange]]:
+    """Batches of at most `batch_size`, with each account at most once per batch.
+
+    An account with two changes in one plan (released, then dealt again) gets its second change
+    in a later batch, which then reads the owner the first one left.
+    """
+    batch: list[PlannedChange] = []
+    accounts: set[str] = set()
+    for change in changes:
+        if len(batch) >= batch_size or change.account_id in accounts:
+            yield batch
+            batch, accounts = [], set()
+        batch.append(change)
+        accounts.add(change.account_id)
+    if batch:
+        yield batch
