@@ -3,6 +3,8 @@
     CrmError                   base
     ├── CrmConfigurationError  a person must fix the setup: credentials, URL, certificate, permission
     └── CrmRequestError        the CRM failed as a whole for a request (after the retries it merits)
+        ├── CrmAnswerLost      a write was sent and its answer lost: the CRM may have applied it
+        └── CrmLimitReached    the CRM's allowance is spent and did not come back within the retries
 
 Rejected records are not errors: the callers get them back as data.
 """
@@ -23,3 +25,14 @@ class CrmConfigurationError(CrmError):
 
 class CrmRequestError(CrmError):
     """A request failed as a whole: the CRM is down, refused it, or its answer was lost."""
+
+
+class CrmAnswerLost(CrmRequestError):
+    """A request that changes data left this machine and no answer came back (a dropped connection,
+    a read timeout, a 500/502/504): whether the CRM applied it is unknown until it is read back.
+    It is never resent blindly."""
+
+
+class CrmLimitReached(CrmRequestError):
+    """The CRM's rate allowance (a daily limit, or a window that did not reopen within the retries)
+    is spent: starting more requests now only burns attempts."""

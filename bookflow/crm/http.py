@@ -1,29 +1,35 @@
-"""HTTP plumbing shared by the CRM clients: client setup, the retry policy, the error map.
+"""The retry policy and error map shared by the CRM clients.
 
 Which failures are retried, and why:
 - reads and token requests change nothing, so they are retried on 429, 5xx, timeouts and
   dropped connections;
 - writes are retried only when the CRM certainly did not apply them: 429, 503, the CRM's own
   rate-limit answer, or a connection that never opened. A write whose answer was lost (read
-  timeout, dropped connection, 500/502/504) may have been applied, so it raises CrmRequestError
-  at once instead: the engine records nothing for that batch, and its next sync reads the owners
-  back and recognises what was applied. A blind resend could overwrite an owner someone changed
-  by hand in between, which the engine promises never to do.
+  timeout, dropped connection, 500/502/504) may have been applied, so it raises CrmAnswerLost at
+  once instead: the sync goes on with its other batches and reads those accounts back before it
+  ends. A blind resend could overwrite an owner someone changed by hand in between, which the
+  sync promises never to do.
+- what a person must fix is never retried: a certificate that does not verify, credentials
+  refused after a fresh login (401), a refused login (invalid_client), a missing permission;
+- a rate limit pauses every request of the session (bookflow.crm.budget), and one that does not
+  reopen within the attempts, or a daily allowance spent, raises CrmLimitReached.
 """
 
 import email.utils
 import logging
-import ssl
+import random
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from bookflow.crm.errors import CrmConfigurationError, CrmRequestError
+from bookflow.crm.budget import RateBudget
+from bookflow.crm.errors import CrmAnswerLost, CrmConfigurationError, CrmLimitReached, CrmRequestError
+from bookflow.crm.transport import make_client, tls_failure
+
+__all__ = ["RetryPolicy", "Secret", "describe_error", "make_client", "retry_after_seconds", "send"]
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +51,7 @@ _STATUS_HINTS: dict[int, tuple[type[Exception], str]] = {
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounded exponential backoff with full jitter; `Retry-After` wins when the CRM sends it.
+    """Bounded exponential backoff with jitter; `Retry-After` wins when the CRM sends it.
 
     A `Retry-After` longer than `max_retry_after` is not waited out: the call fails at once.
     """
@@ -75,24 +81,6 @@ class Secret:
         return "Secret('********')"
 
     __str__ = __repr__
-
-
-def make_client(*, timeout: float, verify: bool | str | Path) -> httpx.Client:
-    """A client for the length of one destination call, with bounded timeouts.
-
-    `verify` is True (system CAs), False (no checks: never in production) or a CA bundle path;
-    a path becomes an SSLContext because httpx 0.28 deprecates string paths.
-    """
-    if isinstance(verify, str | Path):
-        path = Path(verify)
-        if not path.is_file():
-            raise CrmConfigurationError(f"CA bundle {path} (the verify= option) does not exist")
-        verify_arg: bool | ssl.SSLContext = ssl.create_default_context(cafile=str(path))
-    else:
-        verify_arg = verify
-    return httpx.Client(
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), verify=verify_arg, follow_redirects=False
-    )
 
 
 def describe_error(response: httpx.Response) -> str:
@@ -129,26 +117,10 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-class _Retry(Exception):
-    """One attempt failed in a way that may pass; carries what the CRM said."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
-
-
-class _Wait:
-    """tenacity wait: the CRM's Retry-After when it sent one, else jittered exponential backoff."""
-
-    def __init__(self, policy: RetryPolicy) -> None:
-        self._backoff = wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
-
-    def __call__(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _Retry) and error.retry_after is not None:
-            return error.retry_after
-        return self._backoff(state)
+def backoff(policy: RetryPolicy, attempt: int) -> float:
+    """Exponential backoff with jitter: between half and all of initial x 2^(attempt-1), capped."""
+    ceiling = min(policy.max_wait, policy.initial_wait * 2 ** (attempt - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 def send(
@@ -161,53 +133,66 @@ def send(
     idempotent: bool,
     accept: Collection[int] = (),
     is_rate_limited: Callable[[httpx.Response], bool] | None = None,
+    budget: RateBudget | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send one request under `policy`; return a 2xx response or one whose status is in `accept`.
 
     `what` names the call in messages ("Salesforce query"); it and the CRM's message are all an
-    error carries, never headers, so a token cannot leak into logs. Raises CrmRequestError when
-    the attempts run out, and the mapped error (see _STATUS_HINTS) for a status not worth retrying.
+    error carries, never headers, so a token cannot leak into logs. `budget` is the session's
+    shared rate budget (a private one when None). Raises CrmRequestError when the attempts run
+    out, CrmAnswerLost for a write whose answer was lost, CrmLimitReached for a spent allowance,
+    and the mapped error (see _STATUS_HINTS) for a status not worth retrying.
     """
-
-    def attempt() -> httpx.Response:
+    budget = budget or RateBudget()
+    last, rate_limited = "", False
+    for attempt in range(1, policy.attempts + 1):
+        budget.acquire()
         try:
             response = client.request(method, url, **kwargs)
         except httpx.TransportError as error:
+            budget.release()
+            misconfigured = tls_failure(error, url)
+            if misconfigured is not None:
+                raise misconfigured from error
             reason = f"{type(error).__name__}: {error}"
-            if idempotent or isinstance(error, _NOT_SENT):
-                raise _Retry(reason) from error
-            raise CrmRequestError(
-                f"{what}: the connection failed after the request was sent ({reason}); the CRM may have "
-                "applied it, so it is not resent: the next sync reads the owners back and records what was applied"
-            ) from error
-        status = response.status_code
-        if response.is_success or status in accept:
-            return response
-        message = f"HTTP {status}: {describe_error(response)}"
-        rate_limited = is_rate_limited is not None and is_rate_limited(response)
-        if status in _RETRY_ALWAYS or rate_limited or (idempotent and status in _RETRY_IF_IDEMPOTENT):
-            wait = retry_after_seconds(response)
-            if wait is not None and wait > policy.max_retry_after:
-                raise CrmRequestError(f"{what}: {message}; the CRM asks to wait {wait:.0f}s, so try again later")
-            raise _Retry(message, wait)
-        error_type, hint = _STATUS_HINTS.get(status, (CrmRequestError, "the CRM failed"))
-        raise error_type(f"{what}: {hint}: {message}")
-
-    retrying = Retrying(
-        stop=stop_after_attempt(policy.attempts),
-        wait=_Wait(policy),
-        retry=retry_if_exception_type(_Retry),
-        before_sleep=lambda state: log.warning(
-            "%s: attempt %d failed (%s), retrying in %.1fs",
-            what,
-            state.attempt_number,
-            state.outcome.exception() if state.outcome else "?",
-            state.next_action.sleep if state.next_action else 0.0,
-        ),
-        reraise=True,
-    )
-    try:
-        return retrying(attempt)
-    except _Retry as error:
-        raise CrmRequestError(f"{what}: gave up after {policy.attempts} attempts: {error.message}") from error
+            if not idempotent and not isinstance(error, _NOT_SENT):
+                raise CrmAnswerLost(
+                    f"{what}: the connection failed after the request was sent ({reason}); the CRM may have "
+                    "applied it, so it is not resent: the accounts are read back before the sync ends"
+                ) from error
+            last, rate_limited, wait = reason, False, backoff(policy, attempt)
+        else:
+            budget.release()
+            budget.observe(response)
+            status = response.status_code
+            if response.is_success or status in accept:
+                return response
+            last = f"HTTP {status}: {describe_error(response)}"
+            retry_after = retry_after_seconds(response)
+            rate_limited = status == 429 or (is_rate_limited is not None and is_rate_limited(response))
+            if rate_limited:
+                spent = budget.spent(response)
+                if spent:
+                    raise CrmLimitReached(f"{what}: {last}; {spent}")
+                wait = budget.throttled(response, retry_after, backoff(policy, attempt))
+            elif status in _RETRY_ALWAYS or (idempotent and status in _RETRY_IF_IDEMPOTENT):
+                wait = retry_after if retry_after is not None else backoff(policy, attempt)
+            elif status in _RETRY_IF_IDEMPOTENT:
+                raise CrmAnswerLost(
+                    f"{what}: {last}: the CRM may have applied it, so it is not resent: the accounts are "
+                    "read back before the sync ends"
+                )
+            else:
+                error_type, hint = _STATUS_HINTS.get(status, (CrmRequestError, "the CRM failed"))
+                raise error_type(f"{what}: {hint}: {last}")
+            if wait > policy.max_retry_after:
+                error_type = CrmLimitReached if rate_limited else CrmRequestError
+                raise error_type(f"{what}: {last}; the CRM asks to wait {wait:.0f}s, so try again later")
+        if attempt == policy.attempts:
+            break
+        log.warning("%s: attempt %d failed (%s), retrying in %.1fs", what, attempt, last, wait)
+        if not rate_limited:  # a rate limit's wait is the budget's pause, which every request honours
+            time.sleep(wait)
+    error_type = CrmLimitReached if rate_limited else CrmRequestError
+    raise error_type(f"{what}: gave up after {policy.attempts} attempts: {last}")

@@ -13,8 +13,10 @@ from typing import Any
 
 import httpx
 
+from bookflow.crm.budget import HubSpotBudget
 from bookflow.crm.errors import CrmConfigurationError
 from bookflow.crm.http import RetryPolicy, Secret, make_client, send
+from bookflow.crm.transport import require_https
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 
@@ -30,7 +32,8 @@ class HubSpotCredentials:
     def __post_init__(self) -> None:
         if not self.access_token.reveal():
             raise CrmConfigurationError("the HubSpot access token is empty")
-        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        # Every request carries the token: HTTPS only.
+        object.__setattr__(self, "base_url", require_https(self.base_url, "the HubSpot base URL (HUBSPOT_BASE_URL)"))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "HubSpotCredentials":
@@ -52,11 +55,15 @@ class HubSpotSession:
         timeout: float = 60.0,
         verify: bool | str | Path = True,
         retry: RetryPolicy | None = None,
+        connections: int = 10,
     ) -> None:
         self.credentials = credentials
         self.timeout = timeout
         self.verify = verify
         self.retry = retry or RetryPolicy()
+        self.connections = connections
+        # One budget per portal session: every thread sending through it paces as one.
+        self.budget = HubSpotBudget()
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
 
@@ -76,7 +83,7 @@ class HubSpotSession:
     def client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = make_client(timeout=self.timeout, verify=self.verify)
+                self._client = make_client(timeout=self.timeout, verify=self.verify, connections=self.connections)
             return self._client
 
     def request(
@@ -92,6 +99,7 @@ class HubSpotSession:
             policy=self.retry,
             idempotent=idempotent,
             accept=accept,
+            budget=self.budget,
             headers={**headers, "Authorization": f"Bearer {self.credentials.access_token.reveal()}"},
             **kwargs,
         )

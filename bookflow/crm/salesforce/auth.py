@@ -19,6 +19,7 @@ import jwt
 
 from bookflow.crm.errors import CrmConfigurationError
 from bookflow.crm.http import Secret
+from bookflow.crm.transport import require_https
 
 DEFAULT_API_VERSION = "v61.0"
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -52,9 +53,16 @@ class SalesforceCredentials:
     api_version: str = DEFAULT_API_VERSION
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "login_url", self.login_url.rstrip("/"))
+        # The token request carries the secret, every API call the token: HTTPS only.
+        object.__setattr__(
+            self, "login_url", require_https(self.login_url, "the Salesforce login URL (SALESFORCE_LOGIN_URL)")
+        )
         if self.instance_url:
-            object.__setattr__(self, "instance_url", self.instance_url.rstrip("/"))
+            object.__setattr__(
+                self,
+                "instance_url",
+                require_https(self.instance_url, "the Salesforce instance URL (SALESFORCE_INSTANCE_URL)"),
+            )
         if not re.fullmatch(r"v\d+\.\d", self.api_version):
             raise CrmConfigurationError(
                 f"Salesforce API version {self.api_version!r} should look like {DEFAULT_API_VERSION}"

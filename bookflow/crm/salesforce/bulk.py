@@ -2,7 +2,10 @@
 
 A job costs a handful of API calls per 100,000 records instead of one call per 200, so large
 writes go this way. Creating and filling a job applies nothing, so those calls may be resent;
-`UploadComplete` starts the writes and is sent once.
+`UploadComplete` starts the writes and is sent once. If its answer is lost, the job's state says
+whether it arrived (Open: it did not, and it is sent again; any later state: the job runs).
+A job that does not finish within the polling timeout raises CrmAnswerLost: it may still apply
+its records, so the caller reads them back.
 """
 
 import csv
@@ -12,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bookflow.crm.errors import CrmRequestError
+from bookflow.crm.errors import CrmAnswerLost, CrmRequestError
 from bookflow.crm.salesforce.session import SalesforceSession
 
 JOB_RECORDS = 100_000  # per ingest job: ~4 MB of CSV, far below the 150 MB upload limit
@@ -78,7 +81,7 @@ def _run_job(
         content=upload.getvalue().encode(),
         headers={"Content-Type": "text/csv"},
     )
-    session.api("PATCH", job_url, idempotent=False, json={"state": "UploadComplete"})
+    _start_job(session, job_url)
     state = _wait_for_job(session, job_url, job["id"], polling)
 
     outcome: dict[str, BulkRecordResult] = {}
@@ -98,6 +101,18 @@ def _run_job(
     return [outcome.get(row[0]) or BulkRecordResult(row[0], "NOT_PROCESSED", unprocessed) for row in rows]
 
 
+def _start_job(session: SalesforceSession, job_url: str) -> None:
+    for _ in range(3):
+        try:
+            session.api("PATCH", job_url, idempotent=False, json={"state": "UploadComplete"})
+            return
+        except CrmAnswerLost:
+            # The job's state tells whether the lost request arrived; reading it changes nothing.
+            if session.api("GET", job_url, idempotent=True).json().get("state") != "Open":
+                return
+    raise CrmRequestError(f"Salesforce Bulk API job {job_url.rsplit('/', 1)[-1]} could not be started: answers lost")
+
+
 def _wait_for_job(session: SalesforceSession, job_url: str, job_id: str, polling: BulkPolling) -> dict[str, Any]:
     deadline = time.monotonic() + polling.timeout
     interval = polling.interval
@@ -108,9 +123,9 @@ def _wait_for_job(session: SalesforceSession, job_url: str, job_id: str, polling
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             # The job keeps running in Salesforce; the next sync reads back what it applied.
-            raise CrmRequestError(
+            raise CrmAnswerLost(
                 f"Salesforce Bulk API job {job_id} still {state['state']} after {polling.timeout:.0f}s; "
-                "the next sync reads the owners back and records what it applied"
+                "it may still apply its records, so they are read back"
             )
         time.sleep(min(interval, remaining))
         interval = min(interval * 2, polling.max_interval)

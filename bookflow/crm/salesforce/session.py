@@ -5,7 +5,9 @@
             ...
 
 A call answered 401 (INVALID_SESSION_ID: the session timed out or was revoked) logs in again once
-and is resent: Salesforce refused it before doing anything, so resending is safe.
+and is resent: Salesforce refused it before doing anything, so resending is safe. A 401 with the
+fresh token is a configuration error, never retried. Threads share the session: one login, one
+client (its connections kept alive), one rate budget for the org.
 """
 
 import threading
@@ -15,9 +17,11 @@ from typing import Any
 
 import httpx
 
+from bookflow.crm.budget import SalesforceBudget
 from bookflow.crm.errors import CrmConfigurationError
 from bookflow.crm.http import RetryPolicy, Secret, make_client, send
 from bookflow.crm.salesforce.auth import SalesforceCredentials
+from bookflow.crm.transport import require_https
 
 
 def is_request_limit(response: httpx.Response) -> bool:
@@ -35,15 +39,19 @@ class SalesforceSession:
         timeout: float = 60.0,
         verify: bool | str | Path = True,
         retry: RetryPolicy | None = None,
+        connections: int = 10,
     ) -> None:
         self.credentials = credentials
         self.timeout = timeout
         self.verify = verify
         self.retry = retry or RetryPolicy()
+        self.connections = connections
+        self.budget = SalesforceBudget()
         self._client: httpx.Client | None = None
         self._token: Secret | None = None
         self._api_base: str | None = None
         self._lock = threading.Lock()
+        self._login_lock = threading.Lock()
 
     def __enter__(self) -> "SalesforceSession":
         return self
@@ -61,7 +69,7 @@ class SalesforceSession:
     def client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = make_client(timeout=self.timeout, verify=self.verify)
+                self._client = make_client(timeout=self.timeout, verify=self.verify, connections=self.connections)
             return self._client
 
     @property
@@ -73,8 +81,9 @@ class SalesforceSession:
         """One API call to `path` (from the host, e.g. data_path + '/query') with the session's token."""
         headers = kwargs.pop("headers", {})
         what = f"Salesforce {method} {path.split('?')[0]}"
+        refused: Secret | None = None
         for fresh_login in (False, True):
-            token, api_base = self._login(force=fresh_login)
+            token, api_base = self._login(refused=refused)
             response = send(
                 self.client,
                 method,
@@ -84,11 +93,13 @@ class SalesforceSession:
                 idempotent=idempotent,
                 accept=() if fresh_login else (401,),
                 is_rate_limited=is_request_limit,
+                budget=self.budget,
                 headers={**headers, "Authorization": f"Bearer {token.reveal()}"},
                 **kwargs,
             )
             if response.status_code != 401:
                 return response
+            refused = token
         raise AssertionError("unreachable: a second 401 raises in send()")
 
     def query(self, soql: str, *, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
@@ -104,30 +115,35 @@ class SalesforceSession:
             url = None if body.get("done", True) else body.get("nextRecordsUrl")
             params = None
 
-    def _login(self, *, force: bool) -> tuple[Secret, str]:
-        with self._lock:
-            if self._token is not None and self._api_base is not None and not force:
+    def _login(self, *, refused: Secret | None = None) -> tuple[Secret, str]:
+        """The session's token and API base, logging in when there is none or `refused` is the current
+        one; threads that hit an expired token together log in once."""
+        with self._login_lock:
+            if self._token is not None and self._api_base is not None and self._token is not refused:
                 return self._token, self._api_base
-        credentials = self.credentials
-        response = send(
-            self.client,
-            "POST",
-            f"{credentials.login_url}/services/oauth2/token",
-            what="Salesforce login",
-            policy=self.retry,
-            idempotent=True,
-            accept=(400, 401),
-            data=credentials.token_form(),
-        )
-        body = response.json()
-        if response.status_code != 200 or "access_token" not in body:
-            # The OAuth error names the problem (invalid_client, invalid_grant...) but never echoes secrets.
-            raise CrmConfigurationError(
-                f"Salesforce refused the {credentials.grant_type.value} login at {credentials.login_url}: "
-                f"{body.get('error', 'error')}: {body.get('error_description', '')}"
+            credentials = self.credentials
+            response = send(
+                self.client,
+                "POST",
+                f"{credentials.login_url}/services/oauth2/token",
+                what="Salesforce login",
+                policy=self.retry,
+                idempotent=True,
+                accept=(400, 401),
+                budget=self.budget,
+                data=credentials.token_form(),
             )
-        token = Secret(body["access_token"])
-        api_base = credentials.instance_url or str(body.get("instance_url", "")).rstrip("/") or credentials.login_url
-        with self._lock:
-            self._token, self._api_base = token, api_base
-        return token, api_base
+            body = response.json()
+            if response.status_code != 200 or "access_token" not in body:
+                # The OAuth error names the problem (invalid_client, invalid_grant...) but never echoes
+                # secrets; it is not retried: the same credentials would be refused again.
+                raise CrmConfigurationError(
+                    f"Salesforce refused the {credentials.grant_type.value} login at {credentials.login_url}: "
+                    f"{body.get('error', 'error')}: {body.get('error_description', '')}"
+                )
+            api_base = (
+                credentials.instance_url or str(body.get("instance_url", "")).rstrip("/") or credentials.login_url
+            )
+            self._token = Secret(body["access_token"])
+            self._api_base = require_https(api_base, "the instance URL in Salesforce's token answer")
+            return self._token, self._api_base

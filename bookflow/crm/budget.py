@@ -1,0 +1,176 @@
+"""Rate budgets: one per CRM session, shared by every thread that sends through it.
+
+A CRM's limits are per org or portal, not per thread: when one request hears "slow down", every
+request of the session waits, and a sync with several requests in flight paces itself as one.
+
+- RateBudget: waits out what the CRM asks (429, Salesforce's REQUEST_LIMIT_EXCEEDED) for all.
+- SalesforceBudget: also reads `Sforce-Limit-Info: api-usage=used/limit`, the org's daily API
+  allocation. When it is spent, a REQUEST_LIMIT_EXCEEDED will not pass by waiting.
+- HubSpotBudget: paces by `X-HubSpot-RateLimit-Max / -Remaining / -Interval-Milliseconds` so
+  requests slow down before the rolling window (100-190 per 10 s) closes, instead of running
+  into 429s; a 429 waits the whole window out; `-Daily-Remaining` 0 or a 429 of policy DAILY
+  stops at once.
+"""
+
+import re
+import threading
+import time
+from collections import deque
+
+import httpx
+
+
+class RateBudget:
+    """The pause every request of a session honours, and how many are in flight."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._paused_until = 0.0
+        self.in_flight = 0
+        self.requests = 0
+
+    def acquire(self) -> None:
+        """Block until a request may leave, then count it as in flight."""
+        with self._lock:
+            while (wait := self._wait_locked(time.monotonic())) > 0:
+                self._lock.wait(wait)
+            self.in_flight += 1
+            self.requests += 1
+            self._sent_locked(time.monotonic())
+
+    def release(self) -> None:
+        """The request's answer (or failure) is in."""
+        with self._lock:
+            self.in_flight -= 1
+            self._lock.notify_all()
+
+    def observe(self, response: httpx.Response) -> None:
+        """Learn what the CRM's headers say about the allowance left."""
+
+    def spent(self, response: httpx.Response) -> str | None:
+        """Why waiting will not bring the allowance back within a sync, or None."""
+        return None
+
+    def throttled(self, response: httpx.Response, retry_after: float | None, backoff: float) -> float:
+        """The CRM said slow down: every request of the session waits; returns the wait."""
+        wait = retry_after if retry_after is not None else backoff
+        self.pause(wait)
+        return wait
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def _wait_locked(self, now: float) -> float:
+        return self._paused_until - now
+
+    def _sent_locked(self, now: float) -> None:
+        pass
+
+
+_API_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
+class SalesforceBudget(RateBudget):
+    """Also keeps the org's daily API usage from `Sforce-Limit-Info`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.api_used: int | None = None
+        self.api_limit: int | None = None
+
+    def observe(self, response: httpx.Response) -> None:
+        match = _API_USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
+        if match:
+            with self._lock:
+                self.api_used, self.api_limit = int(match.group(1)), int(match.group(2))
+
+    def spent(self, response: httpx.Response) -> str | None:
+        if self.api_used is not None and self.api_limit and self.api_used >= self.api_limit:
+            return (
+                f"the org has used {self.api_used:,} of its {self.api_limit:,} daily API requests "
+                "(Sforce-Limit-Info): the rest waits for the allowance to recover"
+            )
+        return None
+
+    def usage(self) -> str | None:
+        if self.api_used is None or not self.api_limit:
+            return None
+        return f"Salesforce API usage {self.api_used:,} of {self.api_limit:,} daily requests"
+
+
+class HubSpotBudget(RateBudget):
+    """Paces requests to stay inside HubSpot's rolling window.
+
+    Until the first answer says otherwise the window is 100 requests per 10 s (the smallest
+    private-app limit). `headroom` requests of it are left unused for other apps of the portal and
+    for clocks that differ a little.
+    """
+
+    def __init__(self, *, max_requests: int = 100, interval: float = 10.0, headroom: float = 0.1) -> None:
+        super().__init__()
+        self.max_requests = max_requests
+        self.interval = interval
+        self.headroom = headroom
+        self.remaining: int | None = None
+        self.daily_remaining: int | None = None
+        self._sent: deque[float] = deque()
+
+    @property
+    def allowed(self) -> int:
+        """Requests this session lets itself send per window."""
+        return max(1, int(self.max_requests * (1 - self.headroom)))
+
+    def observe(self, response: httpx.Response) -> None:
+        headers = response.headers
+        with self._lock:
+            self.max_requests = _int(headers, "X-HubSpot-RateLimit-Max") or self.max_requests
+            interval_ms = _int(headers, "X-HubSpot-RateLimit-Interval-Milliseconds")
+            self.interval = interval_ms / 1000 if interval_ms else self.interval
+            self.remaining = _int(headers, "X-HubSpot-RateLimit-Remaining")
+            daily = _int(headers, "X-HubSpot-RateLimit-Daily-Remaining")
+            self.daily_remaining = daily if daily is not None else self.daily_remaining
+            if self.remaining is not None and self.remaining <= self.in_flight and self._sent:
+                # Other apps of the portal are spending the window too: wait for our oldest
+                # request to leave it rather than run into a 429.
+                self._paused_until = max(self._paused_until, self._sent[0] + self.interval)
+
+    def spent(self, response: httpx.Response) -> str | None:
+        policy = _policy(response)
+        if policy == "DAILY" or self.daily_remaining == 0:
+            return "the portal's daily API limit is spent (X-HubSpot-RateLimit-Daily-Remaining): the rest waits until tomorrow"
+        return None
+
+    def throttled(self, response: httpx.Response, retry_after: float | None, backoff: float) -> float:
+        # A rolling window reopens only when the requests in it age out: wait it out whole.
+        wait = retry_after if retry_after is not None else self.interval
+        if _policy(response) == "SECONDLY":
+            wait = retry_after if retry_after is not None else 1.0
+        self.pause(wait)
+        return wait
+
+    def _wait_locked(self, now: float) -> float:
+        while self._sent and self._sent[0] <= now - self.interval:
+            self._sent.popleft()
+        wait = self._paused_until - now
+        if len(self._sent) >= self.allowed:
+            wait = max(wait, self._sent[len(self._sent) - self.allowed] + self.interval - now)
+        return wait
+
+    def _sent_locked(self, now: float) -> None:
+        self._sent.append(now)
+
+
+def _int(headers: httpx.Headers, name: str) -> int | None:
+    value = headers.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _policy(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not body.get("policyName"):
+        return None
+    return str(body["policyName"]).upper()
