@@ -10,7 +10,21 @@ to 127.0.0.1 only.
         ...  # point a destination at crm.url, trusting the certificate
 """
 
+from bookflow.local_crm.faults import ANSWERED, APPLIED, RECEIVED, Fault
+from bookflow.local_crm.hubspot import HubSpotLimits
 from bookflow.local_crm.salesforce import API, REQUEST_LIMIT, SESSION_EXPIRED
-from bookflow.local_crm.server import Account, CrmServer, Fault, make_certificate
+from bookflow.local_crm.server import Account, CrmServer, make_certificate
 
-__all__ = ["API", "REQUEST_LIMIT", "SESSION_EXPIRED", "Account", "CrmServer", "Fault", "make_certificate"]
+__all__ = [
+    "ANSWERED",
+    "API",
+    "APPLIED",
+    "RECEIVED",
+    "REQUEST_LIMIT",
+    "SESSION_EXPIRED",
+    "Account",
+    "CrmServer",
+    "Fault",
+    "HubSpotLimits",
+    "make_certificate",
+]

@@ -2,6 +2,11 @@
 
 A mixin of CrmServer: it reads and writes the server's state (`accounts`, `users`, `tokens`...)
 under the server's lock, which `CrmServer.handle` holds while a route runs.
+
+Ids behave as Salesforce's: records are kept under their 18-character id and answered with it;
+a request may name a record by its 15- or 18-character id, which are the same record only
+through the checksum suffix (bookflow.crm.salesforce.ids). An id with a wrong suffix is
+malformed, never matched by its first 15 characters.
 """
 
 import csv
@@ -11,6 +16,8 @@ import re
 import secrets
 import time
 from typing import Any
+
+from bookflow.crm.salesforce.ids import problem, to_18
 
 API = "/services/data/v61.0"
 SESSION_EXPIRED = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
@@ -60,19 +67,31 @@ class SalesforceRoutes:
         return self._issue_token()
 
     def _query(self, soql: str) -> tuple:
-        match = re.fullmatch(r"SELECT Id, OwnerId FROM Account WHERE Id IN \((.*)\)", soql)
+        match = re.fullmatch(r"SELECT Id((?:, \w+)+) FROM Account WHERE Id IN \((.*)\)", soql)
         if not match:
             return 400, [{"errorCode": "MALFORMED_QUERY", "message": f"unexpected query: {soql[:80]}"}], None
-        wanted = {value[:15] for value in re.findall(r"'([A-Za-z0-9]+)'", match.group(1))}
-        records = [
-            {
+        fields = [name.strip() for name in match.group(1).split(",") if name.strip()]
+        wanted: dict[str, None] = {}
+        for value in re.findall(r"'([^']*)'", match.group(2)):
+            if problem(value):
+                return (
+                    400,
+                    [{"errorCode": "INVALID_QUERY_FILTER_OPERATOR", "message": f"invalid ID field: {value}"}],
+                    None,
+                )
+            wanted[to_18(value)] = None
+        records = []
+        for account_id in wanted:
+            account = self.accounts.get(account_id)
+            if account is None or account.deleted:
+                continue
+            record = {
                 "attributes": {"type": "Account", "url": f"{API}/sobjects/Account/{account_id}"},
                 "Id": account_id,
-                "OwnerId": account.owner_id,
             }
-            for account_id, account in self.accounts.items()
-            if account_id[:15] in wanted and not account.deleted
-        ]
+            for name in fields:
+                record[name] = account.owner_id if name == "OwnerId" else (account.fields or {}).get(name)
+            records.append(record)
         cursor = "01g" + secrets.token_hex(6)
         self._cursors[cursor] = records
         return self._query_page(cursor, total=len(records))
@@ -94,31 +113,37 @@ class SalesforceRoutes:
         return 200, body, None
 
     def _account_error(self, account_id: str, owner_id: str | None) -> tuple[str, str] | None:
-        account = self.accounts.get(account_id)
+        """Why Salesforce would refuse setting this account's owner, or None; ids as sent."""
+        if problem(account_id):
+            return "MALFORMED_ID", f"Account ID: id value of incorrect type: {account_id}"
+        account = self.accounts.get(to_18(account_id))
         if account is None:
             return "NOT_FOUND", "Provided external ID field does not exist or is not accessible"
         if account.deleted:
             return "ENTITY_IS_DELETED", "entity is deleted"
-        if owner_id not in self.users:
+        if not owner_id or problem(owner_id) or to_18(owner_id) not in self.users:
             return "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id"
-        if not self.users[owner_id]:
+        if not self.users[to_18(owner_id)]:
             return "INACTIVE_OWNER_OR_USER", "operation performed with inactive user as owner of account"
         return None
 
-    def _apply(self, account_id: str, owner_id: str, fields: dict[str, str]) -> None:
-        account = self.accounts[account_id]
-        account.owner_id = owner_id
-        account.fields.update(fields)
-        self.owner_writes.append((account_id, owner_id))
+    def _apply(self, account_id: str, owner_id: str, fields: dict[str, str]) -> str:
+        """Set the owner (and allowlisted fields) of a valid account; returns its 18-character id."""
+        key = to_18(account_id)
+        account = self.accounts[key]
+        account.owner_id = to_18(owner_id)
+        if fields:
+            account.fields = {**(account.fields or {}), **fields}
+        self.owner_writes.append((key, account.owner_id))
+        return key
 
     def _update_account(self, record: dict[str, Any]) -> dict[str, Any]:
-        account_id, owner_id = record["id"], record.get("OwnerId")
+        account_id, owner_id = str(record.get("id", "")), record.get("OwnerId")
         error = self._account_error(account_id, owner_id)
         if error:
             return {"success": False, "errors": [{"statusCode": error[0], "message": error[1], "fields": ["OwnerId"]}]}
         extra = {key: value for key, value in record.items() if key not in ("attributes", "id", "OwnerId")}
-        self._apply(account_id, owner_id, extra)
-        return {"id": account_id, "success": True, "errors": []}
+        return {"id": self._apply(account_id, owner_id, extra), "success": True, "errors": []}
 
     def _bulk(self, method: str, rest: str, raw: bytes) -> tuple:
         parts = rest.split("/") if rest else []
@@ -130,7 +155,9 @@ class SalesforceRoutes:
         if job is None:
             return 404, [{"errorCode": "NOT_FOUND", "message": "job not found"}], None
         if method == "PUT" and parts[1:] == ["batches"]:
-            job["csv"] += raw.decode()
+            if job["state"] != "Open":
+                return 400, [{"errorCode": "INVALIDJOBSTATE", "message": "job is not open for uploads"}], None
+            job["csv"] = raw.decode()  # a job takes one upload; sending it again replaces it
             return 201, None, None
         if method == "PATCH" and len(parts) == 1:
             job["state"] = json.loads(raw)["state"]
@@ -161,6 +188,6 @@ class SalesforceRoutes:
             if error:
                 failed_writer.writerow(["", f"{error[0]}:{error[1]}:--", *row.values()])
             else:
-                self._apply(row["Id"], row["OwnerId"], {k: v for k, v in row.items() if k not in ("Id", "OwnerId")})
-                ok_writer.writerow([row["Id"], "false", *row.values()])
+                extra = {k: v for k, v in row.items() if k not in ("Id", "OwnerId")}
+                ok_writer.writerow([self._apply(row["Id"], row["OwnerId"], extra), "false", *row.values()])
         job["ok"], job["failed"] = ok.getvalue(), failed.getvalue()

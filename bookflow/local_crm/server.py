@@ -1,23 +1,20 @@
-"""The local CRM server: state, fault knobs, dispatch and the HTTPS handler."""
+"""The local CRM server: state, dispatch and the HTTPS handler (fault knobs: faults.py)."""
 
 import json
 import socket
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bookflow.local_crm.hubspot import HubSpotRoutes
+from bookflow.crm.salesforce.ids import is_valid, to_18
+from bookflow.local_crm.faults import ANSWERED, APPLIED, RECEIVED, Fault, FaultKnobs
+from bookflow.local_crm.hubspot import HubSpotLimits, HubSpotRoutes
 from bookflow.local_crm.salesforce import API, SESSION_EXPIRED, SalesforceRoutes
-
-_DEFAULT_BODIES = {
-    429: {"status": "error", "message": "You have reached your secondly limit.", "errorType": "RATE_LIMIT"},
-    503: [{"errorCode": "SERVER_UNAVAILABLE", "message": "Service temporarily unavailable, try again"}],
-}
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
@@ -35,37 +32,30 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-@dataclass
-class Fault:
-    """Answer the next `count` requests whose path contains `path` this way instead."""
-
-    path: str
-    count: int
-    status: int | None = None  # answer with this status and `body`...
-    body: Any = None
-    retry_after: str | None = None
-    delay: float = 0.0  # ...or answer late...
-    drop_after_apply: bool = False  # ...or do the work, then hang up without answering
-
-
-@dataclass
+@dataclass(slots=True)
 class Account:
     owner_id: str | None
     deleted: bool = False
-    fields: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] | None = None  # other fields written with the owner (allowlisted ones)
 
 
-class CrmServer(SalesforceRoutes, HubSpotRoutes):
-    """State and behaviour; `url` is where it listens. Use as a context manager."""
+class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
+    """State and behaviour; `url` is where it listens. Use as a context manager.
+
+    `accounts` and `users` are keyed by 18-character Salesforce ids whatever form they are given in.
+    """
 
     def __init__(self, cert: Path, key: Path) -> None:
         import ssl
 
         self.lock = threading.Lock()
-        self.accounts: dict[str, Account] = {}
-        self.users: dict[str, bool] = {}  # Salesforce user id -> active
+        self._accounts: dict[str, Account] = {}
+        self._users: dict[str, bool] = {}  # Salesforce user id -> active
         self.companies: dict[str, str | None] = {}  # HubSpot company id -> owner id
         self.hubspot_owners: set[str] = set()
+        self.hubspot_limits: HubSpotLimits | None = None  # no HubSpot rate limits unless set
+        self.api_daily_limit = 5_000_000  # Sforce-Limit-Info's allocation
+        self.api_calls = 0
         self.client_id, self.client_secret = "bookflow-app", "s3cr3t-client-value"
         self.username, self.password = "sync@example.com", "pa55word-value"
         self.hubspot_token = "pat-na1-very-secret-token"
@@ -73,6 +63,7 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes):
         self.issued_tokens: list[str] = []
         self.faults: list[Fault] = []
         self.log: list[tuple[str, str]] = []  # (method, path) of every request
+        self.on_request = None
         self.owner_writes: list[tuple[str, str]] = []  # (account id, owner) per applied write
         self.query_page_size = 2000
         self.bulk_polls_in_progress = 1  # GETs answering InProgress before a job completes
@@ -98,26 +89,23 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes):
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    # -- knobs ----------------------------------------------------------------------------------
+    # -- state ----------------------------------------------------------------------------------
 
-    def fail_next(
-        self, count: int, status: int, *, path: str = "", body: Any = None, retry_after: str | None = None
-    ) -> None:
-        self.faults.append(
-            Fault(
-                path,
-                count,
-                status=status,
-                body=_DEFAULT_BODIES.get(status) if body is None else body,
-                retry_after=retry_after,
-            )
-        )
+    @property
+    def accounts(self) -> dict[str, Account]:
+        return self._accounts
 
-    def slow_next(self, count: int, seconds: float, *, path: str = "") -> None:
-        self.faults.append(Fault(path, count, delay=seconds))
+    @accounts.setter
+    def accounts(self, value: dict[str, Account]) -> None:
+        self._accounts = {_key(account_id): account for account_id, account in value.items()}
 
-    def drop_after_apply_next(self, *, path: str) -> None:
-        self.faults.append(Fault(path, 1, drop_after_apply=True))
+    @property
+    def users(self) -> dict[str, bool]:
+        return self._users
+
+    @users.setter
+    def users(self, value: dict[str, bool]) -> None:
+        self._users = {_key(user_id): active for user_id, active in value.items()}
 
     def expire_sessions(self) -> None:
         """Every issued token stops working, as when a Salesforce session times out."""
@@ -135,9 +123,9 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes):
         raw = request.rfile.read(length) if length else b""
         with self.lock:
             self.log.append((request.command, split.path))
-            fault = next((f for f in self.faults if f.count > 0 and f.path in split.path), None)
-            if fault:
-                fault.count -= 1
+            number = len(self.log)
+            fault = self._fault_for(request.command, split.path)
+        self._hook(number, RECEIVED, request.command, split.path)
         if self.latency:
             time.sleep(self.latency)
         if fault and fault.delay:
@@ -145,13 +133,32 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes):
         if fault and fault.status:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             request.reply(fault.status, fault.body, headers)
+            self._hook(number, ANSWERED, request.command, split.path)
             return
         with self.lock:
-            status, body, content_type = self._route(request, split.path, parse_qs(split.query), raw)
+            status, body, content_type, headers = self._answer(request, split.path, parse_qs(split.query), raw)
+        self._hook(number, APPLIED, request.command, split.path)
         if fault and fault.drop_after_apply:
             request.hang_up()
             return
-        request.reply(status, body, content_type=content_type)
+        request.reply(status, body, headers, content_type=content_type)
+        self._hook(number, ANSWERED, request.command, split.path)
+
+    def _hook(self, number: int, phase: str, method: str, path: str) -> None:
+        if self.on_request is not None:
+            self.on_request(number, phase, method, path)
+
+    def _answer(self, request: "_Handler", path: str, query: dict[str, list[str]], raw: bytes) -> tuple:
+        """The route's answer and the headers the real API adds to it (rate and usage figures)."""
+        headers: dict[str, str] = {}
+        if path.startswith("/crm/v3/"):
+            over_limit, headers = self._hubspot_rate()
+            if over_limit is not None:
+                return (*over_limit, headers)
+        elif path.startswith("/services/data/"):
+            self.api_calls += 1
+            headers["Sforce-Limit-Info"] = f"api-usage={self.api_calls}/{self.api_daily_limit}"
+        return (*self._route(request, path, query, raw), headers)
 
     def _route(self, request: "_Handler", path: str, query: dict[str, list[str]], raw: bytes) -> tuple:
         if path == "/services/oauth2/token":
@@ -169,6 +176,8 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes):
                     },
                     None,
                 )
+            if path == "/crm/v3/owners" or path == "/crm/v3/owners/":
+                return self._hubspot_owners(query)
             payload = json.loads(raw or b"{}")
             if path == "/crm/v3/objects/companies/batch/read":
                 return self._hubspot_read(payload)
@@ -222,3 +231,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # keep pytest output clean
         pass
+
+
+def _key(salesforce_id: str) -> str:
+    # A 15-character id is kept under its 18-character form, as Salesforce answers with it.
+    return to_18(salesforce_id) if len(salesforce_id) == 15 and is_valid(salesforce_id) else salesforce_id
