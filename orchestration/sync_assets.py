@@ -44,13 +44,19 @@ def crm_sync(
         context.log.info(line)
     metadata: dict = {"destination": destination.name, "planned": report.planned}
     metadata.update({f"status_{status}": count for status, count in report.counts.items()})
+    metadata["left"] = len(report.left)
     metadata["summary"] = dg.MetadataValue.md(
         "\n".join(f"- {line.strip()}" for line in report.format_summary().splitlines())
         + "\n\nEvery outcome: `select * from reverse_etl.sync_ledger`"
     )
-    if report.counts.get("failed"):
+    if report.unsettled:
+        # As `bookflow sync` exits 1: failed, conflicting or left changes need a person or another sync.
         raise dg.Failure(
-            description=f"{report.counts['failed']} ownership changes failed to sync; see reverse_etl.sync_ledger",
+            description=(
+                f"{report.unsettled} ownership changes not settled (failed {report.counts['failed']}, "
+                f"conflicted {report.counts['conflict']}, left {len(report.left)}, out of attempts "
+                f"{report.exhausted}); see reverse_etl.sync_ledger and `bookflow sync --dry-run`"
+            ),
             metadata=metadata,
         )
     return dg.MaterializeResult(metadata=metadata)

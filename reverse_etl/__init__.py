@@ -16,12 +16,22 @@ from reverse_etl.destinations import (
     RecordResult,
     SalesforceDestination,
 )
-from reverse_etl.engine import ChangeOutcome, PlannedChange, SyncReport, sync
-from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError, DestinationError, SyncError
+from reverse_etl.engine import DEFAULT_CONCURRENCY, ChangeOutcome, PlannedChange, SyncReport, sync
+from reverse_etl.exceptions import (
+    AnswerLost,
+    BlastRadiusExceeded,
+    ConfigurationError,
+    DestinationError,
+    InvalidIds,
+    LimitReached,
+    SyncError,
+)
 from reverse_etl.guard import BlastRadius
 from reverse_etl.ledger import SyncStatus, ensure_ledger
 
 __all__ = [
+    "DEFAULT_CONCURRENCY",
+    "AnswerLost",
     "BlastRadius",
     "BlastRadiusExceeded",
     "ChangeOutcome",
@@ -30,6 +40,8 @@ __all__ = [
     "DemoCrmDestination",
     "Destination",
     "DestinationError",
+    "InvalidIds",
+    "LimitReached",
     "OwnerUpdate",
     "PlannedChange",
     "RecordErrorCode",

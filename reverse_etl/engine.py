@@ -1,38 +1,44 @@
 """The sync: apply the latest run's ownership changes to a destination, each at most once.
 
 One sync, in order:
-1. Plan: changes in `marts.ownership_changes` not yet settled in the ledger for this destination
-   (settled = 'applied' or 'skipped'; 'failed' ones until they run out of attempts; 'conflict'
-   ones are looked at again), releases (retrieve, return) before assignments (distribute,
-   inbound) so a rep's book shrinks before it grows.
-2. Per batch, read the destination's current owners and sort each change:
-   - the CRM already holds the new owner -> 'applied' without writing (a write before a crash,
-     or someone did it by hand);
-   - the CRM holds someone other than the expected old owner -> 'conflict', never forced;
-   - otherwise write it; a rejected record -> 'failed' with the CRM's message.
-3. Record the batch in the ledger before starting the next, so a crash loses at most one batch
-   of bookkeeping, and step 2 recognises that batch's writes on the next sync.
+1. Plan (reverse_etl.plan): changes in `marts.ownership_changes` not yet settled in the ledger for
+   this destination, releases before assignments.
+2. Check, before anything is written: ids the destination cannot accept (InvalidIds) and the
+   blast-radius guard (BlastRadiusExceeded).
+3. Run (reverse_etl.runner): batches read the CRM's owners, sort each change (applied /
+   conflict / to write, reverse_etl.apply) and write what is due, several batches in flight,
+   large phases through the destination's bulk API; lost answers are read back before the end.
+4. Record every outcome in `reverse_etl.sync_ledger` (reverse_etl.ledger.LedgerWriter: about once
+   a second, and at the end), so a crash loses at most a second of bookkeeping, which the next
+   sync recovers by reading the owners back.
 
-The warehouse connection is opened only to read the plan and to record a batch, never while the
-destination reads or writes: DuckDB lets one writer lock everyone else out of a file.
+Only a configuration error (credentials, certificate, permission) stops a sync part way; what the
+CRM could not take is reported as left and planned again by the next sync.
 """
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
-from reverse_etl.destinations.base import Destination, OwnerUpdate, RecordResult
+from reverse_etl.destinations import base
+from reverse_etl.destinations.base import Destination
 from reverse_etl.duckdb_files import open_duckdb
-from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError
+from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError, InvalidIds
 from reverse_etl.guard import DEFAULT_MAX_BOOK_SHARE, DEFAULT_MAX_TOTAL_SHARE, BlastRadius
 from reverse_etl.guard import violations as guard_violations
-from reverse_etl.ledger import LedgerEntry, SyncStatus, ensure_ledger, record_entries
-from reverse_etl.plan import PlannedChange, batches, read_plan
+from reverse_etl.ledger import LedgerWriter, ensure_ledger
+from reverse_etl.plan import PlannedChange, read_plan
 from reverse_etl.report import ChangeOutcome, SyncReport
+from reverse_etl.runner import Runner
 
-__all__ = ["ChangeOutcome", "PlannedChange", "SyncReport", "sync"]
+__all__ = ["DEFAULT_CONCURRENCY", "ChangeOutcome", "PlannedChange", "SyncReport", "sync"]
+
+# Requests in flight at once. Salesforce sets no limit on requests shorter than 20 s and allows 25
+# long-running ones per org; HubSpot's limit is a rate, which the session's budget paces.
+DEFAULT_CONCURRENCY = 8
 
 
 def sync(
@@ -48,6 +54,8 @@ def sync(
     force: bool = False,
     limits: BlastRadius | None = None,
     changes_relation: str = "marts.ownership_changes",
+    concurrency: int = DEFAULT_CONCURRENCY,
+    ledger_flush_s: float = 1.0,
 ) -> SyncReport:
     """Apply the pending changes in `marts.ownership_changes` to `destination` and ledger each.
 
@@ -56,9 +64,11 @@ def sync(
 
     With `dry_run`, return the plan and write nothing, not even the ledger. A change that the
     destination rejects is retried on later syncs until it has failed `max_attempts` times.
+    `concurrency` batches are in flight at once (a destination may allow fewer: a local file
+    takes one writer); `batch_size` is capped at what one write request of the destination takes.
 
-    The blast-radius guard refuses (BlastRadiusExceeded) a plan that moves too much, before
-    anything is written and with the ledger untouched:
+    Before anything is written, ids the destination cannot accept stop the sync (InvalidIds),
+    and the blast-radius guard refuses (BlastRadiusExceeded) a plan that moves too much:
     - `max_book_share`: retrievals and returns out of one rep's book, over that rep's current
       book in `marts.account_status`. Only accounts leaving a book count (a rep with an empty
       book may receive any number); books of inactive users and books under ten accounts are
@@ -83,8 +93,8 @@ def sync(
     for share in (limits.max_book_share, limits.max_total_share):
         if share is not None and share < 0:
             raise ValueError(f"a blast-radius share must be at least 0, got {share}")
-    if batch_size < 1 or max_attempts < 1:
-        raise ValueError("batch_size and max_attempts must be at least 1")
+    if batch_size < 1 or max_attempts < 1 or concurrency < 1:
+        raise ValueError("batch_size, max_attempts and concurrency must be at least 1")
     warehouse_path = Path(warehouse_path)
     with _connect(warehouse_path, read_only=dry_run) as con:
         if not dry_run:
@@ -93,6 +103,7 @@ def sync(
         problems = [] if force else guard_violations(con, changes, limits)
     if not force and max_changes is not None and len(changes) > max_changes:
         problems.insert(0, f"{len(changes)} changes planned, more than the limit of {max_changes}")
+    owner_ids = {owner for change in changes for owner in (change.from_crm_owner_id, change.to_crm_owner_id) if owner}
     report = SyncReport(
         destination=destination.name,
         dry_run=dry_run,
@@ -100,19 +111,32 @@ def sync(
         changes=changes,
         exhausted=exhausted,
         guard_violations=problems,
+        invalid_ids=base.invalid_ids(destination, {change.account_id for change in changes}, owner_ids),
     )
     if dry_run or not changes:
         return report
+    if report.invalid_ids:
+        raise InvalidIds(destination.name, report.invalid_ids)
     if problems:
         raise BlastRadiusExceeded(problems)
 
-    for batch in batches(changes, batch_size):
-        entries = _apply_batch(batch, destination)
-        with _connect(warehouse_path) as con:
-            record_entries(con, destination.name, entries)
-        for entry in entries:
-            report.counts[entry.status.value] += 1
-            report.outcomes.append(ChangeOutcome(entry.change_id, entry.account_id, entry.status, entry.error))
+    started = time.perf_counter()
+    ledger = LedgerWriter(warehouse_path, destination.name, every_s=ledger_flush_s)
+    runner = Runner(
+        destination,
+        ledger,
+        report,
+        batch_size=base.write_batch_size(destination, batch_size),
+        concurrency=min(concurrency, getattr(destination, "max_concurrency", concurrency)),
+        bulk_threshold=base.bulk_threshold(destination),
+    )
+    try:
+        runner.run(changes)
+    finally:
+        ledger.flush()
+        base.close(destination)
+        report.usage = base.usage(destination)
+        report.seconds = time.perf_counter() - started
     return report
 
 
@@ -123,51 +147,3 @@ def _connect(warehouse_path: Path, *, read_only: bool = False) -> Iterator[duckd
         raise ConfigurationError(f"warehouse {warehouse_path} does not exist: run `bookflow run` first")
     with open_duckdb(warehouse_path, read_only=read_only) as con:
         yield con
-
-
-def _apply_batch(batch: Sequence[PlannedChange], destination: Destination) -> list[LedgerEntry]:
-    """Sort one batch against the destination's current owners, write what is due, say how each ended."""
-    owners = destination.read_owners([change.account_id for change in batch])
-    entries: list[LedgerEntry] = []
-    to_write: list[PlannedChange] = []
-    for change in batch:
-        # An account the destination cannot read is still sent, so it names the problem itself
-        # (NOT_FOUND, DUPLICATE_ID...).
-        if change.account_id not in owners:
-            to_write.append(change)
-            continue
-        current = owners[change.account_id]
-        if current == change.to_crm_owner_id:
-            entries.append(change.entry(SyncStatus.APPLIED, attempts=change.attempts, applied=True))
-        elif current != change.from_crm_owner_id:
-            entries.append(
-                change.entry(
-                    SyncStatus.CONFLICT,
-                    attempts=change.attempts,
-                    error=(
-                        f"CRM owner is now {current or 'empty'}, expected {change.from_crm_owner_id}: "
-                        "changed outside bookflow, not overwritten"
-                    ),
-                )
-            )
-        else:
-            to_write.append(change)
-    if to_write:
-        results = destination.write_owners(
-            [OwnerUpdate(change.account_id, change.to_crm_owner_id) for change in to_write]
-        )
-        by_account = {result.account_id: result for result in results}
-        for change in to_write:
-            entries.append(_written_entry(change, by_account.get(change.account_id)))
-    return entries
-
-
-def _written_entry(change: PlannedChange, result: RecordResult | None) -> LedgerEntry:
-    attempts = change.attempts + 1
-    if result is None:
-        return change.entry(
-            SyncStatus.FAILED, attempts=attempts, error="NO_RESULT: the destination returned no result for this record"
-        )
-    if result.ok:
-        return change.entry(SyncStatus.APPLIED, attempts=attempts, applied=True)
-    return change.entry(SyncStatus.FAILED, attempts=attempts, error=f"{result.error_code}: {result.error_message}")

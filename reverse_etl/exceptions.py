@@ -1,14 +1,18 @@
 """Errors the sync raises when it cannot go on; per-record problems are data, not exceptions.
 
     SyncError                  base: catch this to handle any sync failure
-    ├── ConfigurationError     the sync cannot start: a missing file, table or credential env var
-    ├── DestinationError       the destination failed as a whole (locked, unreachable); nothing
-    │                          in the failed batch is recorded, so the next sync retries it
+    ├── ConfigurationError     the sync cannot start or go on until a person fixes its setup: a
+    │   │                      missing file, table or credential, a certificate, refused login
+    │   └── InvalidIds         ids the destination cannot accept: nothing was written
+    ├── DestinationError       the destination failed as a whole for one batch (locked,
+    │   │                      unreachable); the sync goes on, the batch is left for later
+    │   ├── AnswerLost         a write's answer was lost: read back before the sync ends
+    │   └── LimitReached       the CRM's allowance is spent: no new batch starts
     └── BlastRadiusExceeded    more changes planned than the caller allowed; nothing was written
 
-The CRM clients (bookflow.crm) raise CrmConfigurationError and CrmRequestError; the destinations
-turn them into ConfigurationError and DestinationError (`sync_errors`), so a caller of the sync
-handles one tree.
+The CRM clients (bookflow.crm) raise CrmConfigurationError and CrmRequestError (and its
+CrmAnswerLost, CrmLimitReached); the destinations turn them into the sync's own (`sync_errors`),
+so a caller of the sync handles one tree.
 
 A record the CRM rejects (unknown id, inactive owner...) is not an exception: it comes back as a
 `RecordResult` and lands in the ledger as 'failed' with the CRM's message.
@@ -17,7 +21,7 @@ A record the CRM rejects (unknown id, inactive owner...) is not an exception: it
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bookflow.crm.errors import CrmConfigurationError, CrmRequestError
+from bookflow.crm.errors import CrmAnswerLost, CrmConfigurationError, CrmLimitReached, CrmRequestError
 
 
 class SyncError(Exception):
@@ -33,8 +37,32 @@ class ConfigurationError(SyncError, CrmConfigurationError):
         return cls(f"environment variable {variable} is not set: it holds {purpose}")
 
 
+class InvalidIds(ConfigurationError):
+    """Ids in the plan that the destination cannot accept; the sync refused before writing."""
+
+    SHOWN = 10
+
+    def __init__(self, destination: str, problems: list[str]) -> None:
+        shown = "; ".join(problems[: self.SHOWN])
+        if len(problems) > self.SHOWN:
+            shown += f"; and {len(problems) - self.SHOWN} more (`bookflow sync --dry-run` lists them)"
+        super().__init__(
+            f"sync refused, nothing was written: {len(problems)} ids in the plan cannot go to {destination}: "
+            f"{shown}. Fix them upstream (the raw CRM tables or the dbt models that map ids), then sync again"
+        )
+        self.problems = problems
+
+
 class DestinationError(SyncError, CrmRequestError):
     """The destination could not take a batch at all (as opposed to rejecting single records)."""
+
+
+class AnswerLost(DestinationError, CrmAnswerLost):
+    """A write was sent and its answer lost: whether it was applied is known only by reading back."""
+
+
+class LimitReached(DestinationError, CrmLimitReached):
+    """The destination's rate allowance is spent for now: starting more batches would only fail."""
 
 
 class BlastRadiusExceeded(SyncError):
@@ -65,5 +93,9 @@ def sync_errors() -> Iterator[None]:
         raise
     except CrmConfigurationError as error:
         raise ConfigurationError(str(error)) from error
+    except CrmAnswerLost as error:
+        raise AnswerLost(str(error)) from error
+    except CrmLimitReached as error:
+        raise LimitReached(str(error)) from error
     except CrmRequestError as error:
         raise DestinationError(str(error)) from error

@@ -3,11 +3,16 @@
 Settled = 'applied' or 'skipped' in the ledger; 'failed' ones stay planned until they run out of
 attempts; 'conflict' ones are looked at again. Releases (retrieve, return) come before
 assignments (distribute, inbound) so a rep's book shrinks before it grows.
+
+The plan runs in phases (`phases`): batches of one phase run side by side, and a phase starts
+when the one before it has finished, so an account released and dealt again in one plan gets
+its second change only after the first one landed.
 """
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
 
 import duckdb
 
@@ -43,7 +48,7 @@ _NO_LEDGER_YET = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedChange:
     """One pending ownership change: bookflow's owner ids (None = pool) and the CRM's."""
 
@@ -57,6 +62,7 @@ class PlannedChange:
     from_crm_owner_id: str
     to_crm_owner_id: str
     attempts: int = 0  # write attempts already recorded in the ledger
+    ledger_status: str | None = None  # what the ledger says of it so far (None: never tried)
 
     def entry(
         self, status: SyncStatus, *, attempts: int, error: str | None = None, applied: bool = False
@@ -119,25 +125,29 @@ def read_plan(
                 from_crm_owner_id=from_crm_owner_id,
                 to_crm_owner_id=to_crm_owner_id,
                 attempts=attempts,
+                ledger_status=ledger_status,
             )
         )
     changes.sort(key=lambda change: (_CHANGE_ORDER.get(change.change_type, 2), change.account_id, change.change_id))
     return changes, exhausted
 
 
-def batches(changes: Sequence[PlannedChange], batch_size: int) -> Iterator[list[PlannedChange]]:
-    """Batches of at most `batch_size`, with each account at most once per batch.
+def phases(changes: Sequence[PlannedChange]) -> list[list[PlannedChange]]:
+    """The plan's changes in phases to run one after the other, in plan order within each.
 
-    An account with two changes in one plan (released, then dealt again) gets its second change
-    in a later batch, which then reads the owner the first one left.
+    Phase k holds each account's k-th change, releases before assignments: an account appears
+    at most once per phase, and its changes land in plan order.
     """
-    batch: list[PlannedChange] = []
-    accounts: set[str] = set()
-    for change in changes:
-        if len(batch) >= batch_size or change.account_id in accounts:
-            yield batch
-            batch, accounts = [], set()
-        batch.append(change)
-        accounts.add(change.account_id)
-    if batch:
-        yield batch
+    seen: dict[str, int] = {}
+    keyed = []
+    for position, change in enumerate(changes):
+        occurrence = seen.get(change.account_id, 0)
+        seen[change.account_id] = occurrence + 1
+        keyed.append(((occurrence, _CHANGE_ORDER.get(change.change_type, 2)), position, change))
+    keyed.sort(key=lambda item: (item[0], item[1]))
+    return [[change for _, _, change in group] for _, group in groupby(keyed, key=lambda item: item[0])]
+
+
+def chunks(changes: Sequence[PlannedChange], size: int) -> Iterator[list[PlannedChange]]:
+    for start in range(0, len(changes), size):
+        yield list(changes[start : start + size])

@@ -61,7 +61,7 @@ def workspace(empty_workspace: Workspace, demo_crm_template: Path) -> Workspace:
 
 # -- a local HTTPS CRM (bookflow/local_crm/) for the reverse-ETL destinations --------------------
 
-CRM_USERS = {"005JANE00000000001": True, "005JOE000000000001": True, "005GONE00000000001": False}
+CRM_USERS = {"005JANE00000000YDA": True, "005JOE000000000YBA": True, "005GONE00000000YDA": False}
 
 
 @pytest.fixture(scope="session")

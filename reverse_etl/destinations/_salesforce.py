@@ -123,6 +123,10 @@ def check_update(
             RecordErrorCode.DUPLICATE_ID,
             f"account {update.account_id} appears more than once in this write",
         )
+    if update.field is not None:
+        return RecordResult.failure(
+            update.account_id, RecordErrorCode.FIELD_NOT_WRITABLE, f"only the owner is written here, not {update.field}"
+        )
     problem = account_problem(update.account_id, matches.get(update.account_id))
     if problem is not None:
         return problem

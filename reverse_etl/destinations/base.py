@@ -1,15 +1,25 @@
-"""What the sync engine needs from a destination: read owners, write owners, report per record."""
+"""What the sync engine needs from a destination: read owners, write owners, report per record.
 
-from collections.abc import Sequence
+Beyond the three members of `Destination`, a destination may offer what a remote CRM needs; the
+engine asks for each with the helpers below and does without when it is absent:
+- `max_batch`: the most records one write request takes (Salesforce 200, HubSpot 100);
+- `invalid_ids(account_ids, owner_ids)`: ids it cannot accept, refused before the sync starts;
+- `owner_key(owner_id)`: the form owner ids compare in (Salesforce: 15 and 18 characters alike);
+- `bulk_threshold` and `write_owners_bulk(updates)`: a bulk API the engine uses for large syncs;
+- `usage()`: the API allowance used, for the report; `close()`: end the session after a sync.
+"""
+
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class RecordErrorCode(StrEnum):
     """Why a destination rejected one record; named like the Salesforce API's error codes."""
 
     NOT_FOUND = "NOT_FOUND"  # no account with this id
+    FIELD_NOT_WRITABLE = "FIELD_NOT_WRITABLE"  # the destination holds only the owner field
     DUPLICATE_ID = "DUPLICATE_ID"  # the id is on several accounts (dirty data) or twice in one write
     ENTITY_IS_DELETED = "ENTITY_IS_DELETED"  # the account is in the recycle bin
     INACTIVE_OWNER = "INACTIVE_OWNER"  # the new owner is not an active user
@@ -18,10 +28,15 @@ class RecordErrorCode(StrEnum):
 
 @dataclass(frozen=True)
 class OwnerUpdate:
-    """Set the owner of one CRM account; ids are the CRM's (the pool is its pool user)."""
+    """Set the owner of one CRM account; ids are the CRM's (the pool is its pool user).
+
+    `field` names another user field than the owner (an SDR field, say); None is the owner field.
+    A destination writes only the fields it allowlists.
+    """
 
     account_id: str
     owner_id: str
+    field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,3 +84,37 @@ class Destination(Protocol):
         Raises `DestinationError` only when the destination fails as a whole.
         """
         ...
+
+
+def invalid_ids(destination: Any, account_ids: Collection[str], owner_ids: Collection[str]) -> list[str]:
+    """Why ids cannot go to `destination`, one line each; empty when all can (or it does not check)."""
+    check = getattr(destination, "invalid_ids", None)
+    return list(check(account_ids, owner_ids)) if check else []
+
+
+def owner_key(destination: Any) -> Callable[[str | None], str | None]:
+    """How `destination` compares owner ids; plain equality unless it says otherwise."""
+    return getattr(destination, "owner_key", None) or (lambda owner_id: owner_id)
+
+
+def write_batch_size(destination: Any, wanted: int) -> int:
+    """Records per engine batch: `wanted`, but no more than one write request takes."""
+    return max(1, min(wanted, getattr(destination, "max_batch", wanted)))
+
+
+def bulk_threshold(destination: Any) -> int | None:
+    """Changes from which `destination` writes through its bulk API, or None if it has none."""
+    if not callable(getattr(destination, "write_owners_bulk", None)):
+        return None
+    return getattr(destination, "bulk_threshold", None)
+
+
+def close(destination: Any) -> None:
+    closer = getattr(destination, "close", None)
+    if callable(closer):
+        closer()
+
+
+def usage(destination: Any) -> str | None:
+    report = getattr(destination, "usage", None)
+    return report() if callable(report) else None

@@ -29,6 +29,8 @@ class CsvExportDestination:
     """Appends accepted owner updates to a CSV file; checks them against the warehouse's CRM copy."""
 
     name = "csv_export"
+    # One writer at a time: the file takes one, and its batches must land in order.
+    max_concurrency = 1
 
     def __init__(self, path: Path, *, warehouse_path: Path) -> None:
         self.path = Path(path)

@@ -28,6 +28,8 @@ class DemoCrmDestination:
     """Writes account owners into the demo CRM's `salesforce.account`, one transaction per batch."""
 
     name = "demo_crm"
+    # One writer at a time: the file takes one, and its batches must land in order.
+    max_concurrency = 1
 
     def __init__(self, crm_path: Path, *, batch_size: int = 5000) -> None:
         if batch_size < 1:

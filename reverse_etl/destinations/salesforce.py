@@ -1,17 +1,20 @@
-"""Salesforce through its REST API: read `Account.OwnerId` by SOQL, write it by sObject Collections.
+"""Salesforce through its REST API: read `Account.OwnerId` by SOQL, write it by sObject Collections
+or, for a large sync, Bulk API 2.0 (the engine chooses: `bulk_threshold`).
 
     destination = SalesforceDestination.from_env()
     report = sync(warehouse_path, destination)
 
-Writes go 200 records per `PATCH /composite/sobjects` with allOrNone=false, so one rejected
+REST writes go 200 records per `PATCH /composite/sobjects` with allOrNone=false, so one rejected
 record (inactive owner, deleted account) is a failed RecordResult and the rest are written. A
-single call with `bulk_threshold` updates or more goes through Bulk API 2.0 instead, which costs
-a handful of API calls per 100,000 records instead of one per 200.
+Bulk API 2.0 job costs a handful of API calls per 100,000 records instead of one per 200; each
+row's result comes back mapped to its record.
 
-Login, the HTTP session and Bulk API 2.0 are bookflow.crm.salesforce's; retries and what happens
-when an answer is lost are in bookflow.crm.http. If a write fails part way through a call, the
-engine records nothing for the batch; its next sync reads the owners back, so the records
-Salesforce did apply are recognised and never written twice.
+Ids are matched exactly: Salesforce answers with 18-character ids, and a 15-character id asked
+for is the same record only through the checksum suffix (bookflow.crm.salesforce.ids). Ids that
+are not valid Salesforce ids are refused before a sync starts (`invalid_ids`), never sent.
+
+Login, the HTTP session, the org's rate budget and Bulk API 2.0 are bookflow.crm.salesforce's;
+retries and what happens when an answer is lost are in bookflow.crm.http.
 """
 
 import re
@@ -21,16 +24,15 @@ from typing import Any
 
 from bookflow.crm.http import RetryPolicy, Secret
 from bookflow.crm.salesforce import DEFAULT_API_VERSION, GrantType, SalesforceCredentials, SalesforceSession
+from bookflow.crm.salesforce import ids as salesforce_ids
 from bookflow.crm.salesforce.bulk import BulkPolling, update_records
 from reverse_etl.destinations.base import OwnerUpdate, RecordErrorCode, RecordResult
 from reverse_etl.exceptions import ConfigurationError, DestinationError, sync_errors
 
 DEFAULT_BULK_THRESHOLD = 10_000
-_QUERY_CHUNK = 200  # ids per SOQL query: keeps the URL far below Salesforce's 16,384-character limit
+OWNER_FIELD = "OwnerId"
+_QUERY_CHUNK = 200  # ids per SOQL query: keeps the URL far below Salesforce's 16,384-byte limit
 _COLLECTION_CHUNK = 200  # the sObject Collections maximum per request
-# A Salesforce id: 15 characters (case-sensitive) or 18 (with a case-checksum suffix). Checked
-# before an id goes into SOQL, which has no bind parameters.
-_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED_FIELDS = frozenset({"id", "ownerid", "attributes"})
 
@@ -43,13 +45,16 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 class SalesforceDestination:
-    """Account owners in a Salesforce org, through the REST API and (for large calls) Bulk API 2.0.
+    """Account owners in a Salesforce org, through the REST API and Bulk API 2.0.
 
     The login settings are bookflow.crm.salesforce.SalesforceCredentials'. `extra_fields` are
-    written with every owner change (e.g. {"Owner_Change_Source__c": "bookflow"}); each name must
-    be in `allowed_fields`, so a typo or an unexpected field fails at construction rather than
-    writing somewhere nobody looks.
+    written with every owner change (e.g. {"Owner_Change_Source__c": "bookflow"}), and an
+    OwnerUpdate may name another user-lookup field than OwnerId (e.g. SDR_Owner__c); each such
+    name must be in `allowed_fields`, so a typo or an unexpected field fails at construction or
+    per record rather than writing somewhere nobody looks.
     """
+
+    max_batch = _COLLECTION_CHUNK
 
     def __init__(
         self,
@@ -63,17 +68,9 @@ class SalesforceDestination:
         private_key: str | None = None,
         instance_url: str | None = None,
         api_version: str = DEFAULT_API_VERSION,
-        extra_fields: Mapping[str, str] | None = None,
-        allowed_fields: Collection[str] = (),
-        bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
-        bulk_timeout: float = 1800.0,
-        bulk_poll_interval: float = 2.0,
-        bulk_max_poll_interval: float = 30.0,
-        timeout: float = 60.0,
-        verify: bool | str | Path = True,
-        retry: RetryPolicy | None = None,
-        name: str = "salesforce",
+        **settings: Any,
     ) -> None:
+        """`settings` are those of `_configure`."""
         with sync_errors():
             credentials = SalesforceCredentials(
                 login_url,
@@ -86,62 +83,10 @@ class SalesforceDestination:
                 instance_url=instance_url,
                 api_version=api_version,
             )
-        self._configure(
-            credentials,
-            extra_fields=extra_fields,
-            allowed_fields=allowed_fields,
-            bulk_threshold=bulk_threshold,
-            polling=BulkPolling(bulk_timeout, bulk_poll_interval, bulk_max_poll_interval),
-            timeout=timeout,
-            verify=verify,
-            retry=retry,
-            name=name,
-        )
+        self._configure(credentials, **settings)
 
     def _configure(
         self,
-        credentials: SalesforceCredentials,
-        *,
-        extra_fields: Mapping[str, str] | None,
-        allowed_fields: Collection[str],
-        bulk_threshold: int,
-        polling: BulkPolling,
-        timeout: float,
-        verify: bool | str | Path,
-        retry: RetryPolicy | None,
-        name: str,
-    ) -> None:
-        self.name = name
-        self.credentials = credentials
-        self.extra_fields = dict(extra_fields or {})
-        allowed = set(allowed_fields)
-        for field in self.extra_fields:
-            if field not in allowed:
-                raise ConfigurationError(
-                    f"Salesforce field {field!r} is not in allowed_fields: only allowlisted fields are written"
-                )
-            if not _FIELD.match(field) or field.lower() in _RESERVED_FIELDS:
-                raise ConfigurationError(f"{field!r} cannot be written as an extra Salesforce field")
-        if bulk_threshold < 1:
-            raise ValueError("bulk_threshold must be at least 1")
-        self.bulk_threshold = bulk_threshold
-        self.polling = polling
-        self.timeout = timeout
-        self.verify = verify
-        self.retry = retry or RetryPolicy()
-        self._session = SalesforceSession(credentials, timeout=timeout, verify=verify, retry=self.retry)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> "SalesforceDestination":
-        """Settings from SALESFORCE_* environment variables (see SalesforceCredentials.from_env);
-        `options` go to from_credentials."""
-        with sync_errors():
-            credentials = SalesforceCredentials.from_env(environ)
-        return cls.from_credentials(credentials, **options)
-
-    @classmethod
-    def from_credentials(
-        cls,
         credentials: SalesforceCredentials,
         *,
         extra_fields: Mapping[str, str] | None = None,
@@ -153,21 +98,44 @@ class SalesforceDestination:
         timeout: float = 60.0,
         verify: bool | str | Path = True,
         retry: RetryPolicy | None = None,
+        connections: int = 10,
         name: str = "salesforce",
-    ) -> "SalesforceDestination":
+    ) -> None:
+        self.name = name
+        self.credentials = credentials
+        self.extra_fields = dict(extra_fields or {})
+        self.allowed_fields = set(allowed_fields)
+        for field in self.extra_fields:
+            if field not in self.allowed_fields:
+                raise ConfigurationError(
+                    f"Salesforce field {field!r} is not in allowed_fields: only allowlisted fields are written"
+                )
+            if not _FIELD.match(field) or field.lower() in _RESERVED_FIELDS:
+                raise ConfigurationError(f"{field!r} cannot be written as an extra Salesforce field")
+        if bulk_threshold < 1:
+            raise ValueError("bulk_threshold must be at least 1")
+        self.bulk_threshold = bulk_threshold
+        self.polling = BulkPolling(bulk_timeout, bulk_poll_interval, bulk_max_poll_interval)
+        self.timeout = timeout
+        self.verify = verify
+        self.retry = retry or RetryPolicy()
+        self._session = SalesforceSession(
+            credentials, timeout=timeout, verify=verify, retry=self.retry, connections=connections
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **settings: Any) -> "SalesforceDestination":
+        """Settings from SALESFORCE_* environment variables (see SalesforceCredentials.from_env);
+        `settings` are those of `_configure`."""
+        with sync_errors():
+            credentials = SalesforceCredentials.from_env(environ)
+        return cls.from_credentials(credentials, **settings)
+
+    @classmethod
+    def from_credentials(cls, credentials: SalesforceCredentials, **settings: Any) -> "SalesforceDestination":
         """A destination for an org whose login settings are already made."""
         destination = cls.__new__(cls)
-        destination._configure(
-            credentials,
-            extra_fields=extra_fields,
-            allowed_fields=allowed_fields,
-            bulk_threshold=bulk_threshold,
-            polling=BulkPolling(bulk_timeout, bulk_poll_interval, bulk_max_poll_interval),
-            timeout=timeout,
-            verify=verify,
-            retry=retry,
-            name=name,
-        )
+        destination._configure(credentials, **settings)
         return destination
 
     @property
@@ -190,61 +158,104 @@ class SalesforceDestination:
             f"api_version={self.api_version!r})"
         )
 
+    def close(self) -> None:
+        """Close the HTTP client; the next call opens a new one."""
+        self._session.close()
+
+    def usage(self) -> str | None:
+        """The org's daily API usage as its last answer stated it."""
+        return self._session.budget.usage()
+
+    # -- ids ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def invalid_ids(account_ids: Collection[str], owner_ids: Collection[str]) -> list[str]:
+        """Each id that is not a Salesforce id (malformed, or an 18-character id whose checksum
+        suffix does not match), with why: refused before the sync, since such an id can only
+        come from data damaged upstream (say, a tool that changed its case)."""
+        found = []
+        for kind, values in (("account", account_ids), ("owner", owner_ids)):
+            for value in sorted(set(values)):
+                reason = salesforce_ids.problem(value)
+                if reason:
+                    found.append(f"{kind} id {value!r}: {reason}")
+        return found
+
+    @staticmethod
+    def owner_key(record_id: str | None) -> str | None:
+        """The form ids are compared in: a valid 15-character id and its 18-character form are one."""
+        return salesforce_ids.to_18(record_id) if record_id and salesforce_ids.is_valid(record_id) else record_id
+
     # -- reading ------------------------------------------------------------------------------
 
-    def read_owners(self, account_ids: Sequence[str]) -> dict[str, str | None]:
-        """OwnerId per live account; deleted, unknown and malformed ids are absent.
-
-        Accepts 15- and 18-character ids and answers under the id as asked.
-        """
-        wanted = [account_id for account_id in dict.fromkeys(account_ids) if _ID.match(account_id)]
-        asked: dict[str, list[str]] = {}  # the case-sensitive 15-character core -> ids as asked
-        for account_id in wanted:
-            asked.setdefault(account_id[:15], []).append(account_id)
+    def read_owners(self, account_ids: Sequence[str], field: str | None = None) -> dict[str, str | None]:
+        """The owner field (OwnerId unless `field`) per live account, under the id as asked;
+        deleted, unknown and invalid ids are absent."""
+        column = self._field(field)
+        asked: dict[str, list[str]] = {}  # 18-character id -> the ids as asked
+        for account_id in dict.fromkeys(account_ids):
+            if salesforce_ids.is_valid(account_id):
+                asked.setdefault(salesforce_ids.to_18(account_id), []).append(account_id)
         owners: dict[str, str | None] = {}
         with sync_errors():
-            for chunk in _chunks(wanted, _QUERY_CHUNK):
-                ids = ", ".join(f"'{account_id}'" for account_id in chunk)
-                for record in self._session.query(f"SELECT Id, OwnerId FROM Account WHERE Id IN ({ids})"):
-                    for account_id in asked.get(str(record["Id"])[:15], ()):
-                        owners[account_id] = record.get("OwnerId")
+            for chunk in _chunks(list(asked), _QUERY_CHUNK):
+                ids = ", ".join(f"'{account_id}'" for account_id in chunk)  # valid ids only: no quotes inside
+                for record in self._session.query(f"SELECT Id, {column} FROM Account WHERE Id IN ({ids})"):
+                    owner = self.owner_key(record.get(column) or None)
+                    for account_id in asked.get(salesforce_ids.to_18(str(record["Id"])), ()):
+                        owners[account_id] = owner
         return owners
 
     # -- writing ------------------------------------------------------------------------------
 
     def write_owners(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
-        """Write `updates`; one result per update, in order. Rejected records are results."""
+        """Write `updates` through sObject Collections; one result per update, in order."""
+        return self._write(updates, self._write_rest)
+
+    def write_owners_bulk(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
+        """Write `updates` through Bulk API 2.0 jobs; one result per update, in order."""
+        return self._write(updates, self._write_bulk)
+
+    def _field(self, field: str | None) -> str:
+        if field is None or field == OWNER_FIELD:
+            return OWNER_FIELD
+        if field not in self.allowed_fields or not _FIELD.match(field) or field.lower() in _RESERVED_FIELDS:
+            raise ConfigurationError(f"Salesforce field {field!r} is not in allowed_fields: it is never written")
+        return field
+
+    def _write(self, updates: Sequence[OwnerUpdate], send: Any) -> list[RecordResult]:
         results: list[RecordResult | None] = [None] * len(updates)
-        to_send: list[tuple[int, OwnerUpdate]] = []
-        seen: set[str] = set()
+        by_field: dict[str, list[tuple[int, OwnerUpdate]]] = {}
+        seen: set[tuple[str, str]] = set()
         for position, update in enumerate(updates):
+            field = self._field(update.field)
+            key = (self.owner_key(update.account_id) or "", field)
             if not update.owner_id:
                 results[position] = RecordResult.failure(
                     update.account_id, RecordErrorCode.REQUIRED_FIELD_MISSING, "no owner id given"
                 )
-            elif update.account_id in seen:
-                # Salesforce refuses a whole request that names an id twice.
+            elif key in seen:
+                # Salesforce refuses a whole request that names a record twice.
                 results[position] = RecordResult.failure(
                     update.account_id, RecordErrorCode.DUPLICATE_ID, "account appears twice in one write"
                 )
             else:
-                seen.add(update.account_id)
-                to_send.append((position, update))
-        if to_send:
-            batch = [update for _, update in to_send]
-            with sync_errors():
-                written = self._write_bulk(batch) if len(batch) >= self.bulk_threshold else self._write_rest(batch)
-            for (position, _), result in zip(to_send, written, strict=True):
-                results[position] = result
+                seen.add(key)
+                by_field.setdefault(field, []).append((position, update))
+        with sync_errors():
+            for field, group in by_field.items():
+                written = send(field, [update for _, update in group])
+                for (position, _), result in zip(group, written, strict=True):
+                    results[position] = result
         return [result for result in results if result is not None]
 
-    def _write_rest(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
+    def _write_rest(self, field: str, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
         results: list[RecordResult] = []
         for chunk in _chunks(updates, _COLLECTION_CHUNK):
             payload = {
                 "allOrNone": False,
                 "records": [
-                    {"attributes": {"type": "Account"}, "id": update.account_id, "OwnerId": update.owner_id}
+                    {"attributes": {"type": "Account"}, "id": update.account_id, field: update.owner_id}
                     | self.extra_fields
                     for update in chunk
                 ],
@@ -261,16 +272,15 @@ class SalesforceDestination:
             results.extend(_collection_result(update, item) for update, item in zip(chunk, body, strict=True))
         return results
 
-    def _write_bulk(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
-        columns = ["Id", "OwnerId", *self.extra_fields]
+    def _write_bulk(self, field: str, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
+        columns = ["Id", field, *self.extra_fields]
         rows = [[update.account_id, update.owner_id, *self.extra_fields.values()] for update in updates]
+        outcomes = update_records(self._session, "Account", columns, rows, polling=self.polling)
         return [
             RecordResult.success(update.account_id)
             if outcome.error_code is None
             else RecordResult.failure(update.account_id, outcome.error_code, outcome.error_message or "")
-            for update, outcome in zip(
-                updates, update_records(self._session, "Account", columns, rows, polling=self.polling), strict=True
-            )
+            for update, outcome in zip(updates, outcomes, strict=True)
         ]
 
 

@@ -1,0 +1,159 @@
+"""Running a plan against a destination: batches side by side, lost answers read back, nothing aborted.
+
+- Phases run one after the other (reverse_etl.plan.phases); within a phase, `concurrency` batches
+  are in flight at once on worker threads that share the destination's session (one HTTP client,
+  one rate budget). The main thread alone records outcomes and writes the ledger.
+- A phase at least as large as the destination's `bulk_threshold` is read in batches as usual,
+  then written through its bulk API in jobs of BULK_JOB changes, each record's result mapped
+  back to its change.
+- A write whose answer was lost, and a batch the CRM could not take (outage, retries spent), do
+  not stop the sync. Before it ends, the runner reads those accounts back and settles them in up
+  to SETTLE_ROUNDS rounds: the CRM holds the new owner -> applied; it still holds the old owner ->
+  written again now (the read just showed the write did not land, and the old owner is still
+  there, so the write cannot overwrite a hand edit); anyone else -> conflict. What is still open
+  after the rounds is `left`: nothing is recorded for it, and the next sync plans it again.
+- A later change of an account whose earlier change is still open waits for it, so it is never
+  sorted against an owner that is about to change.
+- When the CRM's allowance is spent (LimitReached), no new batch starts; the rest is left.
+"""
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from functools import partial
+
+from reverse_etl.apply import BatchOutcome, apply_batch, read_and_sort, write
+from reverse_etl.destinations.base import Destination, owner_key
+from reverse_etl.ledger import LedgerWriter
+from reverse_etl.plan import PlannedChange, chunks, phases
+from reverse_etl.report import SyncReport
+
+BULK_JOB = 100_000  # changes per bulk write: one Bulk API 2.0 job
+SETTLE_ROUNDS = 5
+
+Task = tuple[list[PlannedChange], Callable[[], BatchOutcome]]
+
+
+class Runner:
+    def __init__(
+        self,
+        destination: Destination,
+        ledger: LedgerWriter,
+        report: SyncReport,
+        *,
+        batch_size: int,
+        concurrency: int,
+        bulk_threshold: int | None,
+    ) -> None:
+        self.destination = destination
+        self.ledger = ledger
+        self.report = report
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.bulk_threshold = bulk_threshold
+        self.same = owner_key(destination)
+        self.open: dict[str, tuple[PlannedChange, str]] = {}  # change_id -> (change, why still open)
+        self.lost: set[str] = set()  # change_ids written with the answer lost (count as an attempt)
+        self.stopped: str | None = None  # why no new batch starts
+
+    def run(self, changes: Sequence[PlannedChange]) -> None:
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bookflow-sync") as pool:
+            self._pool = pool
+            self._run_phases(changes)
+            for _ in range(SETTLE_ROUNDS):
+                if not self.open or self.stopped:
+                    break
+                retry = [change for change, _ in self.open.values()]
+                self.report.settle_rounds += 1
+                self.open = {}
+                self._run_phases(sorted(retry, key=_plan_order(changes)))
+        for change, why in self.open.values():
+            self.report.leave(change, why)
+
+    def _run_phases(self, changes: Sequence[PlannedChange]) -> None:
+        for phase in phases(changes):
+            waiting = {change.account_id for change, _ in self.open.values()}
+            ready = []
+            for change in phase:
+                if change.account_id in waiting:
+                    self.open[change.change_id] = (change, "waits for an earlier change of its account")
+                else:
+                    ready.append(change)
+            if self.bulk_threshold is not None and len(ready) >= self.bulk_threshold:
+                self._bulk(ready)
+            else:
+                self._run(deque(self._rest_task(batch) for batch in chunks(ready, self.batch_size)))
+
+    def _rest_task(self, batch: list[PlannedChange]) -> Task:
+        return batch, partial(apply_batch, batch, self.destination, self.same, self.lost)
+
+    def _bulk(self, changes: list[PlannedChange]) -> None:
+        due: list[PlannedChange] = []
+        tasks: deque[Task] = deque()
+
+        def submit_due(final: bool) -> None:
+            while len(due) >= BULK_JOB or (final and due):
+                job = due[:BULK_JOB]
+                del due[:BULK_JOB]
+                tasks.append((job, partial(write, job, self.destination.write_owners_bulk, self.lost)))
+
+        def sorted_batch(outcome: BatchOutcome) -> None:
+            due.extend(outcome.to_write)
+            submit_due(final=False)
+
+        for batch in chunks(changes, self.batch_size):
+            tasks.append((batch, partial(read_and_sort, batch, self.destination, self.same, self.lost)))
+        self._run(tasks, then=sorted_batch)
+        submit_due(final=True)
+        self._run(tasks)
+
+    def _run(self, tasks: deque[Task], then: Callable[[BatchOutcome], None] | None = None) -> None:
+        """Run `tasks` with `concurrency` in flight; `then` may queue more tasks from an outcome."""
+        running: dict[Future, list[PlannedChange]] = {}
+        try:
+            while tasks or running:
+                while tasks and len(running) < self.concurrency and not self.stopped:
+                    batch, work = tasks.popleft()
+                    running[self._pool.submit(work)] = batch
+                if self.stopped:
+                    for batch, _ in tasks:
+                        self._keep_open(batch, self.stopped)
+                    tasks.clear()
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    del running[future]
+                    outcome = future.result()
+                    self._take(outcome)
+                    if then is not None:
+                        then(outcome)
+        except BaseException:
+            # Record what the batches still running achieve, so a crash loses no bookkeeping.
+            for future in running:
+                future.cancel()
+            for future in running:
+                if not future.cancelled() and future.exception() is None:
+                    self._take(future.result())
+            raise
+
+    def _take(self, outcome: BatchOutcome) -> None:
+        self.ledger.add(outcome.entries)
+        self.report.record(outcome.entries)
+        why = outcome.problem or "not settled"
+        for change in outcome.unknown:
+            self.lost.add(change.change_id)
+            self.report.lost_answers += 1
+        self._keep_open(outcome.unknown, f"answer lost, read back: {why}")
+        self._keep_open(outcome.left, why)
+        if outcome.limit_reached and not self.stopped:
+            self.stopped = why
+
+    def _keep_open(self, changes: Sequence[PlannedChange], why: str) -> None:
+        for change in changes:
+            self.open[change.change_id] = (change, why)
+
+
+def _plan_order(changes: Sequence[PlannedChange]) -> Callable[[PlannedChange], int]:
+    position = {change.change_id: index for index, change in enumerate(changes)}
+    return lambda change: position[change.change_id]
