@@ -2,14 +2,18 @@
 
 `bookflow bench-sync --changes 100000 --latency-ms 50` (or `python -m reverse_etl.benchmark`,
 same options) plans N owner changes in a scratch warehouse, serves N accounts from
-`bookflow.local_crm` (127.0.0.1 only), syncs them through the real engine and SalesforceDestination,
-and compares records/s with the ideal for the batch size: the engine keeps one request in flight
-and a batch needs one SOQL read and one composite write, so the ideal is batch_size / (2 x latency).
+`bookflow.local_crm` (127.0.0.1 only) in a process of its own, as a CRM is on another machine,
+syncs them through the real engine and SalesforceDestination, and compares records/s with the
+ideal: each batch needs one SOQL read and one sObject Collections write, so with `concurrency`
+requests in flight the ideal is batch_size x concurrency / (2 x latency). `--bulk-changes` times
+a second sync of that many changes, which the engine writes through Bulk API 2.0.
 """
 
+import multiprocessing
 import tempfile
 import time
 from datetime import date
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import click
@@ -17,9 +21,10 @@ import duckdb
 
 from bookflow.local_crm import Account, CrmServer, make_certificate
 from reverse_etl.destinations.salesforce import SalesforceDestination
-from reverse_etl.engine import sync
+from reverse_etl.engine import DEFAULT_CONCURRENCY, sync
 
-FROM_OWNER, TO_OWNER = "005BENCHFROM000001", "005BENCHTO00000001"
+# Valid 18-character ids (the local server, like Salesforce, refuses a wrong checksum).
+FROM_OWNER, TO_OWNER = "005BENCHFROM000Y5D", "005BENCHTO00000Y5A"
 
 
 def _plan(warehouse: Path, accounts: list[str]) -> None:
@@ -38,56 +43,101 @@ def _plan(warehouse: Path, accounts: list[str]) -> None:
         )
 
 
-def run_sync_benchmark(changes: int, latency_ms: float, batch_size: int) -> dict:
-    """Sync `changes` owner updates and return the figures (also what `main` prints)."""
+def _serve(pipe: Connection, cert: Path, key: Path, changes: int, latency_ms: float, page: int) -> None:
+    """The local CRM in a child process: answers its URL, then the figures when asked, then stops."""
+    with CrmServer(cert, key) as crm:
+        crm.users = {FROM_OWNER: True, TO_OWNER: True}
+        crm.accounts = {f"001{i:012d}AAA": Account(FROM_OWNER) for i in range(changes)}
+        crm.query_page_size = page
+        crm.latency = latency_ms / 1000
+        crm.bulk_polls_in_progress = 0
+        pipe.send((crm.url, crm.client_id, crm.client_secret))
+        pipe.recv()
+        with crm.lock:
+            landed = sum(1 for account in crm.accounts.values() if account.owner_id == TO_OWNER)
+            pipe.send({"requests": len(crm.log), "bulk_jobs": len(crm.bulk_jobs), "landed_in_crm": landed})
+
+
+def run_sync_benchmark(
+    changes: int, latency_ms: float, batch_size: int, concurrency: int = DEFAULT_CONCURRENCY, *, bulk: bool = False
+) -> dict:
+    """Sync `changes` owner updates and return the figures (also what `main` prints).
+
+    With `bulk`, the engine's bulk threshold is left at its default so a large sync goes through
+    Bulk API 2.0; otherwise it is set above `changes` to measure the REST path.
+    """
+    # All digits: no upper-case letter, so the checksum suffix is AAA.
     accounts = [f"001{i:012d}AAA" for i in range(changes)]
     with tempfile.TemporaryDirectory(prefix="bookflow-sync-bench-") as scratch:
         root = Path(scratch)
         certificate, key = make_certificate(root)
         warehouse = root / "warehouse.duckdb"
         _plan(warehouse, accounts)
-        with CrmServer(certificate, key) as crm:
-            crm.users = {FROM_OWNER: True, TO_OWNER: True}
-            crm.accounts = {account: Account(FROM_OWNER) for account in accounts}
-            crm.query_page_size = max(batch_size, 2000)
-            crm.latency = latency_ms / 1000
+        # A fresh interpreter: forking a process that has run DuckDB's threads is not safe.
+        context = multiprocessing.get_context("spawn")
+        pipe, child_pipe = context.Pipe()
+        server = context.Process(
+            target=_serve, args=(child_pipe, certificate, key, changes, latency_ms, max(batch_size, 2000))
+        )
+        server.start()
+        try:
+            url, client_id, client_secret = pipe.recv()
+            options = {} if bulk else {"bulk_threshold": changes + 1}
             destination = SalesforceDestination(
-                crm.url,
-                client_id=crm.client_id,
-                client_secret=crm.client_secret,
+                url,
+                client_id=client_id,
+                client_secret=client_secret,
                 verify=certificate,
-                bulk_threshold=changes + 1,  # measure the REST path the daily sync uses
+                connections=concurrency,
+                bulk_poll_interval=0.1,
+                **options,
             )
-            started = time.perf_counter()
-            report = sync(warehouse, destination, batch_size=batch_size, force=True)
-            seconds = time.perf_counter() - started
-            requests = len(crm.log)
-            landed = sum(1 for account in accounts if crm.accounts[account].owner_id == TO_OWNER)
-    ideal = batch_size / (2 * latency_ms / 1000)
+            started, cpu = time.perf_counter(), time.process_time()
+            report = sync(warehouse, destination, batch_size=batch_size, concurrency=concurrency, force=True)
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            pipe.send("figures")
+            served = pipe.recv()
+        finally:
+            server.join(timeout=30)
+            if server.is_alive():
+                server.kill()
+    ideal = batch_size * concurrency / (2 * latency_ms / 1000) if latency_ms else float("inf")
     rate = changes / seconds
     return {
         "changes": changes,
         "batch_size": batch_size,
+        "concurrency": concurrency,
         "latency_ms": latency_ms,
-        "requests": requests,
         "seconds": seconds,
+        "client_cpu_s": cpu,
         "records_per_s": rate,
         "ideal_records_per_s": ideal,
         "ratio_to_ideal": rate / ideal,
         "applied": report.counts["applied"],
-        "landed_in_crm": landed,
+        **served,
     }
 
 
 def format_figures(figures: dict) -> str:
+    if figures["bulk_jobs"]:
+        return "\n".join(
+            [
+                f"synced {figures['changes']:,} changes through Bulk API 2.0 in {figures['seconds']:.1f}s "
+                f"({figures['bulk_jobs']} jobs, {figures['requests']:,} HTTPS requests, "
+                f"{figures['latency_ms']:.0f} ms latency each)",
+                f"  {figures['records_per_s']:,.0f} records/s; ledger applied {figures['applied']:,}, "
+                f"owners changed in the CRM {figures['landed_in_crm']:,}",
+            ]
+        )
     return "\n".join(
         [
             f"synced {figures['changes']:,} changes in {figures['seconds']:.1f}s "
             f"({figures['requests']:,} HTTPS requests, {figures['latency_ms']:.0f} ms latency each, "
-            f"batches of {figures['batch_size']})",
-            f"  {figures['records_per_s']:,.0f} records/s; ideal with one request in flight "
-            f"{figures['ideal_records_per_s']:,.0f} records/s; ratio {figures['ratio_to_ideal']:.2f}",
-            f"  ledger applied {figures['applied']:,}, owners changed in the CRM {figures['landed_in_crm']:,}",
+            f"batches of {figures['batch_size']}, {figures['concurrency']} in flight)",
+            f"  {figures['records_per_s']:,.0f} records/s; ideal {figures['ideal_records_per_s']:,.0f} records/s "
+            f"(batch x in flight / round trip of a read and a write); ratio {figures['ratio_to_ideal']:.2f}",
+            f"  ledger applied {figures['applied']:,}, owners changed in the CRM {figures['landed_in_crm']:,}; "
+            f"the sync's own CPU {figures['client_cpu_s']:.1f}s",
         ]
     )
 
@@ -100,9 +150,25 @@ def format_figures(figures: dict) -> str:
     "--latency-ms", type=click.FloatRange(min=0), default=50.0, show_default=True, help="Added to every request."
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=200, show_default=True, help="Changes per batch.")
-def main(changes: int, latency_ms: float, batch_size: int) -> None:
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Requests in flight.",
+)
+@click.option(
+    "--bulk-changes",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Then time a sync of this many changes through Bulk API 2.0 (0: skip).",
+)
+def main(changes: int, latency_ms: float, batch_size: int, concurrency: int, bulk_changes: int) -> None:
     """Sync throughput against the local HTTPS Salesforce server (127.0.0.1 only)."""
-    click.echo(format_figures(run_sync_benchmark(changes, latency_ms, batch_size)))
+    click.echo(format_figures(run_sync_benchmark(changes, latency_ms, batch_size, concurrency)))
+    if bulk_changes:
+        click.echo(format_figures(run_sync_benchmark(bulk_changes, latency_ms, batch_size, concurrency, bulk=True)))
 
 
 if __name__ == "__main__":

@@ -6,14 +6,16 @@
 - A phase at least as large as the destination's `bulk_threshold` is read in batches as usual,
   then written through its bulk API in jobs of BULK_JOB changes, each record's result mapped
   back to its change.
-- A write whose answer was lost, and a batch the CRM could not take (outage, retries spent), do
-  not stop the sync. Before it ends, the runner reads those accounts back and settles them in up
-  to SETTLE_ROUNDS rounds: the CRM holds the new owner -> applied; it still holds the old owner ->
-  written again now (the read just showed the write did not land, and the old owner is still
-  there, so the write cannot overwrite a hand edit); anyone else -> conflict. What is still open
-  after the rounds is `left`: nothing is recorded for it, and the next sync plans it again.
+- A write whose answer was lost does not stop the sync. Before it ends, the runner reads those
+  accounts back and settles them, in up to SETTLE_ROUNDS rounds: the CRM holds the new owner ->
+  applied; it still holds the old owner -> written again now (the read just showed the write did
+  not land and the old owner is still there, so the write cannot overwrite a hand edit); anyone
+  else -> conflict.
+- A batch the CRM could not take (an outage that outlasted the retries, a spent allowance) does
+  not stop the sync either: it is `left`, with the reason. Nothing is recorded for it and the
+  next sync plans it again; retrying it now would only spend the same retries twice.
 - A later change of an account whose earlier change is still open waits for it, so it is never
-  sorted against an owner that is about to change.
+  sorted against an owner that is about to change; it is settled with it, or left with it.
 - When the CRM's allowance is spent (LimitReached), no new batch starts; the rest is left.
 """
 
@@ -52,7 +54,9 @@ class Runner:
         self.concurrency = concurrency
         self.bulk_threshold = bulk_threshold
         self.same = owner_key(destination)
-        self.open: dict[str, tuple[PlannedChange, str]] = {}  # change_id -> (change, why still open)
+        # change_id -> (change, why): to read back before the sync ends, or left for the next one.
+        self.unknown: dict[str, tuple[PlannedChange, str]] = {}
+        self.left: dict[str, tuple[PlannedChange, str]] = {}
         self.lost: set[str] = set()  # change_ids written with the answer lost (count as an attempt)
         self.stopped: str | None = None  # why no new batch starts
 
@@ -61,24 +65,28 @@ class Runner:
             self._pool = pool
             self._run_phases(changes)
             for _ in range(SETTLE_ROUNDS):
-                if not self.open or self.stopped:
+                if not self.unknown or self.stopped:
                     break
-                retry = [change for change, _ in self.open.values()]
+                retry = [change for change, _ in self.unknown.values()]
                 self.report.settle_rounds += 1
-                self.open = {}
+                self.unknown = {}
                 self._run_phases(sorted(retry, key=_plan_order(changes)))
-        for change, why in self.open.values():
+        for change, why in [*self.unknown.values(), *self.left.values()]:
             self.report.leave(change, why)
 
     def _run_phases(self, changes: Sequence[PlannedChange]) -> None:
         for phase in phases(changes):
-            waiting = {change.account_id for change, _ in self.open.values()}
+            waiting = {change.account_id: change for change, _ in self.unknown.values()}
+            waiting |= {change.account_id: change for change, _ in self.left.values()}
             ready = []
             for change in phase:
-                if change.account_id in waiting:
-                    self.open[change.change_id] = (change, "waits for an earlier change of its account")
-                else:
+                earlier = waiting.get(change.account_id)
+                if earlier is None:
                     ready.append(change)
+                    continue
+                # Settled with its account's earlier change, or left with it.
+                open_ = self.unknown if earlier.change_id in self.unknown else self.left
+                open_[change.change_id] = (change, "waits for an earlier change of its account")
             if self.bulk_threshold is not None and len(ready) >= self.bulk_threshold:
                 self._bulk(ready)
             else:
@@ -117,7 +125,7 @@ class Runner:
                     running[self._pool.submit(work)] = batch
                 if self.stopped:
                     for batch, _ in tasks:
-                        self._keep_open(batch, self.stopped)
+                        self._leave(batch, self.stopped)
                     tasks.clear()
                 if not running:
                     break
@@ -143,15 +151,15 @@ class Runner:
         why = outcome.problem or "not settled"
         for change in outcome.unknown:
             self.lost.add(change.change_id)
-            self.report.lost_answers += 1
-        self._keep_open(outcome.unknown, f"answer lost, read back: {why}")
-        self._keep_open(outcome.left, why)
+            self.unknown[change.change_id] = (change, f"answers lost every time it was written: {why}")
+        self.report.lost_answers += len(outcome.unknown)
+        self._leave(outcome.left, why)
         if outcome.limit_reached and not self.stopped:
             self.stopped = why
 
-    def _keep_open(self, changes: Sequence[PlannedChange], why: str) -> None:
+    def _leave(self, changes: Sequence[PlannedChange], why: str) -> None:
         for change in changes:
-            self.open[change.change_id] = (change, why)
+            self.left[change.change_id] = (change, why)
 
 
 def _plan_order(changes: Sequence[PlannedChange]) -> Callable[[PlannedChange], int]:

@@ -22,6 +22,7 @@ class HubSpotLimits:
     daily: int | None = None
     sent: deque = field(default_factory=deque)  # arrival times within the window
     used_today: int = 0
+    refused: int = 0  # requests answered 429 by these limits
 
 
 class HubSpotRoutes:
@@ -56,6 +57,7 @@ class HubSpotRoutes:
             headers["X-HubSpot-RateLimit-Daily-Remaining"] = str(max(0, limits.daily - limits.used_today))
         if policy is None:
             return None, headers
+        limits.refused += 1
         body = {
             "status": "error",
             "message": f"You have reached your {policy[1]} limit.",

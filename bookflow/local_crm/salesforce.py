@@ -112,26 +112,34 @@ class SalesforceRoutes:
             body["nextRecordsUrl"] = f"{API}/query/{cursor}-{self.query_page_size}"
         return 200, body, None
 
+    def _record_key(self, record_id: str, known: dict | None = None) -> str | None:
+        """The 18-character id a request's id names, or None if it is malformed."""
+        if known is not None and record_id in known:  # stored under 18 characters: valid as it is
+            return record_id
+        return None if problem(record_id) else to_18(record_id)
+
     def _account_error(self, account_id: str, owner_id: str | None) -> tuple[str, str] | None:
         """Why Salesforce would refuse setting this account's owner, or None; ids as sent."""
-        if problem(account_id):
+        key = self._record_key(account_id, self.accounts)
+        if key is None:
             return "MALFORMED_ID", f"Account ID: id value of incorrect type: {account_id}"
-        account = self.accounts.get(to_18(account_id))
+        account = self.accounts.get(key)
         if account is None:
             return "NOT_FOUND", "Provided external ID field does not exist or is not accessible"
         if account.deleted:
             return "ENTITY_IS_DELETED", "entity is deleted"
-        if not owner_id or problem(owner_id) or to_18(owner_id) not in self.users:
+        owner = self._record_key(owner_id, self.users) if owner_id else None
+        if owner is None or owner not in self.users:
             return "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id"
-        if not self.users[to_18(owner_id)]:
+        if not self.users[owner]:
             return "INACTIVE_OWNER_OR_USER", "operation performed with inactive user as owner of account"
         return None
 
     def _apply(self, account_id: str, owner_id: str, fields: dict[str, str]) -> str:
         """Set the owner (and allowlisted fields) of a valid account; returns its 18-character id."""
-        key = to_18(account_id)
+        key = self._record_key(account_id, self.accounts)
         account = self.accounts[key]
-        account.owner_id = to_18(owner_id)
+        account.owner_id = self._record_key(owner_id, self.users)
         if fields:
             account.fields = {**(account.fields or {}), **fields}
         self.owner_writes.append((key, account.owner_id))

@@ -19,6 +19,7 @@ retries and what happens when an answer is lost are in bookflow.crm.http.
 
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +185,8 @@ class SalesforceDestination:
     @staticmethod
     def owner_key(record_id: str | None) -> str | None:
         """The form ids are compared in: a valid 15-character id and its 18-character form are one."""
-        return salesforce_ids.to_18(record_id) if record_id and salesforce_ids.is_valid(record_id) else record_id
+        # Owner ids repeat across a sync: cached.
+        return (_normal_cached(record_id) or record_id) if record_id else record_id
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -194,15 +196,19 @@ class SalesforceDestination:
         column = self._field(field)
         asked: dict[str, list[str]] = {}  # 18-character id -> the ids as asked
         for account_id in dict.fromkeys(account_ids):
-            if salesforce_ids.is_valid(account_id):
-                asked.setdefault(salesforce_ids.to_18(account_id), []).append(account_id)
+            key = _normal(account_id)
+            if key is not None:
+                asked.setdefault(key, []).append(account_id)
         owners: dict[str, str | None] = {}
         with sync_errors():
             for chunk in _chunks(list(asked), _QUERY_CHUNK):
                 ids = ", ".join(f"'{account_id}'" for account_id in chunk)  # valid ids only: no quotes inside
                 for record in self._session.query(f"SELECT Id, {column} FROM Account WHERE Id IN ({ids})"):
+                    record_id = str(record["Id"])
+                    # The API answers with 18-character ids; anything else is compared through the checksum.
+                    matches = asked.get(record_id) or asked.get(_normal(record_id) or "", ())
                     owner = self.owner_key(record.get(column) or None)
-                    for account_id in asked.get(salesforce_ids.to_18(str(record["Id"])), ()):
+                    for account_id in matches:
                         owners[account_id] = owner
         return owners
 
@@ -229,7 +235,7 @@ class SalesforceDestination:
         seen: set[tuple[str, str]] = set()
         for position, update in enumerate(updates):
             field = self._field(update.field)
-            key = (self.owner_key(update.account_id) or "", field)
+            key = (_normal(update.account_id) or update.account_id, field)
             if not update.owner_id:
                 results[position] = RecordResult.failure(
                     update.account_id, RecordErrorCode.REQUIRED_FIELD_MISSING, "no owner id given"
@@ -282,6 +288,19 @@ class SalesforceDestination:
             else RecordResult.failure(update.account_id, outcome.error_code, outcome.error_message or "")
             for update, outcome in zip(updates, outcomes, strict=True)
         ]
+
+
+@lru_cache(maxsize=1 << 16)
+def _normal_cached(record_id: str) -> str | None:
+    return salesforce_ids.to_18(record_id) if salesforce_ids.is_valid(record_id) else None
+
+
+def _normal(record_id: str) -> str | None:
+    """The 18-character form of a valid id, None for an invalid one."""
+    if salesforce_ids.problem(record_id):
+        return None
+    # problem() checked an 18-character id's suffix against its first 15 characters.
+    return record_id[:15] + record_id[15:].upper() if len(record_id) == 18 else salesforce_ids.to_18(record_id)
 
 
 def _collection_result(update: OwnerUpdate, item: Mapping[str, Any]) -> RecordResult:
