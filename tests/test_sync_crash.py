@@ -1,66 +1,121 @@
-"""kill -9 in the middle of a sync to Salesforce, then a rerun: every owner lands exactly once.
+"""kill -9 in the middle of a sync to Salesforce, at 20 points, then a rerun: every owner lands
+exactly once.
 
 The sync runs in a child process against the local HTTPS Salesforce server, which lives in the
-test process and so survives the kill. The rerun must finish what is pending and recognise, by
-reading owners back, what the killed process wrote but never recorded.
+test process and so survives the kill. The server's request hooks kill the child at precise
+points: as a request arrives, after the CRM did the work but before it answered, after it
+answered; at the login, the reads, the REST writes and every step of a Bulk API 2.0 job. The
+rerun must finish what is pending and recognise, by reading owners back, what the killed process
+wrote but never recorded. One plan is built once and copied for each kill point.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections import Counter
 
 import duckdb
+import pytest
 
+from bookflow.crm.salesforce.ids import to_18
+from bookflow.local_crm import ANSWERED, APPLIED, RECEIVED, Account, CrmServer
 from reverse_etl import sync
-from tests.test_crm_destinations import JANE, JOE, _acc, ledger, make_warehouse, salesforce
+from tests.conftest import CRM_USERS
+from tests.test_crm_destinations import JANE, JOE, make_warehouse, salesforce
 
-ACCOUNTS = [f"001{i:012d}AAA" for i in range(600)]
+ACCOUNTS = [to_18(f"001{n:012d}") for n in range(1, 301)]
 CHILD = """
 import sys
 from pathlib import Path
 from reverse_etl import SalesforceDestination, sync
-url, client_id, secret, cert, warehouse = sys.argv[1:]
-destination = SalesforceDestination(url, client_id=client_id, client_secret=secret, verify=cert, timeout=10.0)
-sync(Path(warehouse), destination, batch_size=200)
+url, client_id, secret, cert, warehouse, bulk_threshold = sys.argv[1:]
+destination = SalesforceDestination(
+    url, client_id=client_id, client_secret=secret, verify=cert, timeout=10.0,
+    bulk_threshold=int(bulk_threshold), bulk_poll_interval=0.01,
+)
+sync(Path(warehouse), destination, batch_size=50, concurrency=2, ledger_flush_s=0.05)
 """
+REST, BULK = 10**9, 100  # bulk thresholds: never, or for the whole 300-change phase
+
+# (sync mode, path fragment, method, n-th such request, phase at which the child dies)
+KILL_POINTS = [
+    (REST, "/oauth2/token", "POST", 1, ANSWERED),
+    (REST, "/query", "GET", 1, RECEIVED),
+    (REST, "/query", "GET", 2, ANSWERED),
+    (REST, "/composite/sobjects", "PATCH", 1, RECEIVED),
+    (REST, "/composite/sobjects", "PATCH", 1, APPLIED),
+    (REST, "/composite/sobjects", "PATCH", 1, ANSWERED),
+    (REST, "/composite/sobjects", "PATCH", 2, APPLIED),
+    (REST, "/composite/sobjects", "PATCH", 3, RECEIVED),
+    (REST, "/composite/sobjects", "PATCH", 3, ANSWERED),
+    (REST, "/query", "GET", 5, APPLIED),
+    (REST, "/composite/sobjects", "PATCH", 5, APPLIED),
+    (REST, "/composite/sobjects", "PATCH", 6, APPLIED),
+    (REST, "/composite/sobjects", "PATCH", 6, ANSWERED),
+    (BULK, "/query", "GET", 6, ANSWERED),
+    (BULK, "/jobs/ingest", "POST", 1, ANSWERED),
+    (BULK, "/batches", "PUT", 1, APPLIED),
+    (BULK, "/jobs/ingest/", "PATCH", 1, RECEIVED),
+    (BULK, "/jobs/ingest/", "PATCH", 1, APPLIED),
+    (BULK, "/jobs/ingest/", "GET", 1, ANSWERED),
+    (BULK, "/failedResults", "GET", 1, ANSWERED),
+]
 
 
-def test_a_killed_sync_reruns_to_exactly_the_intended_owners(crm, certificate, tmp_path):
-    crm.accounts = {account: _acc(JANE) for account in ACCOUNTS}
-    warehouse = make_warehouse(tmp_path / "warehouse.duckdb", [(a, JANE, JOE) for a in ACCOUNTS])
-    # Every write takes a while, so the kill lands in the middle of the sync.
-    crm.slow_next(3, 0.6, path="composite/sobjects")
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    return make_warehouse(tmp_path_factory.mktemp("plan") / "warehouse.duckdb", [(a, JANE, JOE) for a in ACCOUNTS])
 
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, crm.url, crm.client_id, crm.client_secret, str(certificate[0]), str(warehouse)],
-        cwd=os.getcwd(),
-    )
-    deadline = time.monotonic() + 30
-    while len(crm.owner_writes) < 400 and time.monotonic() < deadline and child.poll() is None:
-        time.sleep(0.005)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait(timeout=10)
-    assert child.returncode == -signal.SIGKILL
 
-    written_before_rerun = len(crm.owner_writes)
+def test_twenty_kill_points_are_distinct():
+    assert len(set(KILL_POINTS)) == 20
+
+
+@pytest.mark.parametrize("mode, fragment, method, nth, phase", KILL_POINTS)
+def test_a_sync_killed_there_reruns_to_exactly_the_intended_owners(
+    mode, fragment, method, nth, phase, plan, certificate, tmp_path
+):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(plan, warehouse)
+    with CrmServer(*certificate) as crm:
+        crm.users = dict(CRM_USERS)
+        crm.accounts = {account: Account(JANE) for account in ACCOUNTS}
+        crm.bulk_polls_in_progress = 1
+        child = _start_child(crm, certificate, warehouse, mode)
+        killed = threading.Event()
+        seen = Counter()
+
+        def kill_at_the_point(number: int, at: str, request_method: str, path: str) -> None:
+            if fragment not in path or request_method != method:
+                return
+            if at == RECEIVED:
+                seen[number] = len(seen) + 1
+            if seen.get(number) == nth and at == phase and not killed.is_set():
+                os.kill(child.pid, signal.SIGKILL)
+                killed.set()
+
+        crm.on_request = kill_at_the_point
+        child.wait(timeout=60)
+        assert killed.is_set() and child.returncode == -signal.SIGKILL, "the kill point was not reached"
+        crm.on_request = None
+
+        report = sync(warehouse, salesforce(crm, certificate, bulk_threshold=mode), batch_size=50)
+
+        assert report.counts["failed"] == report.counts["conflict"] == 0 and report.left == []
+        assert {account: crm.accounts[account].owner_id for account in ACCOUNTS} == dict.fromkeys(ACCOUNTS, JOE)
+        writes = Counter(account for account, _ in crm.owner_writes)
+        assert set(writes) == set(ACCOUNTS) and max(writes.values()) == 1, "no record was written twice"
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        applied = con.execute("select count(*) from reverse_etl.sync_ledger where status = 'applied'").fetchone()[0]
-    assert 200 <= written_before_rerun < len(ACCOUNTS), "the kill must land between two batches' writes"
-    assert applied < len(ACCOUNTS)
-
-    report = sync(warehouse, salesforce(crm, certificate), batch_size=200)
-    assert report.counts["failed"] == report.counts["conflict"] == 0
-
-    assert {account: crm.accounts[account].owner_id for account in ACCOUNTS} == dict.fromkeys(ACCOUNTS, JOE)
-    writes = Counter(account for account, _ in crm.owner_writes)
-    assert set(writes) == set(ACCOUNTS) and max(writes.values()) == 1, "no record was written twice"
-    outcome = ledger(warehouse)
-    assert len(outcome) == len(ACCOUNTS) and {status for status, _ in outcome.values()} == {"applied"}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows, changes = con.execute(
-            "select count(*), count(distinct change_id) from reverse_etl.sync_ledger"
+        rows, changes, applied = con.execute(
+            "select count(*), count(distinct change_id), count(*) filter (status = 'applied') "
+            "from reverse_etl.sync_ledger"
         ).fetchone()
-    assert rows == changes == len(ACCOUNTS)
+    assert rows == changes == applied == len(ACCOUNTS), "each change applied once in the ledger"
+
+
+def _start_child(crm: CrmServer, certificate, warehouse, mode: int) -> subprocess.Popen:
+    arguments = [crm.url, crm.client_id, crm.client_secret, str(certificate[0]), str(warehouse), str(mode)]
+    return subprocess.Popen([sys.executable, "-c", CHILD, *arguments], cwd=os.getcwd())
