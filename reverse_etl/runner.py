@@ -11,9 +11,10 @@
   applied; it still holds the old owner -> written again now (the read just showed the write did
   not land and the old owner is still there, so the write cannot overwrite a hand edit); anyone
   else -> conflict.
-- A batch the CRM could not take (an outage that outlasted the retries, a spent allowance) does
-  not stop the sync either: it is `left`, with the reason. Nothing is recorded for it and the
-  next sync plans it again; retrying it now would only spend the same retries twice.
+- A batch the CRM could not take (its requests' retries ran out) does not stop the sync either:
+  it is tried again in the first LEFT_ROUNDS of those rounds, since a run of rate limits and 503s
+  passes; after that it is `left`, with the reason. Nothing is recorded for it and the next sync
+  plans it again. A real outage so ends the sync after three rounds of retries, not more.
 - A later change of an account whose earlier change is still open waits for it, so it is never
   sorted against an owner that is about to change; it is settled with it, or left with it.
 - When the CRM's allowance is spent (LimitReached), no new batch starts; the rest is left.
@@ -31,7 +32,8 @@ from reverse_etl.plan import PlannedChange, chunks, phases
 from reverse_etl.report import SyncReport
 
 BULK_JOB = 100_000  # changes per bulk write: one Bulk API 2.0 job
-SETTLE_ROUNDS = 5
+SETTLE_ROUNDS = 5  # rounds that read lost answers back
+LEFT_ROUNDS = 2  # of them, the rounds that also retry batches the CRM could not take
 
 Task = tuple[list[PlannedChange], Callable[[], BatchOutcome]]
 
@@ -64,13 +66,15 @@ class Runner:
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bookflow-sync") as pool:
             self._pool = pool
             self._run_phases(changes)
-            for _ in range(SETTLE_ROUNDS):
-                if not self.unknown or self.stopped:
+            for round_ in range(SETTLE_ROUNDS):
+                retry = list(self.unknown.values()) + (list(self.left.values()) if round_ < LEFT_ROUNDS else [])
+                if not retry or self.stopped:
                     break
-                retry = [change for change, _ in self.unknown.values()]
                 self.report.settle_rounds += 1
                 self.unknown = {}
-                self._run_phases(sorted(retry, key=_plan_order(changes)))
+                if round_ < LEFT_ROUNDS:
+                    self.left = {}
+                self._run_phases(sorted((change for change, _ in retry), key=_plan_order(changes)))
         for change, why in [*self.unknown.values(), *self.left.values()]:
             self.report.leave(change, why)
 

@@ -176,7 +176,7 @@ def test_salesforce_lost_write_then_an_outage(crm, certificate, tmp_path):
     warehouse = make_warehouse(tmp_path / "w2.duckdb", [(A1, JANE, JOE), (A2, JANE, JOE)])
     report = sync(warehouse, salesforce(crm, certificate))
     assert sorted(outcome.account_id for outcome in report.left) == [A1, A2]
-    assert "SERVER_UNAVAILABLE" in report.left[0].error and report.settle_rounds == 0
+    assert "SERVER_UNAVAILABLE" in report.left[0].error and report.settle_rounds == 2
     assert ledger(warehouse) == {} and report.exit_code == 1
     assert "left               2" in report.format_summary()
     crm.faults.clear()

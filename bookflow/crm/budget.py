@@ -103,18 +103,28 @@ class HubSpotBudget(RateBudget):
     """Paces requests to stay inside HubSpot's rolling window.
 
     Until the first answer says otherwise the window is 100 requests per 10 s (the smallest
-    private-app limit). `headroom` requests of it are left unused for other apps of the portal and
-    for clocks that differ a little.
+    private-app limit). `headroom` of it is left unused, in requests and in time: a request counts
+    against our window for 10% longer than HubSpot's (at least `lag` seconds longer), since HubSpot
+    counts it when it arrives and arrivals lag sends by varying amounts (a new connection's
+    handshake, a busy machine).
     """
 
-    def __init__(self, *, max_requests: int = 100, interval: float = 10.0, headroom: float = 0.1) -> None:
+    def __init__(
+        self, *, max_requests: int = 100, interval: float = 10.0, headroom: float = 0.1, lag: float = 0.25
+    ) -> None:
         super().__init__()
         self.max_requests = max_requests
         self.interval = interval
         self.headroom = headroom
+        self.lag = lag
         self.remaining: int | None = None
         self.daily_remaining: int | None = None
         self._sent: deque[float] = deque()
+
+    @property
+    def window(self) -> float:
+        """How long a request counts against this session's window."""
+        return self.interval + max(self.interval * self.headroom, self.lag)
 
     @property
     def allowed(self) -> int:
@@ -133,7 +143,7 @@ class HubSpotBudget(RateBudget):
             if self.remaining is not None and self.remaining <= self.in_flight and self._sent:
                 # Other apps of the portal are spending the window too: wait for our oldest
                 # request to leave it rather than run into a 429.
-                self._paused_until = max(self._paused_until, self._sent[0] + self.interval)
+                self._paused_until = max(self._paused_until, self._sent[0] + self.window)
 
     def spent(self, response: httpx.Response) -> str | None:
         policy = _policy(response)
@@ -150,11 +160,12 @@ class HubSpotBudget(RateBudget):
         return wait
 
     def _wait_locked(self, now: float) -> float:
-        while self._sent and self._sent[0] <= now - self.interval:
+        window = self.window
+        while self._sent and self._sent[0] <= now - window:
             self._sent.popleft()
         wait = self._paused_until - now
         if len(self._sent) >= self.allowed:
-            wait = max(wait, self._sent[len(self._sent) - self.allowed] + self.interval - now)
+            wait = max(wait, self._sent[len(self._sent) - self.allowed] + window - now)
         return wait
 
     def _sent_locked(self, now: float) -> None:

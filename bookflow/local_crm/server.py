@@ -125,6 +125,8 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
             self.log.append((request.command, split.path))
             number = len(self.log)
             fault = self._fault_for(request.command, split.path)
+            # HubSpot counts a request against its limits as it arrives, not when it is answered.
+            rate = self._hubspot_rate() if split.path.startswith("/crm/v3/") and not (fault and fault.status) else None
         self._hook(number, RECEIVED, request.command, split.path)
         if self.latency:
             time.sleep(self.latency)
@@ -136,7 +138,7 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
             self._hook(number, ANSWERED, request.command, split.path)
             return
         with self.lock:
-            status, body, content_type, headers = self._answer(request, split.path, parse_qs(split.query), raw)
+            status, body, content_type, headers = self._answer(request, split.path, parse_qs(split.query), raw, rate)
         self._hook(number, APPLIED, request.command, split.path)
         if fault and fault.drop_after_apply:
             request.hang_up()
@@ -148,11 +150,11 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
         if self.on_request is not None:
             self.on_request(number, phase, method, path)
 
-    def _answer(self, request: "_Handler", path: str, query: dict[str, list[str]], raw: bytes) -> tuple:
+    def _answer(self, request: "_Handler", path: str, query: dict[str, list[str]], raw: bytes, rate=None) -> tuple:
         """The route's answer and the headers the real API adds to it (rate and usage figures)."""
         headers: dict[str, str] = {}
-        if path.startswith("/crm/v3/"):
-            over_limit, headers = self._hubspot_rate()
+        if rate is not None:
+            over_limit, headers = rate
             if over_limit is not None:
                 return (*over_limit, headers)
         elif path.startswith("/services/data/"):
