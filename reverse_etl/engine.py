@@ -133,7 +133,7 @@ def sync(
     try:
         runner.run(changes)
     finally:
-        ledger.flush()
+        ledger.close()
         base.close(destination)
         report.usage = base.usage(destination)
         report.seconds = time.perf_counter() - started

@@ -5,7 +5,9 @@ rows as ownership history (`stg_reverse_etl__applied_changes`), so the column na
 contract with the dbt project.
 """
 
-import time
+import csv
+import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,6 +27,9 @@ class SyncStatus(StrEnum):
     CONFLICT = "conflict"  # someone else changed the owner; re-checked on every sync, never forced
     SKIPPED = "skipped"  # set by a person to give up on a change; the sync never plans it again
 
+
+# How the staged CSV spells NULL (read_csv's nullstr), so an empty error stays an empty string.
+_NULL = "\\N"
 
 # Statuses that take a change out of the plan for good.
 SETTLED_STATUSES = (SyncStatus.APPLIED.value, SyncStatus.SKIPPED.value)
@@ -47,26 +52,27 @@ create table if not exists reverse_etl.sync_ledger (
 )
 """
 
-# One statement per batch: the rows arrive as parallel lists and are unnested, which keeps a
-# batch to a single round trip. An 'applied' row is never overwritten: applied at most once.
+# One statement per flush. The rows arrive as a CSV file that DuckDB reads in bulk: turning
+# thousands of Python values into DuckDB values one by one would cost the sync more CPU than its
+# HTTP calls. An 'applied' row is never overwritten: applied at most once.
 _UPSERT = """
 insert into reverse_etl.sync_ledger (
     change_id, destination, status, attempts, error, applied_at,
     as_of, account_id, change_type, from_owner_id, to_owner_id, updated_at
 )
-select
-    unnest(?::varchar[]),
+select change_id, ?, status, attempts, error, applied_at, as_of, account_id, change_type, from_owner_id, to_owner_id, ?
+from read_csv(
     ?,
-    unnest(?::varchar[]),
-    unnest(?::integer[]),
-    unnest(?::varchar[]),
-    unnest(?::timestamp[]),
-    unnest(?::date[]),
-    unnest(?::varchar[]),
-    unnest(?::varchar[]),
-    unnest(?::varchar[]),
-    unnest(?::varchar[]),
-    ?
+    header = false,
+    nullstr = '\\N',
+    quote = '"',
+    escape = '"',
+    columns = {
+        'change_id': 'varchar', 'status': 'varchar', 'attempts': 'integer', 'error': 'varchar',
+        'applied_at': 'timestamp', 'as_of': 'date', 'account_id': 'varchar', 'change_type': 'varchar',
+        'from_owner_id': 'varchar', 'to_owner_id': 'varchar'
+    }
+)
 on conflict (change_id, destination) do update set
     status = excluded.status,
     attempts = excluded.attempts,
@@ -128,40 +134,44 @@ def record_entries(con: duckdb.DuckDBPyConnection, destination: str, entries: Se
     """Upsert `entries` for `destination` in one transaction; rows already 'applied' stay as they are."""
     if not entries:
         return
-    con.execute("begin transaction")
-    try:
-        con.execute(
-            _UPSERT,
-            [
-                [entry.change_id for entry in entries],
-                destination,
-                [entry.status.value for entry in entries],
-                [entry.attempts for entry in entries],
-                [entry.error for entry in entries],
-                [entry.applied_at for entry in entries],
-                [entry.as_of for entry in entries],
-                [entry.account_id for entry in entries],
-                [entry.change_type for entry in entries],
-                [entry.from_owner_id for entry in entries],
-                [entry.to_owner_id for entry in entries],
-                utc_now(),
-            ],
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    # One row per change: a later entry of the same change wins (one statement cannot upsert a key twice).
+    entries = list({entry.change_id: entry for entry in entries}.values())
+    with tempfile.TemporaryDirectory(prefix="bookflow-ledger-") as scratch:
+        rows = Path(scratch) / "entries.csv"
+        with rows.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(
+                [
+                    entry.change_id,
+                    entry.status.value,
+                    entry.attempts,
+                    _NULL if entry.error is None else entry.error,
+                    _NULL if entry.applied_at is None else entry.applied_at.isoformat(),
+                    entry.as_of.isoformat(),
+                    entry.account_id,
+                    entry.change_type,
+                    _NULL if entry.from_owner_id is None else entry.from_owner_id,
+                    _NULL if entry.to_owner_id is None else entry.to_owner_id,
+                ]
+                for entry in entries
+            )
+        con.execute("begin transaction")
+        try:
+            con.execute(_UPSERT, [destination, utc_now(), str(rows)])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
 
 
 class LedgerWriter:
-    """Collects a sync's ledger rows and writes them in one statement every `every_s` seconds
-    (or `max_rows` rows), and when the sync ends or fails.
+    """Writes a sync's ledger rows from a thread of its own, in one statement about every
+    `every_s` seconds (sooner past `max_rows` rows), and the rest when the sync ends or fails.
 
-    DuckDB lets one process write a file at a time, and inbound routing writes the warehouse
-    too, so the warehouse is opened for each flush and closed again rather than held for the
-    whole sync: others wait at most one flush (tens of milliseconds). A process killed between
-    flushes loses at most those seconds of bookkeeping, never a write: the next sync reads the
-    owners back and records what was applied.
+    The sync's threads only hand rows over, so a flush never holds up the next batch. DuckDB lets
+    one process write a file at a time, and inbound routing writes the warehouse too, so the
+    warehouse is opened for each flush and closed again rather than held for the whole sync:
+    others wait at most one flush. A process killed between flushes loses at most those seconds
+    of bookkeeping, never a write: the next sync reads the owners back and records what landed.
     """
 
     def __init__(self, warehouse: Path, destination: str, *, every_s: float = 1.0, max_rows: int = 50_000) -> None:
@@ -169,20 +179,48 @@ class LedgerWriter:
         self.destination = destination
         self.every_s = every_s
         self.max_rows = max_rows
-        self.pending: list[LedgerEntry] = []
         self.flushes = 0
-        self._last = time.monotonic()
+        self._pending: list[LedgerEntry] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closing = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="bookflow-ledger", daemon=True)
+        self._thread.start()
 
     def add(self, entries: Sequence[LedgerEntry]) -> None:
-        self.pending.extend(entries)
-        if len(self.pending) >= self.max_rows or time.monotonic() - self._last >= self.every_s:
-            self.flush()
+        if self._error is not None:
+            raise self._error
+        with self._lock:
+            self._pending.extend(entries)
+            if len(self._pending) >= self.max_rows:
+                self._wake.set()
 
-    def flush(self) -> None:
-        self._last = time.monotonic()
-        if not self.pending:
+    def close(self) -> None:
+        """Write what is left and stop the thread; raises what a flush raised."""
+        self._closing = True
+        self._wake.set()
+        self._thread.join()
+        if self._error is None:
+            self._flush()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while not self._closing:
+            self._wake.wait(self.every_s)
+            self._wake.clear()
+            try:
+                self._flush()
+            except BaseException as error:  # handed to the sync's thread by add() and close()
+                self._error = error
+                return
+
+    def _flush(self) -> None:
+        with self._lock:
+            entries, self._pending = self._pending, []
+        if not entries:
             return
         with open_duckdb(self.warehouse) as con:
-            record_entries(con, self.destination, self.pending)
-        self.pending = []
+            record_entries(con, self.destination, entries)
         self.flushes += 1

@@ -118,6 +118,9 @@ class SalesforceSession:
     def _login(self, *, refused: Secret | None = None) -> tuple[Secret, str]:
         """The session's token and API base, logging in when there is none or `refused` is the current
         one; threads that hit an expired token together log in once."""
+        token, api_base = self._token, self._api_base  # read once: another thread may log in meanwhile
+        if token is not None and api_base is not None and token is not refused:
+            return token, api_base
         with self._login_lock:
             if self._token is not None and self._api_base is not None and self._token is not refused:
                 return self._token, self._api_base
