@@ -3,9 +3,9 @@
 - Phases run one after the other (reverse_etl.plan.phases); within a phase, `concurrency` batches
   are in flight at once on worker threads that share the destination's session (one HTTP client,
   one rate budget). The main thread alone records outcomes and writes the ledger.
-- A phase at least as large as the destination's `bulk_threshold` is read in batches as usual,
-  then written through its bulk API in jobs of BULK_JOB changes, each record's result mapped
-  back to its change.
+- A phase at least as large as the destination's `bulk_threshold` is read in the largest batches
+  the destination reads at once (`max_read_batch`), then written through its bulk API in jobs of
+  BULK_JOB changes, each record's result mapped back to its change.
 - A write whose answer was lost does not stop the sync. Before it ends, the runner reads those
   accounts back and settles them, in up to SETTLE_ROUNDS rounds: the CRM holds the new owner ->
   applied; it still holds the old owner -> written again now (the read just showed the write did
@@ -113,7 +113,8 @@ class Runner:
             due.extend(outcome.to_write)
             submit_due(final=False)
 
-        for batch in chunks(changes, self.batch_size):
+        read_batch = getattr(self.destination, "max_read_batch", self.batch_size)
+        for batch in chunks(changes, read_batch):
             tasks.append((batch, partial(read_and_sort, batch, self.destination, self.same, self.lost)))
         self._run(tasks, then=sorted_batch)
         submit_due(final=True)

@@ -25,6 +25,7 @@ from reverse_etl import (
 FAST = RetryPolicy(attempts=4, initial_wait=0.01, max_wait=0.05, max_retry_after=2)
 JANE, JOE, GONE = "005JANE00000000YDA", "005JOE000000000YBA", "005GONE00000000YDA"
 A1, A2, A3 = "001000000000001AAA", "001000000000002AAA", "001000000000003AAA"
+READS, WRITES = f"{API}/composite/sobjects/Account", f"{API}/composite/sobjects"  # POST retrieve, PATCH update
 
 
 def salesforce(crm: CrmServer, certificate, **options) -> SalesforceDestination:
@@ -81,19 +82,25 @@ def ledger(path: Path) -> dict[str, tuple[str, str | None]]:
 
 def test_salesforce_reads_and_writes_owners(crm, certificate):
     crm.accounts = {A1: _acc(JANE), A2: _acc(JANE), A3: _acc(JANE, deleted=True)}
-    crm.query_page_size = 1  # follow nextRecordsUrl
     destination = salesforce(crm, certificate)
 
     # 15-character ids are answered under the id as asked; deleted and malformed ids are absent.
     assert destination.read_owners([A1, A2[:15], A3, "x'; DELETE"]) == {A1: JANE, A2[:15]: JANE}
-    assert crm.requests_to(f"{API}/query/") == 1
+    assert crm.requests_to(READS) == 1  # one sObject Collections retrieve
+
+    # An API without that retrieve answers 404: the same read by SOQL, following nextRecordsUrl.
+    crm.collections_retrieve, crm.query_page_size = False, 1
+    destination = salesforce(crm, certificate)
+    assert destination.read_owners([A1, A2[:15], A3, "x'; DELETE"]) == {A1: JANE, A2[:15]: JANE}
+    assert destination.read_owners([A1]) == {A1: JANE}
+    assert (crm.requests_to(READS), crm.requests_to(f"{API}/query/")) == (2, 1)  # asked once per session
 
     results = destination.write_owners([OwnerUpdate(A1, JOE), OwnerUpdate(A2, GONE), OwnerUpdate(A3, JOE)])
     assert results[0] == RecordResult.success(A1)
     assert (results[1].ok, results[1].error_code) == (False, "INACTIVE_OWNER_OR_USER")
     assert (results[2].ok, results[2].error_code) == (False, "ENTITY_IS_DELETED")
     assert crm.owner_writes == [(A1, JOE)]
-    assert crm.requests_to("/services/oauth2/token") == 1  # the token is reused across calls
+    assert crm.requests_to("/services/oauth2/token") == 2  # one login per destination, reused across calls
 
 
 def test_salesforce_password_flow_and_session_refresh(crm, certificate):
@@ -116,28 +123,28 @@ def test_salesforce_password_flow_and_session_refresh(crm, certificate):
 def test_salesforce_retries_rate_limits_and_outages(crm, certificate):
     crm.accounts = {A1: _acc(JANE), A2: _acc(JANE)}
     destination = salesforce(crm, certificate, timeout=0.5)
-    crm.fail_next(2, 429, path="/query", retry_after="0")
-    crm.fail_next(1, 403, path="/query", body=REQUEST_LIMIT)
+    crm.fail_next(2, 429, path=READS, retry_after="0")
+    crm.fail_next(1, 403, path=READS, body=REQUEST_LIMIT)
     assert destination.read_owners([A1]) == {A1: JANE}
-    assert crm.requests_to("/query") == 4
+    assert crm.requests_to(READS) == 4
 
-    crm.fail_next(2, 503, path="/composite")  # a refused write is safe to resend
+    crm.fail_next(2, 503, path=WRITES, method="PATCH")  # a refused write is safe to resend
     assert destination.write_owners([OwnerUpdate(A1, JOE)]) == [RecordResult.success(A1)]
     assert crm.owner_writes == [(A1, JOE)]
 
-    crm.slow_next(1, 1.0, path="/query")  # a read that times out is read again
+    crm.slow_next(1, 1.0, path=READS)  # a read that times out is read again
     assert destination.read_owners([A2]) == {A2: JANE}
 
 
 def test_salesforce_retries_are_bounded(crm, certificate):
     crm.accounts = {A1: _acc(JANE)}
-    crm.fail_next(10, 503, path="/composite")
+    crm.fail_next(10, 503, path=WRITES, method="PATCH")
     with pytest.raises(DestinationError, match="gave up after 4 attempts.*SERVER_UNAVAILABLE"):
         salesforce(crm, certificate).write_owners([OwnerUpdate(A1, JOE)])
     assert crm.requests_to("/composite") == 4
     assert crm.owner_writes == []
 
-    crm.fail_next(1, 429, path="/query", retry_after="3600")  # longer than we are willing to wait
+    crm.fail_next(1, 429, path=READS, retry_after="3600")  # longer than we are willing to wait
     with pytest.raises(DestinationError, match="asks to wait 3600s"):
         salesforce(crm, certificate).read_owners([A1])
 
@@ -146,7 +153,7 @@ def test_salesforce_dropped_write_is_read_back_and_applied_once_in_the_same_sync
     crm.accounts = {A1: _acc(JANE), A2: _acc(JANE), A3: _acc(JANE)}
     warehouse = make_warehouse(tmp_path / "w.duckdb", [(A1, JANE, JOE), (A2, JANE, JOE), (A3, JANE, GONE)])
     destination = salesforce(crm, certificate)
-    crm.drop_after_apply_next(path="/composite")
+    crm.drop_after_apply_next(path=WRITES, method="PATCH")
 
     report = sync(warehouse, destination)  # the lost answer does not end the sync
 
@@ -162,8 +169,8 @@ def test_salesforce_dropped_write_is_read_back_and_applied_once_in_the_same_sync
 def test_salesforce_lost_write_then_an_outage(crm, certificate, tmp_path):
     crm.accounts = {A1: _acc(JANE), A2: _acc(JANE)}
     warehouse = make_warehouse(tmp_path / "w.duckdb", [(A1, JANE, JOE), (A2, JANE, JOE)])
-    crm.drop_after_apply_next(path="/composite", count=1)
-    crm.fail_next(100, 503, path="/composite")  # then the CRM is down for longer than the sync tries
+    crm.drop_after_apply_next(path=WRITES, method="PATCH", count=1)
+    crm.fail_next(100, 503, path=WRITES, method="PATCH")  # then the CRM is down for longer than the sync tries
 
     report = sync(warehouse, salesforce(crm, certificate))
 
@@ -256,7 +263,7 @@ def test_the_engine_chooses_bulk_api_for_a_large_sync_and_ledgers_every_record(c
     )
     report = sync(warehouse, salesforce(crm, certificate, bulk_threshold=5), batch_size=2)
 
-    assert crm.requests_to("/composite") == 0 and len(crm.bulk_jobs) == 1
+    assert (crm.log.count(("PATCH", WRITES)), len(crm.bulk_jobs), crm.requests_to(READS)) == (0, 1, 1)
     status = ledger(warehouse)
     assert status[accounts[0]][0] == "conflict" and status[accounts[6]][0] == "failed"
     assert [status[a][0] for a in accounts[1:6]] == ["applied"] * 5
@@ -297,7 +304,7 @@ def test_salesforce_secrets_stay_out_of_repr_and_errors(crm, certificate):
         retry=FAST,
     )
     destination.read_owners([A1])
-    crm.fail_next(10, 500, path="/query")
+    crm.fail_next(10, 500, path=READS)
     with pytest.raises(DestinationError) as failure:
         destination.read_owners([A1])
     wrong = salesforce(crm, certificate, client_secret="wrong-secret-value")

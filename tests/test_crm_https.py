@@ -8,7 +8,7 @@ from bookflow.crm.errors import CrmConfigurationError
 from bookflow.crm.transport import PLAIN_HTTP_ENV, require_https
 from bookflow.local_crm import SESSION_EXPIRED
 from reverse_etl import ConfigurationError, HubSpotDestination
-from tests.test_crm_destinations import A1, JANE, _acc, salesforce
+from tests.test_crm_destinations import A1, JANE, READS, _acc, salesforce
 
 
 def test_plain_http_is_refused_with_the_reason_and_the_setting():
@@ -34,10 +34,10 @@ def test_plain_http_to_this_machine_only_when_asked_and_loudly(caplog):
 
 def test_credentials_refused_after_a_fresh_login_are_not_retried(crm, certificate):
     crm.accounts = {A1: _acc(JANE)}
-    crm.fail_next(2, 401, path="/query", body=SESSION_EXPIRED)
+    crm.fail_next(2, 401, path=READS, body=SESSION_EXPIRED)
     with pytest.raises(ConfigurationError, match="credentials were rejected"):
         salesforce(crm, certificate).read_owners([A1])
-    assert (crm.requests_to("/oauth2/token"), crm.requests_to("/query")) == (2, 2)
+    assert (crm.requests_to("/oauth2/token"), crm.requests_to(READS)) == (2, 2)
 
     with pytest.raises(ConfigurationError, match="invalid_client"):
         salesforce(crm, certificate, client_secret="wrong").read_owners([A1])

@@ -39,23 +39,24 @@ destination = SalesforceDestination(
 sync(Path(warehouse), destination, batch_size=50, concurrency=2, ledger_flush_s=0.05)
 """
 REST, BULK = 10**9, 100  # bulk thresholds: never, or for the whole 300-change phase
+READS = "/composite/sobjects/Account"  # sObject Collections retrieve; writes PATCH /composite/sobjects
 
 # (sync mode, path fragment, method, n-th such request, phase at which the child dies)
 KILL_POINTS = [
     (REST, "/oauth2/token", "POST", 1, ANSWERED),
-    (REST, "/query", "GET", 1, RECEIVED),
-    (REST, "/query", "GET", 2, ANSWERED),
+    (REST, READS, "POST", 1, RECEIVED),
+    (REST, READS, "POST", 2, ANSWERED),
     (REST, "/composite/sobjects", "PATCH", 1, RECEIVED),
     (REST, "/composite/sobjects", "PATCH", 1, APPLIED),
     (REST, "/composite/sobjects", "PATCH", 1, ANSWERED),
     (REST, "/composite/sobjects", "PATCH", 2, APPLIED),
     (REST, "/composite/sobjects", "PATCH", 3, RECEIVED),
     (REST, "/composite/sobjects", "PATCH", 3, ANSWERED),
-    (REST, "/query", "GET", 5, APPLIED),
+    (REST, READS, "POST", 5, APPLIED),
     (REST, "/composite/sobjects", "PATCH", 5, APPLIED),
     (REST, "/composite/sobjects", "PATCH", 6, APPLIED),
     (REST, "/composite/sobjects", "PATCH", 6, ANSWERED),
-    (BULK, "/query", "GET", 6, ANSWERED),
+    (BULK, READS, "POST", 1, ANSWERED),
     (BULK, "/jobs/ingest", "POST", 1, ANSWERED),
     (BULK, "/batches", "PUT", 1, APPLIED),
     (BULK, "/jobs/ingest/", "PATCH", 1, RECEIVED),

@@ -61,7 +61,14 @@ class FaultKnobs:
     on_request: Hook | None = None
 
     def fail_next(
-        self, count: int, status: int, *, path: str = "", body: Any = None, retry_after: str | None = None
+        self,
+        count: int,
+        status: int,
+        *,
+        path: str = "",
+        body: Any = None,
+        retry_after: str | None = None,
+        method: str | None = None,
     ) -> None:
         self.faults.append(
             Fault(
@@ -70,6 +77,7 @@ class FaultKnobs:
                 status=status,
                 body=_DEFAULT_BODIES.get(status) if body is None else body,
                 retry_after=retry_after,
+                method=method,
             )
         )
 
@@ -82,8 +90,8 @@ class FaultKnobs:
         """Every `every`-th matching request is carried out, then the connection closes unanswered."""
         self.faults.append(Fault(path, every=every, drop_after_apply=True))
 
-    def slow_next(self, count: int, seconds: float, *, path: str = "") -> None:
-        self.faults.append(Fault(path, count, delay=seconds))
+    def slow_next(self, count: int, seconds: float, *, path: str = "", method: str | None = None) -> None:
+        self.faults.append(Fault(path, count, delay=seconds, method=method))
 
     def drop_after_apply_next(self, *, path: str, count: int = 1, method: str | None = None) -> None:
         self.faults.append(Fault(path, count, drop_after_apply=True, method=method))

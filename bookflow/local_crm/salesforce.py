@@ -96,6 +96,23 @@ class SalesforceRoutes:
         self._cursors[cursor] = records
         return self._query_page(cursor, total=len(records))
 
+    def _retrieve(self, payload: dict[str, Any]) -> tuple:
+        """sObject Collections retrieve: one record or null per id asked, in order."""
+        fields = payload.get("fields") or []
+        records: list[dict[str, Any] | None] = []
+        for value in payload.get("ids") or []:
+            key = self._record_key(str(value), self.accounts)
+            account = self.accounts.get(key) if key else None
+            if account is None or account.deleted:
+                records.append(None)
+                continue
+            record = {"attributes": {"type": "Account", "url": f"{API}/sobjects/Account/{key}"}, "Id": key}
+            for name in fields:
+                if name.lower() != "id":
+                    record[name] = account.owner_id if name == "OwnerId" else (account.fields or {}).get(name)
+            records.append(record)
+        return 200, records, None
+
     def _query_page(self, cursor_path: str, total: int | None = None) -> tuple:
         cursor = cursor_path.split("-")[0]
         records = self._cursors.get(cursor)

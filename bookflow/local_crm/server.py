@@ -55,6 +55,7 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
         self.hubspot_owners: set[str] = set()
         self.hubspot_limits: HubSpotLimits | None = None  # no HubSpot rate limits unless set
         self.api_daily_limit = 5_000_000  # Sforce-Limit-Info's allocation
+        self.collections_retrieve = True  # False: answer 404 to it, as an API without it would
         self.api_calls = 0
         self.client_id, self.client_secret = "bookflow-app", "s3cr3t-client-value"
         self.username, self.password = "sync@example.com", "pa55word-value"
@@ -194,6 +195,8 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
             return self._query(query["q"][0])
         if path.startswith(f"{API}/query/"):
             return self._query_page(path.rsplit("/", 1)[1])
+        if path == f"{API}/composite/sobjects/Account" and request.command == "POST" and self.collections_retrieve:
+            return self._retrieve(json.loads(raw))
         if path == f"{API}/composite/sobjects" and request.command == "PATCH":
             return 200, [self._update_account(record) for record in json.loads(raw)["records"]], None
         if path.startswith(f"{API}/jobs/ingest"):

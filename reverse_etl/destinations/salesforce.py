@@ -27,6 +27,7 @@ from bookflow.crm.http import RetryPolicy, Secret
 from bookflow.crm.salesforce import DEFAULT_API_VERSION, GrantType, SalesforceCredentials, SalesforceSession
 from bookflow.crm.salesforce import ids as salesforce_ids
 from bookflow.crm.salesforce.bulk import BulkPolling, update_records
+from bookflow.crm.salesforce.session import RETRIEVE_MAX
 from reverse_etl.destinations.base import OwnerUpdate, RecordErrorCode, RecordResult
 from reverse_etl.exceptions import ConfigurationError, DestinationError, sync_errors
 
@@ -56,6 +57,7 @@ class SalesforceDestination:
     """
 
     max_batch = _COLLECTION_CHUNK
+    max_read_batch = RETRIEVE_MAX
 
     def __init__(
         self,
@@ -123,6 +125,7 @@ class SalesforceDestination:
         self._session = SalesforceSession(
             credentials, timeout=timeout, verify=verify, retry=self.retry, connections=connections
         )
+        self._can_retrieve = True  # until the API answers that it has no sObject Collections retrieve
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **settings: Any) -> "SalesforceDestination":
@@ -192,25 +195,47 @@ class SalesforceDestination:
 
     def read_owners(self, account_ids: Sequence[str], field: str | None = None) -> dict[str, str | None]:
         """The owner field (OwnerId unless `field`) per live account, under the id as asked;
-        deleted, unknown and invalid ids are absent."""
+        deleted, unknown and invalid ids are absent.
+
+        Read by sObject Collections retrieve (a POST of up to 2,000 ids: no URL to outgrow), or by
+        SOQL where an API does not offer it.
+        """
         column = self._field(field)
         asked: dict[str, list[str]] = {}  # 18-character id -> the ids as asked
         for account_id in dict.fromkeys(account_ids):
             key = _normal(account_id)
             if key is not None:
                 asked.setdefault(key, []).append(account_id)
-        owners: dict[str, str | None] = {}
         with sync_errors():
-            for chunk in _chunks(list(asked), _QUERY_CHUNK):
-                ids = ", ".join(f"'{account_id}'" for account_id in chunk)  # valid ids only: no quotes inside
-                for record in self._session.query(f"SELECT Id, {column} FROM Account WHERE Id IN ({ids})"):
-                    record_id = str(record["Id"])
-                    # The API answers with 18-character ids; anything else is compared through the checksum.
-                    matches = asked.get(record_id) or asked.get(_normal(record_id) or "", ())
-                    owner = self.owner_key(record.get(column) or None)
-                    for account_id in matches:
-                        owners[account_id] = owner
-        return owners
+            found = self._retrieve(list(asked), column) if self._can_retrieve else None
+            if found is None:
+                self._can_retrieve = False
+                found = self._query(list(asked), column)
+        return {account_id: owner for key, owner in found.items() for account_id in asked[key]}
+
+    def _retrieve(self, keys: list[str], column: str) -> dict[str, str | None] | None:
+        found: dict[str, str | None] = {}
+        for chunk in _chunks(keys, RETRIEVE_MAX):
+            records = self._session.retrieve("Account", chunk, [column])
+            if records is None:
+                return None
+            for key, record in zip(chunk, records, strict=True):
+                # In request order; an answer under another id than asked is not trusted.
+                if record is not None and _normal(str(record.get("Id", ""))) == key:
+                    found[key] = self.owner_key(record.get(column) or None)
+        return found
+
+    def _query(self, keys: list[str], column: str) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        for chunk in _chunks(keys, _QUERY_CHUNK):
+            wanted = set(chunk)
+            ids = ", ".join(f"'{key}'" for key in chunk)  # valid ids only: no quotes inside
+            for record in self._session.query(f"SELECT Id, {column} FROM Account WHERE Id IN ({ids})"):
+                key = _normal(str(record["Id"]))
+                if key not in wanted:
+                    continue
+                found[key] = self.owner_key(record.get(column) or None)
+        return found
 
     # -- writing ------------------------------------------------------------------------------
 

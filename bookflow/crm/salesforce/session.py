@@ -11,17 +11,19 @@ client (its connections kept alive), one rate budget for the org.
 """
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bookflow.crm.budget import SalesforceBudget
-from bookflow.crm.errors import CrmConfigurationError
+from bookflow.crm.errors import CrmConfigurationError, CrmRequestError
 from bookflow.crm.http import RetryPolicy, Secret, make_client, send
 from bookflow.crm.salesforce.auth import SalesforceCredentials
 from bookflow.crm.transport import require_https
+
+RETRIEVE_MAX = 2000  # records per sObject Collections retrieve
 
 
 def is_request_limit(response: httpx.Response) -> bool:
@@ -77,8 +79,11 @@ class SalesforceSession:
         """The REST API's root path for the configured version, e.g. /services/data/v61.0."""
         return f"/services/data/{self.credentials.api_version}"
 
-    def api(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> httpx.Response:
-        """One API call to `path` (from the host, e.g. data_path + '/query') with the session's token."""
+    def api(
+        self, method: str, path: str, *, idempotent: bool, accept: Collection[int] = (), **kwargs: Any
+    ) -> httpx.Response:
+        """One API call to `path` (from the host, e.g. data_path + '/query') with the session's token;
+        a status in `accept` is returned rather than raised."""
         headers = kwargs.pop("headers", {})
         what = f"Salesforce {method} {path.split('?')[0]}"
         refused: Secret | None = None
@@ -91,7 +96,7 @@ class SalesforceSession:
                 what=what,
                 policy=self.retry,
                 idempotent=idempotent,
-                accept=() if fresh_login else (401,),
+                accept=tuple(accept) if fresh_login else (*accept, 401),
                 is_rate_limited=is_request_limit,
                 budget=self.budget,
                 headers={**headers, "Authorization": f"Bearer {token.reveal()}"},
@@ -114,6 +119,26 @@ class SalesforceSession:
             yield from body.get("records", [])
             url = None if body.get("done", True) else body.get("nextRecordsUrl")
             params = None
+
+    def retrieve(self, sobject: str, ids: Sequence[str], fields: Sequence[str]) -> list[dict[str, Any]] | None:
+        """`fields` of up to RETRIEVE_MAX records by id (sObject Collections, a POST that only
+        reads): one record or None (unknown, deleted, not visible) per id, in order. None when the
+        endpoint is not there (an API that answers 404/405 to it): the caller queries instead."""
+        if len(ids) > RETRIEVE_MAX:
+            raise ValueError(f"at most {RETRIEVE_MAX} ids per retrieve, got {len(ids)}")
+        response = self.api(
+            "POST",
+            f"{self.data_path}/composite/sobjects/{sobject}",
+            idempotent=True,
+            accept=(404, 405),
+            json={"ids": list(ids), "fields": list(fields)},
+        )
+        if response.status_code in (404, 405):
+            return None
+        body = response.json()
+        if not isinstance(body, list) or len(body) != len(ids):
+            raise CrmRequestError(f"Salesforce answered a retrieve of {len(ids)} records with {str(body)[:200]}")
+        return body
 
     def _login(self, *, refused: Secret | None = None) -> tuple[Secret, str]:
         """The session's token and API base, logging in when there is none or `refused` is the current
