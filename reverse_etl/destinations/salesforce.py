@@ -221,7 +221,7 @@ class SalesforceDestination:
                 return None
             for key, record in zip(chunk, records, strict=True):
                 # In request order; an answer under another id than asked is not trusted.
-                if record is not None and _normal(str(record.get("Id", ""))) == key:
+                if record is not None and (record.get("Id") == key or _normal(str(record.get("Id", ""))) == key):
                     found[key] = self.owner_key(record.get(column) or None)
         return found
 
@@ -260,7 +260,9 @@ class SalesforceDestination:
         seen: set[tuple[str, str]] = set()
         for position, update in enumerate(updates):
             field = self._field(update.field)
-            key = (_normal(update.account_id) or update.account_id, field)
+            # 15 and 18 characters of one record are one key; 18 characters are taken as they are.
+            record = update.account_id if len(update.account_id) != 15 else _normal(update.account_id)
+            key = (record or update.account_id, field)
             if not update.owner_id:
                 results[position] = RecordResult.failure(
                     update.account_id, RecordErrorCode.REQUIRED_FIELD_MISSING, "no owner id given"
