@@ -13,10 +13,11 @@ What cannot be decided now is handed back, not raised: a write whose answer was 
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from reverse_etl.destinations.base import Destination, OwnerUpdate, RecordResult
 from reverse_etl.exceptions import AnswerLost, DestinationError, LimitReached
-from reverse_etl.ledger import LedgerEntry, SyncStatus
+from reverse_etl.ledger import LedgerEntry, SyncStatus, utc_now
 from reverse_etl.plan import PlannedChange
 
 OwnerKey = Callable[[str | None], str | None]
@@ -53,6 +54,7 @@ def read_and_sort(
     except DestinationError as error:
         return BatchOutcome(left=list(batch), problem=str(error), limit_reached=isinstance(error, LimitReached))
     outcome = BatchOutcome()
+    now = utc_now()
     for change in batch:
         # An account the destination cannot read is still sent, so it names the problem itself
         # (NOT_FOUND, DUPLICATE_ID...).
@@ -63,7 +65,7 @@ def read_and_sort(
         # A write whose answer was lost counts as an attempt, whatever it did.
         attempts = change.attempts + (change.change_id in lost)
         if current == same(change.to_crm_owner_id):
-            outcome.entries.append(entry(change, SyncStatus.APPLIED, attempts))
+            outcome.entries.append(entry(change, SyncStatus.APPLIED, attempts, now=now))
         elif current != same(change.from_crm_owner_id):
             message = (
                 f"CRM owner is now {current or 'empty'}, expected {change.from_crm_owner_id}: "
@@ -89,6 +91,7 @@ def write(
         return BatchOutcome(left=list(changes), problem=str(error), limit_reached=isinstance(error, LimitReached))
     by_account = {result.account_id: result for result in results}
     entries = []
+    now = utc_now()
     for change in changes:
         attempts = change.attempts + 1 + (change.change_id in lost)
         result = by_account.get(change.account_id)
@@ -97,14 +100,16 @@ def write(
                 entry(change, SyncStatus.FAILED, attempts, "NO_RESULT: the destination returned no result for it")
             )
         elif result.ok:
-            entries.append(entry(change, SyncStatus.APPLIED, attempts))
+            entries.append(entry(change, SyncStatus.APPLIED, attempts, now=now))
         else:
             entries.append(entry(change, SyncStatus.FAILED, attempts, f"{result.error_code}: {result.error_message}"))
     return BatchOutcome(entries=entries)
 
 
-def entry(change: PlannedChange, status: SyncStatus, attempts: int, error: str | None = None) -> LedgerEntry:
-    return change.entry(status, attempts=attempts, error=error, applied=status is SyncStatus.APPLIED)
+def entry(
+    change: PlannedChange, status: SyncStatus, attempts: int, error: str | None = None, now: datetime | None = None
+) -> LedgerEntry:
+    return change.entry(status, attempts=attempts, error=error, applied=status is SyncStatus.APPLIED, now=now)
 
 
 def _merge(sorted_: BatchOutcome, written: BatchOutcome) -> BatchOutcome:

@@ -11,7 +11,7 @@ its second change only after the first one landed.
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from itertools import groupby
 
 import duckdb
@@ -65,20 +65,27 @@ class PlannedChange:
     ledger_status: str | None = None  # what the ledger says of it so far (None: never tried)
 
     def entry(
-        self, status: SyncStatus, *, attempts: int, error: str | None = None, applied: bool = False
+        self,
+        status: SyncStatus,
+        *,
+        attempts: int,
+        error: str | None = None,
+        applied: bool = False,
+        now: datetime | None = None,
     ) -> LedgerEntry:
-        """The ledger row saying this change ended in `status`."""
+        """The ledger row saying this change ended in `status` (applied at `now`, default: now)."""
+        applied_at = (now or utc_now()) if applied else None
         return LedgerEntry(
-            change_id=self.change_id,
-            status=status,
-            attempts=attempts,
-            error=error,
-            applied_at=utc_now() if applied else None,
-            as_of=self.as_of,
-            account_id=self.account_id,
-            change_type=self.change_type,
-            from_owner_id=self.from_owner_id,
-            to_owner_id=self.to_owner_id,
+            self.change_id,
+            status,
+            attempts,
+            error,
+            applied_at,
+            self.as_of,
+            self.account_id,
+            self.change_type,
+            self.from_owner_id,
+            self.to_owner_id,
         )
 
 

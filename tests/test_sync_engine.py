@@ -330,5 +330,5 @@ def test_the_ledger_never_overwrites_an_applied_change(tmp_path):
         ensure_ledger(con)  # idempotent
         entry = LedgerEntry("chg-1", SyncStatus.APPLIED, 1, None, None, AS_OF, "a1", "retrieve", JANE, None)
         record_entries(con, "demo_crm", [entry])
-        record_entries(con, "demo_crm", [LedgerEntry(**{**entry.__dict__, "status": SyncStatus.FAILED, "attempts": 2})])
+        record_entries(con, "demo_crm", [entry._replace(status=SyncStatus.FAILED, attempts=2)])
         assert con.execute("select status, attempts from reverse_etl.sync_ledger").fetchall() == [("applied", 1)]

@@ -259,7 +259,7 @@ class SalesforceDestination:
         by_field: dict[str, list[tuple[int, OwnerUpdate]]] = {}
         seen: set[tuple[str, str]] = set()
         for position, update in enumerate(updates):
-            field = self._field(update.field)
+            field = OWNER_FIELD if update.field is None else self._field(update.field)
             # 15 and 18 characters of one record are one key; 18 characters are taken as they are.
             record = update.account_id if len(update.account_id) != 15 else _normal(update.account_id)
             key = (record or update.account_id, field)
