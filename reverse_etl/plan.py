@@ -17,29 +17,34 @@ from itertools import groupby
 import duckdb
 
 from reverse_etl.exceptions import ConfigurationError
-from reverse_etl.ledger import SETTLED_STATUSES, LedgerEntry, SyncStatus, ledger_exists, utc_now
+from reverse_etl.ledger import LedgerEntry, SyncStatus, ledger_exists, utc_now
 
 # Releases first: a change_type missing here sorts last rather than failing the sync.
 _CHANGE_ORDER = {"retrieve": 0, "return": 0, "distribute": 1, "inbound": 1}
 
-_PLAN = """
+# The plan in one pass of the warehouse: unsettled changes only, in plan order. Changes that ran
+# out of attempts are counted apart (`_EXHAUSTED`).
+_PLANNED = """
+with changes as (
+    select
+        changes.*,
+        coalesce(ledger.attempts, 0) as attempts,
+        ledger.status as ledger_status
+    from {changes} as changes
+    left join {ledger} as ledger
+        on changes.change_id = ledger.change_id
+        and ledger.destination = ?
+    where ledger.status is null or ledger.status not in ('applied', 'skipped')
+)
+
 select
-    changes.change_id,
-    changes.as_of,
-    changes.account_id,
-    changes.from_owner_id,
-    changes.to_owner_id,
-    changes.change_type,
-    changes.reason,
-    changes.from_crm_owner_id,
-    changes.to_crm_owner_id,
-    coalesce(ledger.attempts, 0) as attempts,
-    ledger.status as ledger_status
-from {changes} as changes
-left join {ledger} as ledger
-    on changes.change_id = ledger.change_id
-    and ledger.destination = ?
+    change_id, as_of, account_id, from_owner_id, to_owner_id, change_type, reason,
+    from_crm_owner_id, to_crm_owner_id, attempts, ledger_status,
+    ledger_status = 'failed' and attempts >= ? as is_exhausted
+from changes
+order by {order}, account_id, change_id
 """
+_ORDER = "case change_type {whens} else 2 end"
 
 # A dry run must not create the ledger, so before the first sync there is none to join.
 _NO_LEDGER_YET = (
@@ -93,49 +98,45 @@ def read_plan(
     con: duckdb.DuckDBPyConnection, destination: str, max_attempts: int, changes_relation: str
 ) -> tuple[list[PlannedChange], int]:
     """Pending changes for `destination`, releases first, and how many ran out of attempts."""
+    ledger = "reverse_etl.sync_ledger" if ledger_exists(con) else _NO_LEDGER_YET
+    order = _ORDER.format(whens=" ".join(f"when '{kind}' then {rank}" for kind, rank in _CHANGE_ORDER.items()))
     try:
-        ledger = "reverse_etl.sync_ledger" if ledger_exists(con) else _NO_LEDGER_YET
-        rows = con.execute(_PLAN.format(ledger=ledger, changes=changes_relation), [destination]).fetchall()
+        result = con.execute(
+            _PLANNED.format(ledger=ledger, changes=changes_relation, order=order), [destination, max_attempts]
+        )
     except duckdb.CatalogException as error:
         raise ConfigurationError(
             f"no plan to sync: {error}. Build {changes_relation} first (`bookflow run`)"
         ) from error
     changes: list[PlannedChange] = []
     exhausted = 0
-    for (
-        change_id,
-        as_of,
-        account_id,
-        from_owner_id,
-        to_owner_id,
-        change_type,
-        reason,
-        from_crm_owner_id,
-        to_crm_owner_id,
-        attempts,
-        ledger_status,
-    ) in rows:
-        if ledger_status in SETTLED_STATUSES:
-            continue
-        if ledger_status == SyncStatus.FAILED and attempts >= max_attempts:
-            exhausted += 1
-            continue
-        changes.append(
-            PlannedChange(
-                change_id=change_id,
-                as_of=as_of,
-                account_id=account_id,
-                from_owner_id=from_owner_id,
-                to_owner_id=to_owner_id,
-                change_type=change_type,
-                reason=reason,
-                from_crm_owner_id=from_crm_owner_id,
-                to_crm_owner_id=to_crm_owner_id,
-                attempts=attempts,
-                ledger_status=ledger_status,
+    # Owners, types, reasons and days repeat across a plan: one object each keeps a plan of
+    # millions of changes in memory once.
+    shared: dict = {}
+    while rows := result.fetchmany(50_000):
+        for row in rows:
+            if row[11]:
+                exhausted += 1
+                continue
+            (change_id, as_of, account_id, *repeated, attempts, ledger_status, _) = row
+            from_owner_id, to_owner_id, change_type, reason, from_crm_owner_id, to_crm_owner_id = (
+                shared.setdefault(value, value) for value in repeated
             )
-        )
-    changes.sort(key=lambda change: (_CHANGE_ORDER.get(change.change_type, 2), change.account_id, change.change_id))
+            changes.append(
+                PlannedChange(
+                    change_id,
+                    shared.setdefault(as_of, as_of),
+                    account_id,
+                    from_owner_id,
+                    to_owner_id,
+                    change_type,
+                    reason,
+                    from_crm_owner_id,
+                    to_crm_owner_id,
+                    attempts,
+                    ledger_status,
+                )
+            )
     return changes, exhausted
 
 
