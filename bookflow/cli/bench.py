@@ -36,11 +36,21 @@ def bench(sizes, workdir) -> None:
     "--latency-ms", type=float, default=50.0, show_default=True, help="Latency the server adds to every answer."
 )
 @click.option("--batch-size", type=int, default=200, show_default=True, help="Records per Salesforce request.")
-def bench_sync(changes, latency_ms, batch_size) -> None:
+@click.option("--concurrency", type=int, default=8, show_default=True, help="Requests in flight (the sync's default).")
+@click.option(
+    "--bulk-changes",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Then time a sync of this many changes, which goes through Bulk API 2.0 (e.g. 1000000; 0: skip).",
+)
+def bench_sync(changes, latency_ms, batch_size, concurrency, bulk_changes) -> None:
     """Time the reverse-ETL sync against a local HTTPS Salesforce server with injected latency."""
     from reverse_etl.benchmark import format_figures, run_sync_benchmark
 
-    click.echo(format_figures(run_sync_benchmark(changes, latency_ms, batch_size)))
+    click.echo(format_figures(run_sync_benchmark(changes, latency_ms, batch_size, concurrency)))
+    if bulk_changes:
+        click.echo(format_figures(run_sync_benchmark(bulk_changes, latency_ms, batch_size, concurrency, bulk=True)))
 
 
 @click.command("bench-inbound")
