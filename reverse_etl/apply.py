@@ -89,12 +89,14 @@ def write(
         return BatchOutcome(unknown=list(changes), problem=str(error))
     except DestinationError as error:
         return BatchOutcome(left=list(changes), problem=str(error), limit_reached=isinstance(error, LimitReached))
-    by_account = {result.account_id: result for result in results}
+    # One result per update, in order (the Destination contract); matched by id all the same.
+    if len(results) != len(changes) or any(r.account_id != c.account_id for r, c in zip(results, changes, strict=True)):
+        by_account = {result.account_id: result for result in results}
+        results = [by_account.get(change.account_id) for change in changes]  # type: ignore[misc]
     entries = []
     now = utc_now()
-    for change in changes:
+    for change, result in zip(changes, results, strict=True):
         attempts = change.attempts + 1 + (change.change_id in lost)
-        result = by_account.get(change.account_id)
         if result is None:
             entries.append(
                 entry(change, SyncStatus.FAILED, attempts, "NO_RESULT: the destination returned no result for it")

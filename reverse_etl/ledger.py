@@ -63,7 +63,9 @@ insert into reverse_etl.sync_ledger (
 select change_id, ?, status, attempts, error, applied_at, as_of, account_id, change_type, from_owner_id, to_owner_id, ?
 from read_csv(
     ?,
+    auto_detect = false,  -- the columns are known: sniffing the file would cost more than reading it
     header = false,
+    delim = ',',
     nullstr = '\\N',
     quote = '"',
     escape = '"',

@@ -12,7 +12,6 @@ its second change only after the first one landed.
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import groupby
 
 import duckdb
 
@@ -144,16 +143,19 @@ def phases(changes: Sequence[PlannedChange]) -> list[list[PlannedChange]]:
     """The plan's changes in phases to run one after the other, in plan order within each.
 
     Phase k holds each account's k-th change, releases before assignments: an account appears
-    at most once per phase, and its changes land in plan order.
+    at most once per phase, and its changes land in plan order. One pass, no sort of the changes.
     """
     seen: dict[str, int] = {}
-    keyed = []
-    for position, change in enumerate(changes):
+    groups: dict[tuple[int, int], list[PlannedChange]] = {}
+    for change in changes:
         occurrence = seen.get(change.account_id, 0)
         seen[change.account_id] = occurrence + 1
-        keyed.append(((occurrence, _CHANGE_ORDER.get(change.change_type, 2)), position, change))
-    keyed.sort(key=lambda item: (item[0], item[1]))
-    return [[change for _, _, change in group] for _, group in groupby(keyed, key=lambda item: item[0])]
+        key = (occurrence, _CHANGE_ORDER.get(change.change_type, 2))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = []
+        group.append(change)
+    return [groups[key] for key in sorted(groups)]
 
 
 def chunks(changes: Sequence[PlannedChange], size: int) -> Iterator[list[PlannedChange]]:

@@ -10,9 +10,8 @@ engine asks for each with the helpers below and does without when it is absent:
 """
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
 class RecordErrorCode(StrEnum):
@@ -26,12 +25,12 @@ class RecordErrorCode(StrEnum):
     REQUIRED_FIELD_MISSING = "REQUIRED_FIELD_MISSING"  # no owner id given
 
 
-@dataclass(frozen=True)
-class OwnerUpdate:
+class OwnerUpdate(NamedTuple):
     """Set the owner of one CRM account; ids are the CRM's (the pool is its pool user).
 
     `field` names another user field than the owner (an SDR field, say); None is the owner field.
-    A destination writes only the fields it allowlists.
+    A destination writes only the fields it allowlists. Named tuples, like RecordResult: a sync
+    makes one of each per change.
     """
 
     account_id: str
@@ -39,8 +38,7 @@ class OwnerUpdate:
     field: str | None = None
 
 
-@dataclass(frozen=True)
-class RecordResult:
+class RecordResult(NamedTuple):
     """What the destination did with one `OwnerUpdate`.
 
     `error_code` is a `RecordErrorCode` value or, for a real CRM, its own code.

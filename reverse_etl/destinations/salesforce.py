@@ -37,6 +37,7 @@ _QUERY_CHUNK = 200  # ids per SOQL query: keeps the URL far below Salesforce's 1
 _COLLECTION_CHUNK = 200  # the sObject Collections maximum per request
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED_FIELDS = frozenset({"id", "ownerid", "attributes"})
+_ACCOUNT = {"type": "Account"}  # every record's "attributes" in a collection write
 
 __all__ = ["DEFAULT_API_VERSION", "GrantType", "SalesforceDestination"]
 
@@ -284,17 +285,16 @@ class SalesforceDestination:
 
     def _write_rest(self, field: str, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
         results: list[RecordResult] = []
+        extra = self.extra_fields
         for chunk in _chunks(updates, _COLLECTION_CHUNK):
-            payload = {
-                "allOrNone": False,
-                "records": [
-                    {"attributes": {"type": "Account"}, "id": update.account_id, field: update.owner_id}
-                    | self.extra_fields
-                    for update in chunk
-                ],
-            }
+            records = [{"attributes": _ACCOUNT, "id": update.account_id, field: update.owner_id} for update in chunk]
+            if extra:
+                records = [record | extra for record in records]
             response = self._session.api(
-                "PATCH", f"{self._session.data_path}/composite/sobjects", idempotent=False, json=payload
+                "PATCH",
+                f"{self._session.data_path}/composite/sobjects",
+                idempotent=False,
+                json={"allOrNone": False, "records": records},
             )
             body = response.json()
             if not isinstance(body, list) or len(body) != len(chunk):
@@ -302,7 +302,10 @@ class SalesforceDestination:
                     f"Salesforce answered {len(chunk)} account updates with an unexpected body: {str(body)[:200]}"
                 )
             # Results come back in request order; failed ones carry no id.
-            results.extend(_collection_result(update, item) for update, item in zip(chunk, body, strict=True))
+            results.extend(
+                RecordResult(update.account_id, True) if item.get("success") else _collection_failure(update, item)
+                for update, item in zip(chunk, body, strict=True)
+            )
         return results
 
     def _write_bulk(self, field: str, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
@@ -330,9 +333,7 @@ def _normal(record_id: str) -> str | None:
     return record_id[:15] + record_id[15:].upper() if len(record_id) == 18 else salesforce_ids.to_18(record_id)
 
 
-def _collection_result(update: OwnerUpdate, item: Mapping[str, Any]) -> RecordResult:
-    if item.get("success"):
-        return RecordResult.success(update.account_id)
+def _collection_failure(update: OwnerUpdate, item: Mapping[str, Any]) -> RecordResult:
     errors = item.get("errors") or [{}]
     code = errors[0].get("statusCode") or "UNKNOWN"
     message = "; ".join(str(error.get("message", "")) for error in errors)
