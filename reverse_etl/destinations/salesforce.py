@@ -13,13 +13,12 @@ Ids are matched exactly: Salesforce answers with 18-character ids, and a 15-char
 for is the same record only through the checksum suffix (bookflow.crm.salesforce.ids). Ids that
 are not valid Salesforce ids are refused before a sync starts (`invalid_ids`), never sent.
 
-Login, the HTTP session, the org's rate budget and Bulk API 2.0 are bookflow.crm.salesforce's;
+Login, the HTTP session, the org's rate budget, reads by id and Bulk API 2.0 are bookflow.crm.salesforce's;
 retries and what happens when an answer is lost are in bookflow.crm.http.
 """
 
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +26,13 @@ from bookflow.crm.http import RetryPolicy, Secret
 from bookflow.crm.salesforce import DEFAULT_API_VERSION, GrantType, SalesforceCredentials, SalesforceSession
 from bookflow.crm.salesforce import ids as salesforce_ids
 from bookflow.crm.salesforce.bulk import BulkPolling, update_records
+from bookflow.crm.salesforce.records import field_by_id
 from bookflow.crm.salesforce.session import RETRIEVE_MAX
 from reverse_etl.destinations.base import OwnerUpdate, RecordErrorCode, RecordResult
 from reverse_etl.exceptions import ConfigurationError, DestinationError, sync_errors
 
 DEFAULT_BULK_THRESHOLD = 10_000
 OWNER_FIELD = "OwnerId"
-_QUERY_CHUNK = 200  # ids per SOQL query: keeps the URL far below Salesforce's 16,384-byte limit
 _COLLECTION_CHUNK = 200  # the sObject Collections maximum per request
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED_FIELDS = frozenset({"id", "ownerid", "attributes"})
@@ -126,7 +125,6 @@ class SalesforceDestination:
         self._session = SalesforceSession(
             credentials, timeout=timeout, verify=verify, retry=self.retry, connections=connections
         )
-        self._can_retrieve = True  # until the API answers that it has no sObject Collections retrieve
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **settings: Any) -> "SalesforceDestination":
@@ -190,53 +188,22 @@ class SalesforceDestination:
     def owner_key(record_id: str | None) -> str | None:
         """The form ids are compared in: a valid 15-character id and its 18-character form are one."""
         # Owner ids repeat across a sync: cached.
-        return (_normal_cached(record_id) or record_id) if record_id else record_id
+        return (salesforce_ids.canonical_cached(record_id) or record_id) if record_id else record_id
 
     # -- reading ------------------------------------------------------------------------------
 
     def read_owners(self, account_ids: Sequence[str], field: str | None = None) -> dict[str, str | None]:
         """The owner field (OwnerId unless `field`) per live account, under the id as asked;
-        deleted, unknown and invalid ids are absent.
-
-        Read by sObject Collections retrieve (a POST of up to 2,000 ids: no URL to outgrow), or by
-        SOQL where an API does not offer it.
-        """
+        deleted, unknown and invalid ids are absent (bookflow.crm.salesforce.records)."""
         column = self._field(field)
         asked: dict[str, list[str]] = {}  # 18-character id -> the ids as asked
         for account_id in dict.fromkeys(account_ids):
-            key = _normal(account_id)
+            key = salesforce_ids.canonical(account_id)
             if key is not None:
                 asked.setdefault(key, []).append(account_id)
         with sync_errors():
-            found = self._retrieve(list(asked), column) if self._can_retrieve else None
-            if found is None:
-                self._can_retrieve = False
-                found = self._query(list(asked), column)
-        return {account_id: owner for key, owner in found.items() for account_id in asked[key]}
-
-    def _retrieve(self, keys: list[str], column: str) -> dict[str, str | None] | None:
-        found: dict[str, str | None] = {}
-        for chunk in _chunks(keys, RETRIEVE_MAX):
-            records = self._session.retrieve("Account", chunk, [column])
-            if records is None:
-                return None
-            for key, record in zip(chunk, records, strict=True):
-                # In request order; an answer under another id than asked is not trusted.
-                if record is not None and (record.get("Id") == key or _normal(str(record.get("Id", ""))) == key):
-                    found[key] = self.owner_key(record.get(column) or None)
-        return found
-
-    def _query(self, keys: list[str], column: str) -> dict[str, str | None]:
-        found: dict[str, str | None] = {}
-        for chunk in _chunks(keys, _QUERY_CHUNK):
-            wanted = set(chunk)
-            ids = ", ".join(f"'{key}'" for key in chunk)  # valid ids only: no quotes inside
-            for record in self._session.query(f"SELECT Id, {column} FROM Account WHERE Id IN ({ids})"):
-                key = _normal(str(record["Id"]))
-                if key not in wanted:
-                    continue
-                found[key] = self.owner_key(record.get(column) or None)
-        return found
+            found = field_by_id(self._session, "Account", list(asked), column)
+        return {account_id: self.owner_key(owner or None) for key, owner in found.items() for account_id in asked[key]}
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -262,7 +229,7 @@ class SalesforceDestination:
         for position, update in enumerate(updates):
             field = OWNER_FIELD if update.field is None else self._field(update.field)
             # 15 and 18 characters of one record are one key; 18 characters are taken as they are.
-            record = update.account_id if len(update.account_id) != 15 else _normal(update.account_id)
+            record = update.account_id if len(update.account_id) != 15 else salesforce_ids.canonical(update.account_id)
             key = (record or update.account_id, field)
             if not update.owner_id:
                 results[position] = RecordResult.failure(
@@ -318,19 +285,6 @@ class SalesforceDestination:
             else RecordResult.failure(update.account_id, outcome.error_code, outcome.error_message or "")
             for update, outcome in zip(updates, outcomes, strict=True)
         ]
-
-
-@lru_cache(maxsize=1 << 16)
-def _normal_cached(record_id: str) -> str | None:
-    return salesforce_ids.to_18(record_id) if salesforce_ids.is_valid(record_id) else None
-
-
-def _normal(record_id: str) -> str | None:
-    """The 18-character form of a valid id, None for an invalid one."""
-    if salesforce_ids.problem(record_id):
-        return None
-    # problem() checked an 18-character id's suffix against its first 15 characters.
-    return record_id[:15] + record_id[15:].upper() if len(record_id) == 18 else salesforce_ids.to_18(record_id)
 
 
 def _collection_failure(update: OwnerUpdate, item: Mapping[str, Any]) -> RecordResult:

@@ -7,6 +7,8 @@ record, while '001a0000006Vm9r' is another one. Two ids are equal only through t
 never by comparing their first 15 characters case-insensitively or leaving the suffix unchecked.
 """
 
+from functools import lru_cache
+
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 # Upper-case letters -> "1", anything else -> "0": a block's bits as a string, read in one call
 # (a sync checks every id it reads and writes, millions of them).
@@ -44,3 +46,18 @@ def to_18(record_id: str) -> str:
     if reason:
         raise ValueError(f"{record_id!r} is not a Salesforce id: {reason}")
     return record_id[:15] + checksum(record_id[:15])
+
+
+def canonical(record_id: str) -> str | None:
+    """The 18-character form of a valid 15- or 18-character id, None for an invalid one: the form
+    ids are matched and compared in."""
+    if problem(record_id):
+        return None
+    # problem() checked an 18-character id's suffix against its first 15 characters.
+    return record_id[:15] + record_id[15:].upper() if len(record_id) == 18 else record_id + checksum(record_id)
+
+
+@lru_cache(maxsize=1 << 16)
+def canonical_cached(record_id: str) -> str | None:
+    """canonical(), remembered: for ids that repeat across a sync, such as owners."""
+    return canonical(record_id)

@@ -54,6 +54,8 @@ class SalesforceSession:
         self._api_base: str | None = None
         self._lock = threading.Lock()
         self._login_lock = threading.Lock()
+        # Whether the API offers sObject Collections retrieve; False once it answered 404/405 to it.
+        self.collections_retrieve = True
 
     def __enter__(self) -> "SalesforceSession":
         return self
