@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bookflow.crm.salesforce.ids import to_18
+from bookflow.crm.salesforce.ids import is_valid, to_18
 from bookflow.local_crm.faults import ANSWERED, APPLIED, RECEIVED, Fault, FaultKnobs
 from bookflow.local_crm.hubspot import HubSpotLimits, HubSpotRoutes
 from bookflow.local_crm.salesforce import API, REQUEST_LIMIT, SESSION_EXPIRED, SalesforceRoutes
@@ -245,6 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _key(salesforce_id: str) -> str:
-    # Kept under the 18-character form, as Salesforce answers with it (to_18 refuses an id
-    # Salesforce would never have issued).
-    return salesforce_id if len(salesforce_id) == 18 and salesforce_id == to_18(salesforce_id) else to_18(salesforce_id)
+    # Kept under the 18-character form, as Salesforce answers with it. An id Salesforce would
+    # never issue (the demo's, with no valid checksum suffix) is kept as it is: only a request
+    # naming exactly that string finds it, never one sharing its first 15 characters.
+    return to_18(salesforce_id) if is_valid(salesforce_id) else salesforce_id

@@ -173,15 +173,16 @@ class SalesforceDestination:
 
     @staticmethod
     def invalid_ids(account_ids: Collection[str], owner_ids: Collection[str]) -> list[str]:
-        """Each id that is not a Salesforce id (malformed, or an 18-character id whose checksum
-        suffix does not match), with why: refused before the sync, since such an id can only
-        come from data damaged upstream (say, a tool that changed its case)."""
+        """Each account id that is not a Salesforce id (malformed, or an 18-character id whose
+        checksum suffix does not match), with why: refused before the sync, since the sync could
+        match it to no record exactly, and such an id can only come from data damaged upstream (a
+        tool that changed its case, say). Owner ids are Salesforce's to judge: a write naming an
+        unknown one fails on its own, with Salesforce's message."""
         found = []
-        for kind, values in (("account", account_ids), ("owner", owner_ids)):
-            for value in sorted(set(values)):
-                reason = salesforce_ids.problem(value)
-                if reason:
-                    found.append(f"{kind} id {value!r}: {reason}")
+        for value in sorted(set(account_ids)):
+            reason = salesforce_ids.problem(value)
+            if reason:
+                found.append(f"account id {value!r}: {reason}")
         return found
 
     @staticmethod
