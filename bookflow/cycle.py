@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from bookflow import paths
-from bookflow.summary import failure_messages, format_summary, read_figures
+from bookflow.summary import failure_messages, format_summary, read_books, read_figures
 
 
 @dataclass
@@ -20,9 +20,10 @@ class CycleOutcome:
     seconds: float = 0.0
     source: str = ""
     destination: str = ""
+    books: list[dict] = field(default_factory=list)
 
-    def format(self) -> str:
-        return format_summary(self)
+    def format(self, log_path: Path | None = None) -> str:
+        return format_summary(self, log_path)
 
 
 def run_cycle(
@@ -39,16 +40,17 @@ def run_cycle(
     max_book_share: float | None = None,
     max_total_share: float | None = None,
     full_refresh: bool = False,
+    progress: object | None = None,
 ) -> CycleOutcome:
     """Materialize every asset once (extract -> dbt build -> sync) and summarise the outcome.
 
-    Dagster's step-by-step log goes to stderr at `log_level` (the CLI's --verbose shows it all).
+    The run is recorded in the project's Dagster instance (orchestration/instance.py). Dagster's
+    step-by-step log goes to stderr at `log_level`; `progress.step_finished(step_key, succeeded)`
+    hears of each step's end (bookflow/cli/console.py draws it).
     """
     import time
 
-    import dagster as dg
-
-    from orchestration.definitions import ALL_ASSETS
+    from orchestration.cycle_run import execute_cycle
     from orchestration.resources import build_resources
 
     warehouse_path = warehouse_path or paths.warehouse_path()
@@ -75,13 +77,8 @@ def run_cycle(
     # The cycle_lock resource (orchestration/resources.py) holds the warehouse's cycle lock from
     # the run's first step to its last, as it does for runs the schedule starts.
     started = time.perf_counter()
-    result = dg.materialize(
-        ALL_ASSETS,
-        resources=resources,
-        raise_on_error=False,
-        selection=dg.AssetSelection.all()
-        - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"], ["inbound", "routes"]),
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+    result = execute_cycle(
+        resources, log_level=log_level, progress=progress, tags={"bookflow/as_of": run_date.isoformat()}
     )
     seconds = time.perf_counter() - started
     if not result.success:
@@ -91,6 +88,7 @@ def run_cycle(
         run_date,
         warehouse_path,
         figures=read_figures(warehouse_path),
+        books=read_books(warehouse_path),
         seconds=seconds,
         source=source,
         destination=destination,

@@ -63,9 +63,53 @@ def failure_messages(result) -> list[str]:  # noqa: ANN001 (a Dagster ExecuteInP
     return messages or ["  the run failed before any step started"]
 
 
-def format_summary(outcome) -> str:  # noqa: ANN001 (a bookflow.cycle.CycleOutcome)
+def read_books(warehouse_path: Path) -> list[dict]:
+    """Per target book: the ready pool and open slots at the start of the run, what was dealt, what is left."""
+    with open_duckdb(warehouse_path, read_only=True) as con:
+        cursor = con.execute(
+            """
+            select target_book, reps, ready_pool, open_slots, distributed, ready_pool_left,
+                open_slots - distributed as open_slots_left
+            from marts.capacity_gap
+            order by target_book
+            """
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def why_the_deal_stopped(book: dict) -> str:
+    """The reason a book's dealing ended where it did, in words."""
+    if book["ready_pool"] == 0 and book["open_slots"] == 0:
+        return "nothing ready, no open slot"
+    if book["ready_pool"] == 0:
+        return "no ready account in this book"
+    if book["open_slots"] == 0:
+        return "no open slot in this book"
+    if book["ready_pool_left"] == 0 and book["open_slots_left"] == 0:
+        return "pool and slots matched"
+    if book["ready_pool_left"] == 0:
+        return "ready pool used up"
+    return "every open slot filled"
+
+
+MAX_ERROR_LINES = 2
+
+
+def _shortened(error: str, log_path: Path | None) -> str:
+    lines = error.rstrip().splitlines()
+    if len(lines) <= MAX_ERROR_LINES:
+        return "\n".join(lines)
+    where = f" in {log_path}" if log_path else ""
+    return "\n".join(lines[:MAX_ERROR_LINES]) + f"\n    ... {len(lines) - MAX_ERROR_LINES} more lines{where}"
+
+
+def format_summary(outcome, log_path: Path | None = None) -> str:  # noqa: ANN001 (a bookflow.cycle.CycleOutcome)
+    """The run in a dozen lines; a failure in a line or two per failed step (the rest in the log)."""
+    log_line = [f"  log: {log_path}"] if log_path else []
     if not outcome.success:
-        return "bookflow run FAILED for " + outcome.as_of.isoformat() + ":\n" + "\n".join(outcome.errors)
+        errors = [_shortened(error, log_path) for error in outcome.errors]
+        return "\n".join([f"bookflow run FAILED for {outcome.as_of.isoformat()}:", *errors, *log_line])
     f = outcome.figures
     lines = [
         f"bookflow run for {outcome.as_of.isoformat()} finished in {outcome.seconds:.1f}s "
@@ -76,11 +120,39 @@ def format_summary(outcome) -> str:  # noqa: ANN001 (a bookflow.cycle.CycleOutco
         f"  returned             {f.get('return', 0):>9,}",
         f"  distributed          {f.get('distribute', 0):>9,}",
         f"  reps                 {f.get('reps', 0):>9,}   over capacity {f.get('over_capacity', 0)}, "
-        f"with open slots {f.get('under_capacity', 0)}, full {f.get('at_capacity', 0)}",
+        f"with open slots {f.get('under_capacity', 0)}, no open slot {f.get('at_capacity', 0)}",
         f"  synced to the CRM    {f.get('applied', 0):>9,}   conflicts {f.get('conflict', 0)}, failed {f.get('failed', 0)}",
+    ]
+    if outcome.books:
+        # Accounts are dealt only within their target book: a ready pool in one book cannot fill
+        # the open slots of another, which is why "ready" and "open slots" above may both stay.
+        lines.append("  per target book        ready  open slots   dealt  ready left  slots left  why the deal stopped")
+        lines += [
+            f"    {book['target_book']:<18} {book['ready_pool']:>7,} {book['open_slots']:>11,} {book['distributed']:>7,}"
+            f" {book['ready_pool_left']:>11,} {book['open_slots_left']:>11,}  {why_the_deal_stopped(book)}"
+            for book in outcome.books
+        ]
+    lines += [
         f"  outputs: {outcome.warehouse_path} (schema marts: account_scores, account_status, rep_capacity,",
         "           ranked_assignments, ownership_changes, quarantine; ledger: reverse_etl.sync_ledger)",
         "  coverage marts: coverage_daily, book_health, capacity_gap, returns_by_reason, conversion_by_source"
         f" (+ *_history); for BI tools: {paths.publish_dir(outcome.warehouse_path) / 'bookflow.duckdb'}",
+        *log_line,
     ]
     return "\n".join(lines)
+
+
+def summary_record(outcome, log_path: Path | None = None) -> dict:  # noqa: ANN001 (a bookflow.cycle.CycleOutcome)
+    """The summary as data, for schedulers and scripts (`bookflow run --json`)."""
+    return {
+        "success": outcome.success,
+        "as_of": outcome.as_of.isoformat(),
+        "seconds": round(outcome.seconds, 1),
+        "source": outcome.source,
+        "destination": outcome.destination,
+        "warehouse": str(outcome.warehouse_path),
+        "figures": dict(outcome.figures),
+        "books": [dict(book, why=why_the_deal_stopped(book)) for book in outcome.books],
+        "errors": [error.strip() for error in outcome.errors],
+        "log": str(log_path) if log_path else None,
+    }

@@ -11,6 +11,8 @@ allocation_cycle = dg.define_asset_job(
     # Inbound routing runs on its own, started by its sensor.
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(INBOUND_ROUTES_KEY),
     description="Extract, score, retrieve, deal and sync: one full dynamic-books cycle.",
+    # deploy/dagster.yaml queues a second cycle behind this tag rather than run two at once.
+    tags={"bookflow/cycle": "allocation"},
     # Steps run one after another in one process: the Definitions' default executor.
 )
 

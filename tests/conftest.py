@@ -1,7 +1,7 @@
 """Shared fixtures: a small demo CRM generated once, copied into each test's own folder.
 
-Every test gets its own warehouse and CRM files through the BOOKFLOW_* env vars, so tests never
-touch data/ and can run in any order.
+Every test gets its own warehouse and CRM files through the BOOKFLOW_* env vars, and its own
+Dagster instance through DAGSTER_HOME, so tests never touch data/ and can run in any order.
 """
 
 from __future__ import annotations
@@ -28,6 +28,14 @@ class Workspace:
 
     def cli_args(self) -> list[str]:
         return ["--as-of", AS_OF.isoformat(), "--warehouse", str(self.warehouse), "--crm", str(self.crm)]
+
+
+@pytest.fixture(autouse=True)
+def dagster_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test records its runs in its own Dagster instance, never the project's data/dagster/."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return home
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 from click.testing import CliRunner
 
+from bookflow import paths
 from bookflow.cli import main
+from tests.conftest import AS_OF
 
 
 def _query(path, sql):
@@ -25,6 +31,27 @@ def test_help_lists_the_commands():
     for flag in ("--as-of", "--warehouse", "--rules"):
         assert flag in run_help
     assert "--dry-run" in CliRunner().invoke(main, ["sync", "--help"]).output
+    version = CliRunner().invoke(main, ["--version"])
+    assert version.exit_code == 0 and version.output.strip() == f"bookflow {importlib.metadata.version('bookflow')}"
+
+
+def test_an_unexpected_error_is_one_line_and_the_trace_comes_with_verbose(monkeypatch, tmp_path):
+    import bookflow.cycle
+
+    def broken(**_kwargs):
+        raise RuntimeError("the warehouse file is not a DuckDB database\nsecond line of detail")
+
+    monkeypatch.setattr(bookflow.cycle, "run_cycle", broken)
+    args = ["run", "--warehouse", str(tmp_path / "w.duckdb"), "--destination", "none"]
+    quiet = CliRunner().invoke(main, args)
+    assert quiet.exit_code == 1
+    assert quiet.output.splitlines() == [
+        "bookflow: RuntimeError: the warehouse file is not a DuckDB database",
+        "  (run the command again with -v for the stack trace)",
+    ]
+    verbose = CliRunner().invoke(main, [*args, "-v"])
+    assert verbose.exit_code == 1
+    assert "Traceback (most recent call last)" in verbose.output and "raise RuntimeError" in verbose.output
 
 
 def test_the_console_script_keeps_exit_codes_output_and_exit_handlers():
@@ -52,9 +79,18 @@ def test_the_console_script_keeps_exit_codes_output_and_exit_handlers():
     assert "exit handler ran" in wrong.stdout
 
 
-def test_run_prints_a_summary_and_syncs_to_the_demo_crm(workspace):
+def test_run_prints_a_summary_and_syncs_to_the_demo_crm(workspace, dagster_home):
     result = CliRunner().invoke(main, ["run", *workspace.cli_args()])
     assert result.exit_code == 0, result.output
+    # Quiet: the summary, not dbt's log; dbt's log is in the file the summary names.
+    assert "of 157" not in result.output and "Running with dbt" not in result.output
+    assert len(result.output.splitlines()) < 30
+    log_path = Path(re.search(r"log: (\S+)", result.output)[1])
+    assert "Running with dbt" in log_path.read_text() and log_path.parent == workspace.warehouse.parent / "logs"
+    # Each target book says why its deal stopped where it did.
+    books = dict(_query(workspace.warehouse, "select target_book, ready_pool - open_slots from marts.capacity_gap"))
+    for book in books:
+        assert re.search(rf"^    {book} .*(slot|ready|matched)", result.output, re.MULTILINE), book
     for words in (
         "accounts scored",
         "pool",
@@ -74,6 +110,16 @@ def test_run_prints_a_summary_and_syncs_to_the_demo_crm(workspace):
     assert all(crm_owners[account] == owner for account, owner in planned)
     applied = _query(workspace.warehouse, "select count(*) from reverse_etl.sync_ledger where status = 'applied'")[0][0]
     assert applied == len(planned)
+
+    # The run is in the test's own persistent Dagster instance, as the UI would show it.
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    [record] = instance.get_run_records()
+    assert record.dagster_run.job_name == "allocation_cycle"
+    assert record.dagster_run.tags["bookflow/as_of"] == AS_OF.isoformat()
+    assert instance.get_latest_materialization_event(dg.AssetKey(["marts", "account_status"])) is not None
+    assert (dagster_home / "dagster.yaml").read_text() == (paths.REPO_ROOT / "deploy" / "dagster.yaml").read_text()
 
 
 def test_dry_run_sync_prints_changes_and_writes_nothing(workspace):
@@ -114,8 +160,19 @@ def test_rerun_without_sync_plans_the_same_change_ids(workspace):
     args = ["run", *workspace.cli_args(), "--destination", "none"]
     assert CliRunner().invoke(main, args).exit_code == 0
     first = _query(workspace.warehouse, "select change_id from marts.ownership_changes order by 1")
-    assert CliRunner().invoke(main, args).exit_code == 0
+    # --json: the summary as one object a scheduler can read.
+    rerun = CliRunner().invoke(main, [*args, "--json"])
+    assert rerun.exit_code == 0
+    summary = json.loads(rerun.output)
     assert _query(workspace.warehouse, "select change_id from marts.ownership_changes order by 1") == first
+    assert summary["success"] is True and summary["as_of"] == AS_OF.isoformat() and summary["errors"] == []
+    assert (
+        summary["figures"]["scored"] == _query(workspace.warehouse, "select count(*) from marts.account_scores")[0][0]
+    )
+    assert {book["target_book"] for book in summary["books"]} == {
+        row[0] for row in _query(workspace.warehouse, "select target_book from marts.capacity_gap")
+    }
+    assert Path(summary["log"]).exists()
 
 
 def test_own_raw_tables_in_the_warehouse_are_planned_into_a_csv(workspace):

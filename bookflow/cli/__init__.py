@@ -8,10 +8,12 @@ from __future__ import annotations
 import click
 
 from bookflow.cli import bench, build, cycle, inbound, outputs, simulate, sync
+from bookflow.cli.console import BookflowGroup
 from bookflow.fast_exit import run_then_exit
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=BookflowGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bookflow", prog_name="bookflow", message="%(prog)s %(version)s")
 def main() -> None:
     """bookflow: dynamic books of business, decided in the warehouse, written back to the CRM."""
 

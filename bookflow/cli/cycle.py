@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 
@@ -48,6 +49,7 @@ from bookflow.cli.options import (
     help="Rebuild the incremental models and re-copy activities instead of adding the new ones.",
 )
 @guard_options
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object (for schedulers).")
 @verbose_option
 def run(
     as_of,
@@ -61,29 +63,49 @@ def run(
     force,
     max_book_share,
     max_total_share,
+    as_json,
     verbose,
 ) -> None:
-    """Run one full cycle (extract, dbt build, sync) through Dagster, in-process."""
-    from bookflow.cycle import run_cycle
+    """Run one full cycle (extract, dbt build, sync) through Dagster, in-process.
 
+    The run is recorded in the project's Dagster instance (see `bookflow ui`); dbt's and
+    Dagster's log go to a file under logs/ beside the warehouse, whose path the summary prints.
+    """
     # A CRM without credentials would fail only after extract and dbt build: say so at once.
     check_crm_credentials("run", destination)
 
-    outcome = run_cycle(
+    run_and_report(
+        as_json=as_json,
+        verbose=verbose,
         as_of=as_of,
-        warehouse_path=absolute(warehouse),
+        warehouse_path=absolute(warehouse) or paths.warehouse_path(),
         rules_dir=absolute(rules),
         demo_crm_path=absolute(crm),
         source=source,
         destination=destination,
         csv_export_path=absolute(csv_path),
-        log_level="DEBUG" if verbose else "WARNING",
         force=force,
         max_book_share=max_book_share,
         max_total_share=max_total_share,
         full_refresh=full_refresh,
     )
-    click.echo(outcome.format())
+
+
+def run_and_report(*, as_json: bool = False, verbose: bool = False, warehouse_path, **cycle_args) -> None:  # noqa: ANN001
+    """Run a cycle quietly (progress on a terminal, the log in a file), print its summary, exit 0 or 1."""
+    from bookflow.cli.console import RunConsole, log_path_for
+    from bookflow.cycle import run_cycle
+    from bookflow.summary import summary_record
+
+    log_path = log_path_for(warehouse_path, "run")
+    with RunConsole(log_path, verbose=verbose) as console:
+        outcome = run_cycle(warehouse_path=warehouse_path, log_level=console.log_level, progress=console, **cycle_args)
+    console.write_to_log("\n".join(outcome.errors))
+    shown_log = None if verbose else log_path
+    if as_json:
+        click.echo(json.dumps(summary_record(outcome, shown_log), default=str))
+    else:
+        click.echo(outcome.format(shown_log))
     sys.exit(0 if outcome.success else 1)
 
 
@@ -98,7 +120,6 @@ def run(
 @verbose_option
 def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, verbose) -> None:
     """Create the demo CRM if missing, then run a full cycle on it."""
-    from bookflow.cycle import run_cycle
     from bookflow.demo_crm import generate_demo_crm
 
     crm_path = absolute(crm) or paths.demo_crm_path()
@@ -117,11 +138,7 @@ def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, verbose) -> None:
         click.echo(f"demo CRM: using {crm_path} (--fresh to regenerate)")
     if no_run:
         return
-    outcome = run_cycle(
-        as_of=as_of, warehouse_path=warehouse_path, demo_crm_path=crm_path, log_level="DEBUG" if verbose else "WARNING"
-    )
-    click.echo(outcome.format())
-    sys.exit(0 if outcome.success else 1)
+    run_and_report(verbose=verbose, as_of=as_of, warehouse_path=warehouse_path, demo_crm_path=crm_path)
 
 
 @click.command()
@@ -147,16 +164,24 @@ def backfill(start, end, warehouse, rules, crm, source, verbose) -> None:
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
     click.echo(f"backfill of {len(days)} days, {start.isoformat()} to {end.isoformat()} (no sync)")
-    outcomes = run_backfill(
-        start,
-        end,
-        warehouse_path=absolute(warehouse),
-        rules_dir=absolute(rules),
-        demo_crm_path=absolute(crm),
-        source=source,
-        log_level="DEBUG" if verbose else "WARNING",
-        echo=click.echo,
-    )
+    from bookflow.cli.console import RunConsole, log_path_for
+
+    warehouse_path = absolute(warehouse) or paths.warehouse_path()
+    terminal = sys.stdout
+    log_path = log_path_for(warehouse_path, "backfill")
+    with RunConsole(log_path, verbose=verbose, spinner=False) as console:
+        outcomes = run_backfill(
+            start,
+            end,
+            warehouse_path=warehouse_path,
+            rules_dir=absolute(rules),
+            demo_crm_path=absolute(crm),
+            source=source,
+            log_level=console.log_level,
+            echo=lambda line: click.echo(line, file=terminal),
+        )
     built = sum(outcome.success for outcome in outcomes)
     click.echo(f"{built} of {len(days)} days built; history in schema marts (*_history tables)")
+    if not verbose:
+        click.echo(f"  log: {log_path}")
     sys.exit(0 if built == len(days) else 1)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from bookflow import paths
+from bookflow.cli.console import mark_verbose
 
 
 def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -82,7 +83,13 @@ def check_crm_credentials(command: str, destination: str) -> None:
         sys.exit(2)
 
 
-verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show Dagster's step-by-step log.")
+verbose_option = click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    callback=mark_verbose,
+    help="Show dbt's and Dagster's log and stack traces on the terminal instead of the log file.",
+)
 
 
 inbound_option = click.option(

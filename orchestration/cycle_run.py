@@ -1,0 +1,40 @@
+"""One allocation cycle started in-process (`bookflow run`), recorded in the project's instance.
+
+It runs the schedule's own `allocation_cycle` job, so the UI lists it beside the daemon's runs
+under the same name, with its materializations and check results on the assets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import dagster as dg
+
+from orchestration.definitions import ALL_ASSETS
+from orchestration.instance import project_instance
+from orchestration.run_hooks import PROGRESS_HOOKS, RUN_PROGRESS_KEY, NoProgress
+from orchestration.schedules import allocation_cycle
+
+
+def execute_cycle(
+    resources: Mapping[str, object],
+    *,
+    log_level: str = "WARNING",
+    progress: object | None = None,
+    tags: Mapping[str, str] | None = None,
+    instance: dg.DagsterInstance | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Run every step of the cycle in this process; `progress.step_finished` hears of each step's end."""
+    defs = dg.Definitions(
+        assets=ALL_ASSETS,
+        jobs=[allocation_cycle],
+        resources={**resources, RUN_PROGRESS_KEY: dg.ResourceDefinition.hardcoded_resource(progress or NoProgress())},
+        executor=dg.in_process_executor,
+    )
+    job = defs.resolve_job_def(allocation_cycle.name).with_hooks(PROGRESS_HOOKS)
+    return job.execute_in_process(
+        instance=instance or project_instance(),
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        raise_on_error=False,
+        tags=dict(tags or {}),
+    )
