@@ -47,7 +47,7 @@ stated as (
                 and coalesce(reps.time_off_end, {{ as_of() }}) >= {{ as_of() }} then 'time off'
             when reps.ramp_days > 0
                 and {{ days_between('reps.start_date', as_of()) }} < reps.ramp_days then 'ramping'
-            else 'full'
+            else 'ramped'
         end as capacity_state
 
     from reps
@@ -67,7 +67,7 @@ effective as (
         {{ dbt.concat(["stated.role", "'-'", "stated.segment", "'-'", "stated.theater"]) }} as target_book,
         stated.capacity as full_capacity,
         case stated.capacity_state
-            when 'full' then stated.capacity
+            when 'ramped' then stated.capacity
             when 'ramping' then cast(floor(stated.capacity * stated.days_since_start * 1.0 / stated.ramp_days) as {{ dbt.type_int() }})
             else 0
         end as capacity,
