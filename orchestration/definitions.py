@@ -12,16 +12,20 @@ from orchestration.report_assets import book_health_report
 from orchestration.resources import build_resources
 from orchestration.schedules import allocation_cycle, daily_allocation
 from orchestration.sync_assets import crm_sync
+from orchestration.translator import with_default_owner
 
-ALL_ASSETS = [
-    crm_extract,
-    sync_ledger,
-    allocation_dbt_assets,
-    crm_sync,
-    published_marts,
-    inbound_routes,
-    book_health_report,
-]
+ALL_ASSETS = dg.map_asset_specs(
+    with_default_owner,
+    [
+        crm_extract,
+        sync_ledger,
+        allocation_dbt_assets,
+        crm_sync,
+        published_marts,
+        inbound_routes,
+        book_health_report,
+    ],
+)
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,

@@ -1,5 +1,6 @@
 """Raw CRM tables land in the warehouse: copied from the demo CRM, or checked where users load them."""
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -8,11 +9,25 @@ from bookflow.contract import RAW_TABLES
 from bookflow.extract import check_warehouse_inputs, extract_demo_crm
 from bookflow.inbound.handoff import begin_cycle, land_in_warehouse
 from bookflow.validation import InputError, check_rules
+from orchestration.dbt_project import bookflow_dbt_project
 from orchestration.resources import BookflowSettings, CycleLock
+from orchestration.translator import DEFAULT_OWNER
 
 RAW_ASSET_KEYS = [dg.AssetKey([schema, table]) for schema, tables in RAW_TABLES.items() for table in tables]
-# Inbound routing's changes, landed from its store so dbt reports them with the cycle's own.
+# Inbound routing's changes and cycle marks, landed from its store so dbt reports them with the cycle's own.
 INBOUND_CHANGES_KEY = dg.AssetKey(["inbound", "ownership_changes"])
+INBOUND_CYCLES_KEY = dg.AssetKey(["inbound", "cycles"])
+LANDED_KEYS = [*RAW_ASSET_KEYS, INBOUND_CHANGES_KEY, INBOUND_CYCLES_KEY]
+
+
+def _source_descriptions() -> dict[dg.AssetKey, str]:
+    """Each landed table's description, written once in the dbt sources' YAML."""
+    manifest = json.loads(bookflow_dbt_project.manifest_path.read_text())
+    return {
+        dg.AssetKey([source["source_name"], source["name"]]): source.get("description") or ""
+        for source in manifest["sources"].values()
+    }
+
 
 # The ledger is written by the sync and read by dbt as ownership history: an input of the
 # models, not an output of anything in this graph, or the graph would be a cycle.
@@ -20,11 +35,21 @@ sync_ledger = dg.AssetSpec(
     key=dg.AssetKey(["reverse_etl", "sync_ledger"]),
     description="What the sync has applied to the CRM; dbt reads it as ownership history.",
     group_name="extract",
+    owners=[DEFAULT_OWNER],
 )
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(key, group_name="extract", skippable=False) for key in [*RAW_ASSET_KEYS, INBOUND_CHANGES_KEY]],
+    specs=[
+        dg.AssetSpec(
+            key,
+            group_name="extract",
+            skippable=False,
+            description=_source_descriptions().get(key),
+            owners=[DEFAULT_OWNER],
+        )
+        for key in LANDED_KEYS
+    ],
     description="Land the raw CRM tables in the warehouse and check them against the input contract.",
 )
 def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings, cycle_lock: CycleLock):
@@ -49,3 +74,4 @@ def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings, c
         rows = counts.get(".".join(key.path))
         yield dg.MaterializeResult(asset_key=key, metadata={"rows": rows} if rows is not None else {})
     yield dg.MaterializeResult(asset_key=INBOUND_CHANGES_KEY, metadata={"rows": inbound_changes})
+    yield dg.MaterializeResult(asset_key=INBOUND_CYCLES_KEY)

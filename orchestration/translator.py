@@ -1,11 +1,14 @@
-"""How dbt nodes appear in Dagster: grouped by the layer of the flow they belong to."""
+"""How dbt nodes appear in Dagster: grouped by the layer of the flow, described by their YAML."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+# Who answers for an asset unless its dbt meta names an `owner` (a team:name or an email).
+DEFAULT_OWNER = "team:revops"
 
 
 class BookflowTranslator(DagsterDbtTranslator):
@@ -20,3 +23,19 @@ class BookflowTranslator(DagsterDbtTranslator):
             return "rules"
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "allocation"
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        """The YAML description and where the node lives; the SQL stays in its file, not in the UI."""
+        description = (dbt_resource_props.get("description") or "").strip()
+        where = dbt_resource_props.get("original_file_path")
+        return "\n\n".join(filter(None, [description, f"dbt {dbt_resource_props['resource_type']}: `{where}`"]))
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        """The node's `meta.owner` in dbt, else the RevOps team that owns the rules."""
+        owner = (dbt_resource_props.get("config", {}).get("meta") or dbt_resource_props.get("meta") or {}).get("owner")
+        return [owner or DEFAULT_OWNER]
+
+
+def with_default_owner(spec):  # noqa: ANN001, ANN201 (a dagster AssetSpec, for dg.map_asset_specs)
+    """An asset that names no owner is the RevOps team's, as the dbt nodes are."""
+    return spec if spec.owners else spec.replace_attributes(owners=[DEFAULT_OWNER])

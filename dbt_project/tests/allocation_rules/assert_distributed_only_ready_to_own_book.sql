@@ -1,5 +1,7 @@
-{{ config(meta={'dagster': {'ref': {'name': 'ranked_assignments'}}}) }}
--- An account is dealt only when it is ready, and only to a rep of its own target book.
+{{ config(meta={
+    'dagster': {'ref': {'name': 'ranked_assignments'}},
+    'description': 'An account is dealt only when it is ready, and only to a rep of its own target book.'
+}) }}
 select
     assignments.account_id,
     assignments.rep_id,

@@ -1,5 +1,7 @@
-{{ config(meta={'dagster': {'ref': {'name': 'ranked_assignments'}}}) }}
--- Within a target book, either every ready account was dealt or no rep has an open slot left.
+{{ config(meta={
+    'dagster': {'ref': {'name': 'ranked_assignments'}},
+    'description': 'Within a target book, either every ready account was dealt or no rep has an open slot left.'
+}) }}
 with
 
 undealt as (

@@ -1,5 +1,7 @@
-{{ config(meta={'dagster': {'ref': {'name': 'rep_capacity'}}}) }}
--- Dealing never pushes a rep over capacity, and a rep already at or over capacity gets nothing.
+{{ config(meta={
+    'dagster': {'ref': {'name': 'rep_capacity'}},
+    'description': 'Dealing never pushes a rep over capacity, and a rep already at or over capacity gets nothing.'
+}) }}
 select rep_id, capacity, book_size_before, retrieved, returned, distributed, book_size_after
 from {{ ref('rep_capacity') }}
 where distributed > 0

@@ -1,6 +1,7 @@
-{{ config(meta={'dagster': {'ref': {'name': 'ownership_changes'}}}) }}
--- Converted accounts, customers and excluded accounts are never retrieved or distributed;
--- resting and review accounts are not distributed.
+{{ config(meta={
+    'dagster': {'ref': {'name': 'ownership_changes'}},
+    'description': 'Converted accounts, customers and excluded accounts are never retrieved or distributed; resting and review accounts are not distributed.'
+}) }}
 select changes.change_id, changes.account_id, changes.change_type, account_status.status
 from {{ ref('ownership_changes') }} as changes
 inner join {{ ref('account_status') }} as account_status

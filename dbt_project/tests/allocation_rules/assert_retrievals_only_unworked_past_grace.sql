@@ -1,6 +1,7 @@
-{{ config(meta={'dagster': {'ref': {'name': 'ownership_changes'}}}) }}
--- A retrieval takes only an account whose owner logged no meaningful activity within the SLA
--- and whose grace period for a first touch is over (unless the owner left the company).
+{{ config(meta={
+    'dagster': {'ref': {'name': 'ownership_changes'}},
+    'description': 'A retrieval takes only an account whose owner logged no meaningful activity within the SLA and whose grace period for a first touch is over (unless the owner left the company).'
+}) }}
 select changes.change_id, changes.account_id, account_status.last_activity_at, account_status.assigned_on
 from {{ ref('ownership_changes') }} as changes
 inner join {{ ref('account_status') }} as account_status

@@ -1,6 +1,7 @@
-{{ config(meta={'dagster': {'ref': {'name': 'ownership_changes'}}}) }}
--- A return moves an account only when its owner filed one, and its rest or review follows the
--- reason: review reasons wait for RevOps, the others rest for the reason's days.
+{{ config(meta={
+    'dagster': {'ref': {'name': 'ownership_changes'}},
+    'description': 'A return moves an account only when its owner filed one, and its rest or review follows the reason: review reasons wait for RevOps, the others rest for the days the reason sets.'
+}) }}
 select changes.change_id, changes.account_id, account_status.status, account_status.rest_until
 from {{ ref('ownership_changes') }} as changes
 inner join {{ ref('account_status') }} as account_status

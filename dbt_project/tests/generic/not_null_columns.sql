@@ -3,6 +3,7 @@
     and the per-column tests were half of the project's nodes. A failing row names its first null
     column, so the failure says which one as a per-column test would. -#}
 {% test not_null_columns(model, columns) %}
+{{ config(meta={'description': 'No row has a null in ' ~ columns | join(', ') ~ '.'}) }}
 select
     case
         {%- for column in columns %}

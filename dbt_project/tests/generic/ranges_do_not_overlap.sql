@@ -2,6 +2,7 @@
     `partition_by` when given. Rule ranges are looked up with a plain join, so an overlap would
     put one account in two bands; this names the rows instead. -#}
 {% test ranges_do_not_overlap(model, min_column, max_column, partition_by=none) %}
+{{ config(meta={'description': 'No two ' ~ min_column ~ '..' ~ max_column ~ ' ranges overlap' ~ (' within a ' ~ partition_by if partition_by else '') ~ '.'}) }}
 with
 
 numbered as (
