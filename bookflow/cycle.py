@@ -78,7 +78,10 @@ def run_cycle(
     # the run's first step to its last, as it does for runs the schedule starts.
     started = time.perf_counter()
     result = execute_cycle(
-        resources, log_level=log_level, progress=progress, tags={"bookflow/as_of": run_date.isoformat()}
+        resources,
+        log_level=log_level,
+        progress=progress,
+        tags={"bookflow/as_of": run_date.isoformat(), "bookflow/started_by": "bookflow run"},
     )
     seconds = time.perf_counter() - started
     if not result.success:

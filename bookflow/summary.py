@@ -44,15 +44,21 @@ def read_figures(warehouse_path: Path) -> dict[str, int]:
     return figures
 
 
-def failure_messages(result) -> list[str]:  # noqa: ANN001 (a Dagster ExecuteInProcessResult)
-    """One line per failed step or failed asset check of a run."""
+def step_failure_lines(step_failure_events) -> list[str]:  # noqa: ANN001 (Dagster STEP_FAILURE events)
+    """One entry per failed step: its key and the failure's own description (what to fix)."""
     messages = []
-    for event in result.get_step_failure_events():
+    for event in step_failure_events:
         data = event.step_failure_data
         text = (data.user_failure_data.description if data.user_failure_data else None) or (
             data.error.message if data.error else "unknown error"
         )
         messages.append(f"  step {event.step_key}: {text.strip()}")
+    return messages
+
+
+def failure_messages(result) -> list[str]:  # noqa: ANN001 (a Dagster ExecuteInProcessResult)
+    """One entry per failed step or failed asset check of a run."""
+    messages = step_failure_lines(result.get_step_failure_events())
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
             check = event.event_specific_data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.alert_sensors import alert_on_run_failure
 from orchestration.allocation_assets import allocation_dbt_assets
 from orchestration.extract_assets import crm_extract, sync_ledger
 from orchestration.inbound_assets import inbound_hand_raises, inbound_routes, inbound_routing
@@ -32,7 +33,7 @@ defs = dg.Definitions(
     resources=build_resources(),
     jobs=[allocation_cycle, inbound_routing],
     schedules=[daily_allocation],
-    sensors=[inbound_hand_raises],
+    sensors=[inbound_hand_raises, alert_on_run_failure],
     # One DuckDB file, one writer; and a run's resources, the cycle lock among them, are then set
     # up once for all its steps, also when assets are materialized from the UI outside a job.
     executor=dg.in_process_executor,

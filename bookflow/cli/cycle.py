@@ -91,6 +91,20 @@ def run(
     )
 
 
+def alert_failed_run(outcome, log_path) -> None:  # noqa: ANN001
+    """Post the failure to the alert webhook, if one is set; say so when it cannot be delivered."""
+    import socket
+
+    from bookflow.alerts import failure_message, post_alert
+
+    where = f"log: {log_path} on {socket.gethostname()}" if log_path else f"on {socket.gethostname()}"
+    problem = post_alert(
+        failure_message(f"bookflow: run FAILED for {outcome.as_of.isoformat()}", outcome.errors, footer=where)
+    )
+    if problem:
+        click.echo(f"bookflow run: {problem}", err=True)
+
+
 def run_and_report(*, as_json: bool = False, verbose: bool = False, warehouse_path, **cycle_args) -> None:  # noqa: ANN001
     """Run a cycle quietly (progress on a terminal, the log in a file), print its summary, exit 0 or 1."""
     from bookflow.cli.console import RunConsole, log_path_for
@@ -102,6 +116,8 @@ def run_and_report(*, as_json: bool = False, verbose: bool = False, warehouse_pa
         outcome = run_cycle(warehouse_path=warehouse_path, log_level=console.log_level, progress=console, **cycle_args)
     console.write_to_log("\n".join(outcome.errors))
     shown_log = None if verbose else log_path
+    if not outcome.success:
+        alert_failed_run(outcome, shown_log)
     if as_json:
         click.echo(json.dumps(summary_record(outcome, shown_log), default=str))
     else:

@@ -71,14 +71,24 @@ def sync(
             concurrency=concurrency,
             **share_limits(max_book_share, max_total_share),
         )
-    except (ConfigurationError, BlastRadiusExceeded) as error:
+    except ConfigurationError as error:
         click.echo(f"bookflow sync: {error}", err=True)
+        sys.exit(2)
+    except BlastRadiusExceeded as error:
+        click.echo(f"bookflow sync: {error}", err=True)
+        _alert("bookflow: sync refused by the blast-radius guard, nothing written", [str(error)])
         sys.exit(2)
     except SyncError as error:
         click.echo(f"bookflow sync failed: {error}", err=True)
+        _alert("bookflow: sync FAILED", [str(error)])
         sys.exit(1)
     if not dry_run:
         click.echo(report.format_summary())
+        if report.counts.get("failed"):
+            _alert(
+                f"bookflow: sync finished with {report.counts['failed']} failed changes",
+                [report.format_summary(), "every outcome: select * from reverse_etl.sync_ledger"],
+            )
         sys.exit(report.exit_code)
     click.echo(f"{report.planned} pending ownership changes for {target.name} (dry run, nothing written)")
     by_type = Counter(change.change_type for change in report.changes)
@@ -103,3 +113,11 @@ def sync(
         click.echo(f"  guard: {problem} (a real sync would refuse; --force overrides)")
     for problem in report.invalid_ids:
         click.echo(f"  invalid id: {problem} (a real sync refuses to start)")
+
+
+def _alert(title: str, errors: list[str]) -> None:
+    from bookflow.alerts import failure_message, post_alert
+
+    problem = post_alert(failure_message(title, errors))
+    if problem:
+        click.echo(f"bookflow sync: {problem}", err=True)
