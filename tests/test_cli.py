@@ -144,8 +144,14 @@ def test_rerun_same_day_emits_no_new_changes_and_sees_new_owners(workspace):
     dealt = _query(workspace.warehouse, "select account_id, rep_id from marts.ranked_assignments")
     assert dealt
 
+    _explain_a_dealt_account(workspace, dealt)
+
     second = CliRunner().invoke(main, ["run", *workspace.cli_args()])
     assert second.exit_code == 0, second.output
+    # Its owner history now holds the change the CRM received.
+    account, rep = dealt[0]
+    again = CliRunner().invoke(main, ["explain", account, "--warehouse", str(workspace.warehouse)])
+    assert f"{AS_OF.isoformat()} distribute pool -> {rep}" in again.output
     assert _query(workspace.warehouse, "select count(*) from marts.ownership_changes")[0][0] == 0
     # The rerun read the synced owners back from the CRM: dealt accounts are in their new rep's book.
     status = dict(_query(workspace.warehouse, "select account_id, owner_id from marts.account_status"))
@@ -154,6 +160,55 @@ def test_rerun_same_day_emits_no_new_changes_and_sees_new_owners(workspace):
         workspace.warehouse, "select count(*), count(distinct change_id) from reverse_etl.sync_ledger"
     )[0]
     assert ledger_rows[0] == ledger_rows[1]
+
+
+def _explain_a_dealt_account(workspace, dealt) -> None:
+    """`bookflow explain` prints the mart's row: status, scores and parts, rank and round, the rule."""
+    from reverse_etl.duckdb_files import cycle_lock
+
+    # One row per account of account_status, and the deal as ranked_assignments has it.
+    assert _query(workspace.warehouse, "select count(*) from marts.account_explanations") == _query(
+        workspace.warehouse, "select count(*) from marts.account_status"
+    )
+    mismatched = _query(
+        workspace.warehouse,
+        """
+        select count(*) from marts.ranked_assignments as dealt
+        left join marts.account_explanations as explained using (account_id)
+        where explained.dealt_to_rep_id is distinct from dealt.rep_id
+            or explained.pool_rank is distinct from dealt.pool_rank
+            or explained.deal_round is distinct from dealt.deal_round
+            or explained.change_type is distinct from 'distribute'
+        """,
+    )
+    assert mismatched == [(0,)]
+    account, rep = dealt[0]
+    [(rank, deal_round, reason, fit, industry_points)] = _query(
+        workspace.warehouse,
+        f"select pool_rank, deal_round, change_reason, fit_score, industry_points from marts.account_explanations "
+        f"where account_id = '{account}'",
+    )
+    result = CliRunner().invoke(main, ["explain", account, "--warehouse", str(workspace.warehouse)])
+    assert result.exit_code == 0, result.output
+    assert f"account {account} on {AS_OF.isoformat()} (from {workspace.warehouse})" in result.output
+    assert "in the pool and ready: fit " in result.output
+    assert re.search(rf"fit +{fit:g} = industry \S+ {industry_points:g} \+ employees", result.output)
+    assert f"pool rank {rank} in " in result.output and f"dealt in round {deal_round} to {rep}" in result.output
+    assert f"this run    distribute to {rep}: {reason}" in result.output
+
+    # While a cycle holds the warehouse, the published copy answers.
+    with cycle_lock(workspace.warehouse):
+        published = CliRunner().invoke(main, ["explain", account, "--warehouse", str(workspace.warehouse)])
+    assert published.exit_code == 0
+    assert f"(from {paths.publish_dir(workspace.warehouse) / 'bookflow.duckdb'})" in published.output
+
+    [(held,)] = _query(
+        workspace.warehouse, "select min(record_id) from marts.quarantine where source_table = 'salesforce.account'"
+    )
+    quarantined = CliRunner().invoke(main, ["explain", held, "--warehouse", str(workspace.warehouse)])
+    assert quarantined.exit_code == 1 and "is held in marts.quarantine: " in quarantined.output
+    other_day = CliRunner().invoke(main, ["explain", account, "--as-of", "2026-01-01"])
+    assert other_day.exit_code == 1 and "bookflow backfill --start 2026-01-01" in other_day.output
 
 
 def test_rerun_without_sync_plans_the_same_change_ids(workspace):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from bookflow.cli import bench, build, cycle, inbound, outputs, simulate, sync
+from bookflow.cli import bench, build, cycle, explain, inbound, outputs, simulate, sync
 from bookflow.cli.console import BookflowGroup
 from bookflow.fast_exit import run_then_exit
 
@@ -23,6 +23,7 @@ for command in (
     cycle.demo,
     cycle.backfill,
     sync.sync,
+    explain.explain,
     outputs.publish_command,
     outputs.report,
     simulate.simulate,

@@ -21,14 +21,11 @@ decayed as (
     select
         signals.account_id,
         signals.occurred_at,
-        signals.weight * signals.strength
-            * power(0.5, {{ days_between('signals.occurred_at', as_of()) }} * 1.0 / signals.half_life_days)
-            as decayed_weight
+        {{ decayed_signal_weight('signals') }} as decayed_weight
 
     from signals
     cross join settings
-    where cast(signals.occurred_at as date) <= {{ as_of() }}
-        and {{ days_between('signals.occurred_at', as_of()) }} <= settings.signal_lookback_days
+    where {{ signal_counts_today('signals', 'settings') }}
 
 ),
 
