@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from bookflow.cli import bench, build, cycle, explain, inbound, outputs, simulate, sync
+from bookflow.cli import bench, build, cycle, explain, inbound, operate, outputs, simulate, sync
 from bookflow.cli.console import BookflowGroup
 from bookflow.fast_exit import run_then_exit
 
@@ -24,6 +24,8 @@ for command in (
     cycle.backfill,
     sync.sync,
     explain.explain,
+    operate.doctor,
+    operate.ui,
     outputs.publish_command,
     outputs.report,
     simulate.simulate,
