@@ -9,12 +9,13 @@ It reads the marts (schema `marts` of the warehouse, or of the read-only DuckDB 
 * returns by reason (`returns_by_reason`, latest day, last 30 and 90 days);
 * conversions by source (`conversion_by_source`, latest day).
 
-plotly's JavaScript is inlined once, so the page works offline and can be mailed as a file.
+plotly's basic bundle is inlined once (bookflow/report_page.py), so the page works offline and
+can be mailed as a file, in well under 1 MB. On the first days a chart whose data cannot answer
+yet (a lone day of history, no conversion window matured) gives way to a note saying so.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from bookflow.report_charts import build_figures
-from bookflow.report_page import PAGE
+from bookflow.report_page import render_page
 
 REPORT_NAME = "book_health_report.html"
 # The tables the page reads, in schema marts (the coverage marts' public contract).
@@ -39,10 +40,12 @@ class Report:
     path: Path
     as_of: str
     charts: int
+    notes: int
     bytes: int
 
     def format(self) -> str:
-        return f"book-health report for {self.as_of}: {self.charts} charts, {self.bytes / 1e6:.1f} MB -> {self.path}"
+        notes = f", {self.notes} note{'s' if self.notes > 1 else ''} where the data cannot answer yet" if self.notes else ""
+        return f"book-health report for {self.as_of}: {self.charts} charts{notes}, {self.bytes / 1e6:.2f} MB -> {self.path}"
 
 
 def default_report_path(warehouse: Path) -> Path:
@@ -108,7 +111,8 @@ def _read(database: Path) -> dict[str, list[dict]]:
             ),
             "conversion": rows(
                 """
-                select source, accounts, converted_accounts, conversion_rate, conversion_window_days
+                select source, accounts, converted_accounts, matured_accounts, matured_converted_accounts,
+                    matured_conversion_rate, conversion_window_days
                 from marts.conversion_by_source
                 order by source
                 """
@@ -123,22 +127,9 @@ def _read(database: Path) -> dict[str, list[dict]]:
 
 def write_report(database: Path, out: Path) -> Report:
     """Write the page to `out` (through a temporary file, so a reader never sees half a page)."""
-    import plotly.io as pio
-
     data = _read(Path(database))
     as_of = max((str(row["as_of"]) for row in data["books"] + data["gap"]), default="no run yet")
-    sections = []
-    for number, (div_id, title, question, figure) in enumerate(build_figures(data, CHART_IDS)):
-        chart = pio.to_html(
-            figure,
-            include_plotlyjs=number == 0,
-            full_html=False,
-            div_id=div_id,
-            config={"displaylogo": False, "responsive": True},
-        )
-        sections.append(
-            f'<section><h2>{html.escape(title)}</h2><p class="question">{html.escape(question)}</p>{chart}</section>'
-        )
+    sections = build_figures(data, CHART_IDS)
     ready = sum(row["ready_pool"] or 0 for row in data["gap"])
     slots = sum(row["open_slots"] or 0 for row in data["gap"])
     tier_one = [row for row in data["coverage"] if row["tier"] == 1 and str(row["as_of"]) == as_of]
@@ -147,16 +138,18 @@ def write_report(database: Path, out: Path) -> Report:
         if tier_one and tier_one[0]["coverage_30d"] is not None
         else ""
     ) + f"Ready pool {ready:,} accounts against {slots:,} open slots across {len(data['gap'])} target books."
-    page = PAGE.format(
-        as_of=html.escape(as_of),
-        headline=html.escape(headline),
+    page = render_page(
+        sections,
+        as_of=as_of,
+        headline=headline,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        database=html.escape(str(database)),
-        sections="\n".join(sections),
+        database=str(database),
     )
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".tmp")
     temporary.write_text(page, encoding="utf-8")
     temporary.replace(out)
-    return Report(path=out, as_of=as_of, charts=len(sections), bytes=out.stat().st_size)
+    charts = sum(section.figure is not None for section in sections)
+    notes = sum(section.note is not None for section in sections)
+    return Report(path=out, as_of=as_of, charts=charts, notes=notes, bytes=out.stat().st_size)
