@@ -38,6 +38,7 @@ def run_backfill(
     source: str = "auto",
     log_level: str = "WARNING",
     echo: Callable[[str], None] = print,
+    instance: object | None = None,
 ) -> list[CycleOutcome]:
     """Run one cycle per day without syncing; stop at the first day that fails and return the outcomes."""
     outcomes = []
@@ -50,6 +51,7 @@ def run_backfill(
             source=source,
             destination="none",
             log_level=log_level,
+            instance=instance,
         )
         outcomes.append(outcome)
         if not outcome.success:

@@ -41,10 +41,12 @@ def run_cycle(
     max_total_share: float | None = None,
     full_refresh: bool = False,
     progress: object | None = None,
+    instance: object | None = None,
 ) -> CycleOutcome:
     """Materialize every asset once (extract -> dbt build -> sync) and summarise the outcome.
 
-    The run is recorded in the project's Dagster instance (orchestration/instance.py). Dagster's
+    The run is recorded in `instance` (a DagsterInstance; `bookflow run` passes the project's,
+    orchestration/instance.py; by default an in-memory one). Dagster's
     step-by-step log goes to stderr at `log_level`; `progress.step_finished(step_key, succeeded)`
     hears of each step's end (bookflow/cli/console.py draws it).
     """
@@ -81,6 +83,7 @@ def run_cycle(
         resources,
         log_level=log_level,
         progress=progress,
+        instance=instance,
         tags={"bookflow/as_of": run_date.isoformat(), "bookflow/started_by": "bookflow run"},
     )
     seconds = time.perf_counter() - started

@@ -44,7 +44,9 @@ class Report:
     bytes: int
 
     def format(self) -> str:
-        notes = f", {self.notes} note{'s' if self.notes > 1 else ''} where the data cannot answer yet" if self.notes else ""
+        notes = (
+            f", {self.notes} note{'s' if self.notes > 1 else ''} where the data cannot answer yet" if self.notes else ""
+        )
         return f"book-health report for {self.as_of}: {self.charts} charts{notes}, {self.bytes / 1e6:.2f} MB -> {self.path}"
 
 

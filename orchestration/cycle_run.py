@@ -1,4 +1,4 @@
-"""One allocation cycle started in-process (`bookflow run`), recorded in the project's instance.
+"""One allocation cycle started in-process (`bookflow run`), recorded in a Dagster instance.
 
 It runs the schedule's own `allocation_cycle` job, so the UI lists it beside the daemon's runs
 under the same name, with its materializations and check results on the assets.
@@ -11,7 +11,6 @@ from collections.abc import Mapping
 import dagster as dg
 
 from orchestration.definitions import ALL_ASSETS
-from orchestration.instance import project_instance
 from orchestration.run_hooks import PROGRESS_HOOKS, RUN_PROGRESS_KEY, NoProgress
 from orchestration.schedules import allocation_cycle
 
@@ -24,7 +23,13 @@ def execute_cycle(
     tags: Mapping[str, str] | None = None,
     instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run every step of the cycle in this process; `progress.step_finished` hears of each step's end."""
+    """Run every step of the cycle in this process; `progress.step_finished` hears of each step's end.
+
+    The run is recorded in `instance`: the project's (orchestration/instance.py) for the runs a
+    person starts, so the UI shows them; an in-memory one when none is given, for the cycles of
+    simulations, benchmarks and tests, which would only crowd the UI (and pay the persistent
+    instance's writes, about 550 events per run).
+    """
     defs = dg.Definitions(
         assets=ALL_ASSETS,
         jobs=[allocation_cycle],
@@ -33,7 +38,7 @@ def execute_cycle(
     )
     job = defs.resolve_job_def(allocation_cycle.name).with_hooks(PROGRESS_HOOKS)
     return job.execute_in_process(
-        instance=instance or project_instance(),
+        instance=instance or dg.DagsterInstance.ephemeral(),
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=False,
         tags=dict(tags or {}),

@@ -110,10 +110,17 @@ def run_and_report(*, as_json: bool = False, verbose: bool = False, warehouse_pa
     from bookflow.cli.console import RunConsole, log_path_for
     from bookflow.cycle import run_cycle
     from bookflow.summary import summary_record
+    from orchestration.instance import project_instance
 
     log_path = log_path_for(warehouse_path, "run")
     with RunConsole(log_path, verbose=verbose) as console:
-        outcome = run_cycle(warehouse_path=warehouse_path, log_level=console.log_level, progress=console, **cycle_args)
+        outcome = run_cycle(
+            warehouse_path=warehouse_path,
+            log_level=console.log_level,
+            progress=console,
+            instance=project_instance(),
+            **cycle_args,
+        )
     console.write_to_log("\n".join(outcome.errors))
     shown_log = None if verbose else log_path
     if not outcome.success:
@@ -181,6 +188,7 @@ def backfill(start, end, warehouse, rules, crm, source, verbose) -> None:
         raise click.BadParameter(str(error)) from error
     click.echo(f"backfill of {len(days)} days, {start.isoformat()} to {end.isoformat()} (no sync)")
     from bookflow.cli.console import RunConsole, log_path_for
+    from orchestration.instance import project_instance
 
     warehouse_path = absolute(warehouse) or paths.warehouse_path()
     terminal = sys.stdout
@@ -195,6 +203,7 @@ def backfill(start, end, warehouse, rules, crm, source, verbose) -> None:
             source=source,
             log_level=console.log_level,
             echo=lambda line: click.echo(line, file=terminal),
+            instance=project_instance(),
         )
     built = sum(outcome.success for outcome in outcomes)
     click.echo(f"{built} of {len(days)} days built; history in schema marts (*_history tables)")
