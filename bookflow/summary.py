@@ -99,7 +99,8 @@ def why_the_deal_stopped(book: dict) -> str:
     return "every open slot filled"
 
 
-MAX_ERROR_LINES = 2
+# A failure says what to fix in its first lines (a rules check lists one problem a line); the rest is in the log.
+MAX_ERROR_LINES = 4
 
 
 def _shortened(error: str, log_path: Path | None) -> str:
