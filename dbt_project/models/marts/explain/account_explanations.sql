@@ -1,4 +1,5 @@
-{#- One row per account: where it stands and why, its scores with their parts, its place in the
+{#- One row per account: where it stands and why (the words avoid apostrophes, which warehouses escape
+    differently), its scores with their parts, its place in the
     deal, this run's change and the rule behind it, and its owner history. `bookflow explain`
     reads it; so can BI tools.
 
@@ -68,7 +69,8 @@ timing_parts as (
                 "signals.signal_type", "' on '", "cast(cast(signals.occurred_at as date) as " ~ dbt.type_string() ~ ")",
                 "': '", "cast(" ~ round_number(decayed_signal_weight('signals'), 3) ~ " as " ~ dbt.type_string() ~ ")",
             ]),
-            "signals.occurred_at desc",
+            "signals.occurred_at",
+            descending=true,
         ) }} as timing_parts
 
     from signals
@@ -116,12 +118,12 @@ explained as (
                 "coalesce(" ~ dbt.concat(["' after a return: '", "account_status.pending_return_reason"]) ~ ", '')",
             ]) }}
             when 'new' then {{ dbt.concat([
-                "'new in its owner''s book: '", "cast(settings.grace_days as " ~ dbt.type_string() ~ ")",
+                "'new in a book: the owner has '", "cast(settings.grace_days as " ~ dbt.type_string() ~ ")",
                 "' days of grace from '", "cast(account_status.assigned_on as " ~ dbt.type_string() ~ ")",
                 "' for a first meaningful touch'",
             ]) }}
             when 'working' then {{ dbt.concat([
-                "'worked: the owner''s last meaningful activity was '",
+                "'worked: last meaningful activity by the owner on '",
                 "cast(cast(account_status.last_touched_at as date) as " ~ dbt.type_string() ~ ")",
                 "', within the '", "cast(settings.working_sla_days as " ~ dbt.type_string() ~ ")", "'-day SLA'",
             ]) }}
