@@ -14,10 +14,7 @@ from orchestration.resources import BookflowSettings, CycleLock
 from orchestration.translator import DEFAULT_OWNER
 
 RAW_ASSET_KEYS = [dg.AssetKey([schema, table]) for schema, tables in RAW_TABLES.items() for table in tables]
-# Inbound routing's changes and cycle marks, landed from its store so dbt reports them with the cycle's own.
 INBOUND_CHANGES_KEY = dg.AssetKey(["inbound", "ownership_changes"])
-INBOUND_CYCLES_KEY = dg.AssetKey(["inbound", "cycles"])
-LANDED_KEYS = [*RAW_ASSET_KEYS, INBOUND_CHANGES_KEY, INBOUND_CYCLES_KEY]
 
 
 def _source_descriptions() -> dict[dg.AssetKey, str]:
@@ -27,6 +24,13 @@ def _source_descriptions() -> dict[dg.AssetKey, str]:
         dg.AssetKey([source["source_name"], source["name"]]): source.get("description") or ""
         for source in manifest["sources"].values()
     }
+
+
+# Inbound routing's record (its changes, cycle marks, hand raises), landed from its store with the
+# raw tables (bookflow/inbound/handoff.py), so dbt reports it with the cycle's own: the dbt
+# sources of schema inbound.
+INBOUND_KEYS = sorted((key for key in _source_descriptions() if key.path[0] == "inbound"), key=lambda key: key.path)
+LANDED_KEYS = [*RAW_ASSET_KEYS, *INBOUND_KEYS]
 
 
 # The ledger is written by the sync and read by dbt as ownership history: an input of the
@@ -73,5 +77,7 @@ def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings, c
     for key in RAW_ASSET_KEYS:
         rows = counts.get(".".join(key.path))
         yield dg.MaterializeResult(asset_key=key, metadata={"rows": rows} if rows is not None else {})
-    yield dg.MaterializeResult(asset_key=INBOUND_CHANGES_KEY, metadata={"rows": inbound_changes})
-    yield dg.MaterializeResult(asset_key=INBOUND_CYCLES_KEY)
+    for key in INBOUND_KEYS:
+        yield dg.MaterializeResult(
+            asset_key=key, metadata={"rows": inbound_changes} if key == INBOUND_CHANGES_KEY else {}
+        )

@@ -21,7 +21,6 @@ STEP_LABELS = {
     "crm_extract": "extract the CRM tables",
     "allocation_dbt_assets": "dbt build: score, retrieve, deal, check the rules",
     "reverse_etl__crm_sync": "sync ownership changes to the CRM",
-    "inbound__capacity_snapshot": "hand the capacity snapshot to hand-raise routing",
     "bi__published_marts": "publish the marts for BI tools",
     "bi__book_health_report": "draw the book-health report",
 }
