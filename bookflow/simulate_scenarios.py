@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from bookflow import paths
+from bookflow.contract import RULES_FILES
 
 SCENARIOS = ("demo", "jane-joe")
 
@@ -144,3 +145,5 @@ def _write_jane_joe_rules(rules: Path) -> None:
     ]
     (rules / "settings.csv").write_text("\n".join(settings) + "\n")
     (rules / "account_overrides.csv").write_text("account_id,action,reason,effective_date\n")
+    # The bundled availability names the bundled roster; Jane and Joe work every hour routing asks.
+    (rules / "rep_availability.csv").write_text(",".join(RULES_FILES["rep_availability.csv"]) + "\n")
