@@ -49,6 +49,63 @@ OPTIONAL_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
     ("salesforce", "account"): ("website",),
 }
 
+# Tables a CRM may lack: the models read them when they are there (an empty stand-in otherwise).
+# AccountHistory rows with field 'Owner' say when each account reached its owner; without them
+# that comes from bookflow's own ledger only.
+OPTIONAL_RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "salesforce": {
+        "account_history": ("id", "account_id", "field", "old_value", "new_value", "created_date", "is_deleted"),
+    },
+}
+
+# The same inputs from HubSpot, shaped like the Fivetran HubSpot connector. An unowned company
+# (null property_hubspot_owner_id) is in the pool; engagements are calls, emails, meetings,
+# notes and tasks; company_property_history holds the hubspot_owner_id history.
+HUBSPOT_RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "hubspot": {
+        "company": (
+            "id",
+            "is_deleted",
+            "property_name",
+            "property_hubspot_owner_id",
+            "property_lifecyclestage",
+            "property_industry",
+            "property_numberofemployees",
+            "property_annualrevenue",
+            "property_country",
+            "property_state",
+            "property_createdate",
+        ),
+        "owner": ("owner_id", "email", "first_name", "last_name", "is_active"),
+        "deal": (
+            "deal_id",
+            "owner_id",
+            "is_deleted",
+            "deal_pipeline_stage_id",
+            "property_dealname",
+            "property_createdate",
+            "property_closedate",
+            "property_hs_is_closed",
+            "property_hs_is_closed_won",
+        ),
+        "deal_company": ("deal_id", "company_id"),
+        "engagement": ("id", "type", "owner_id", "timestamp", "active"),
+        "engagement_company": ("engagement_id", "company_id"),
+        "company_property_history": ("company_id", "name", "value", "timestamp", "source", "source_id"),
+    },
+    "signals": RAW_TABLES["signals"],
+}
+
+CRMS = ("salesforce", "hubspot")
+
+
+def raw_tables(crm: str = "salesforce") -> dict[str, dict[str, tuple[str, ...]]]:
+    """The raw tables (schema -> table -> columns) the models need when the CRM is `crm`."""
+    if crm not in CRMS:
+        raise ValueError(f"unknown CRM {crm!r}: bookflow reads {', '.join(CRMS)}")
+    return HUBSPOT_RAW_TABLES if crm == "hubspot" else RAW_TABLES
+
+
 # Column kinds used to check the rules CSVs; "?" marks a column that may be left empty.
 STRING, INT, FLOAT, BOOL, DATE = "string", "integer", "number", "true/false", "date (YYYY-MM-DD)"
 
@@ -118,6 +175,7 @@ RULES_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
 
 # settings.csv keys and the kind of value each takes.
 SETTINGS: dict[str, str] = {
+    # Required for Salesforce (the pool user); in HubSpot the pool is the unowned companies.
     "pool_owner_id": STRING,
     "working_sla_days": INT,
     "grace_days": INT,

@@ -20,11 +20,11 @@ from bookflow.contract import (
     FLOAT,
     INT,
     OPTIONAL_RULES_FILES,
-    RAW_TABLES,
     RULES_FILES,
     RULES_VALUES,
     SETTING_VALUES,
     SETTINGS,
+    raw_tables,
 )
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -112,8 +112,11 @@ def _check_ranges(
             furthest[key] = (end, line)
 
 
-def check_rules(rules_dir: Path) -> None:
-    """Raise InputError listing every problem in the roster and rules CSVs of `rules_dir`."""
+def check_rules(rules_dir: Path, crm: str = "salesforce") -> None:
+    """Raise InputError listing every problem in the roster and rules CSVs of `rules_dir`.
+
+    In HubSpot the pool is the unowned companies, so `pool_owner_id` is optional there.
+    """
     rules_dir = Path(rules_dir)
     if not rules_dir.is_dir():
         raise InputError(f"rules directory {rules_dir} does not exist")
@@ -148,7 +151,7 @@ def check_rules(rules_dir: Path) -> None:
     if "settings.csv" in tables:
         for key, kind in SETTINGS.items():
             if key not in settings:
-                if not kind.endswith("?"):
+                if not kind.endswith("?") and not (key == "pool_owner_id" and crm == "hubspot"):
                     problems.append(f"settings.csv: missing setting '{key}'")
             else:
                 problem = _value_problem(kind, settings[key])
@@ -211,10 +214,11 @@ def _availability_problems(row: dict[str, str], roster: set[str]) -> list[str]:
     return problems
 
 
-def check_raw_tables(con: duckdb.DuckDBPyConnection, database: str | None = None) -> None:
+def check_raw_tables(con: duckdb.DuckDBPyConnection, database: str | None = None, crm: str = "salesforce") -> None:
     """Raise InputError naming each raw table or column the models need and `con` lacks.
 
-    `database` names an attached catalog to check (e.g. the demo CRM) instead of the default one.
+    `database` names an attached catalog to check (e.g. the demo CRM) instead of the default one;
+    `crm` says whose tables (bookflow.contract.raw_tables).
     """
     found: dict[tuple[str, str], set[str]] = {}
     rows = con.execute(
@@ -228,7 +232,7 @@ def check_raw_tables(con: duckdb.DuckDBPyConnection, database: str | None = None
     for schema, table, column in rows:
         found.setdefault((schema.lower(), table.lower()), set()).add(column.lower())
     problems = []
-    for schema, tables in RAW_TABLES.items():
+    for schema, tables in raw_tables(crm).items():
         for table, columns in tables.items():
             have = found.get((schema, table))
             if have is None:

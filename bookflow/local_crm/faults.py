@@ -1,5 +1,6 @@
 """The failures the local CRM server can play: a real CRM's rate limits, outages, slow answers,
-connections that drop after the work was done, and a process killed at a chosen request.
+connections that drop after the work was done or mid-answer, and a process killed at a chosen
+request.
 
 A Fault answers the next `count` matching requests, or with `every`, each n-th matching request
 for as long as the server runs (the write-back is checked under "403 REQUEST_LIMIT_EXCEEDED on
@@ -29,6 +30,7 @@ class Fault:
     retry_after: str | None = None
     delay: float = 0.0  # ...or answer late...
     drop_after_apply: bool = False  # ...or do the work, then hang up without answering
+    drop_mid_body: bool = False  # ...or send half the answer, then hang up
     method: str | None = None  # only requests of this method (None: any)
     seen: int = 0
 
@@ -95,6 +97,10 @@ class FaultKnobs:
 
     def drop_after_apply_next(self, *, path: str, count: int = 1, method: str | None = None) -> None:
         self.faults.append(Fault(path, count, drop_after_apply=True, method=method))
+
+    def drop_mid_body_next(self, count: int = 1, *, path: str) -> None:
+        """Send half of the next `count` answers on `path`, then close the connection."""
+        self.faults.append(Fault(path, count, drop_mid_body=True))
 
     def _fault_for(self, method: str, path: str) -> Fault | None:
         chosen: Fault | None = None

@@ -31,10 +31,12 @@ class HubSpotRoutes:
     hubspot_limits: HubSpotLimits | None
     owner_writes: list[tuple[str, str]]
 
-    def _hubspot_rate(self) -> tuple[tuple | None, dict[str, str]]:
-        """A 429 answer when the request is over a limit (else None), and the rate headers."""
+    def _hubspot_rate(self, path: str) -> tuple[tuple | None, dict[str, str]]:
+        """A 429 answer when the request is over a limit (else None), and the rate headers.
+
+        Searches have a per-second limit of their own and answer without these headers."""
         limits = self.hubspot_limits
-        if limits is None:
+        if limits is None or path.endswith("/search"):
             return None, {}
         now = time.monotonic()
         while limits.sent and limits.sent[0] <= now - limits.interval_ms / 1000:
@@ -93,7 +95,8 @@ class HubSpotRoutes:
 
     def _hubspot_update(self, payload: dict[str, Any]) -> tuple:
         inputs = payload["inputs"]
-        bad = [i for i in inputs if i["properties"].get("hubspot_owner_id") not in self.hubspot_owners]
+        # An empty owner unassigns the company (bookflow's pool); any other must be a known owner.
+        bad = [i for i in inputs if i["properties"].get("hubspot_owner_id") not in {*self.hubspot_owners, ""}]
         if bad:  # HubSpot validates property values for the whole batch first and writes nothing
             owner = bad[0]["properties"].get("hubspot_owner_id")
             return (
@@ -112,6 +115,7 @@ class HubSpotRoutes:
                 missing.append(item["id"])
                 continue
             owner = item["properties"]["hubspot_owner_id"]
+            self.record_company_owner(item["id"], owner or None)  # what the read routes serve
             self.companies[item["id"]] = owner
             self.owner_writes.append((item["id"], owner))
             results.append({"id": item["id"], "properties": {"hubspot_owner_id": owner}, "archived": False})

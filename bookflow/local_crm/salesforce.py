@@ -156,10 +156,11 @@ class SalesforceRoutes:
         """Set the owner (and allowlisted fields) of a valid account; returns its 18-character id."""
         key = self._record_key(account_id, self.accounts)
         account = self.accounts[key]
-        account.owner_id = self._record_key(owner_id, self.users)
+        previous, account.owner_id = account.owner_id, self._record_key(owner_id, self.users)
         if fields:
             account.fields = {**(account.fields or {}), **fields}
         self.owner_writes.append((key, account.owner_id))
+        self.record_account_owner(key, previous, account.owner_id)  # what the read routes serve
         return key
 
     def _update_account(self, record: dict[str, Any]) -> dict[str, Any]:

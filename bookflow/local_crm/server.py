@@ -14,7 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 from bookflow.crm.salesforce.ids import is_valid, to_18
 from bookflow.local_crm.faults import ANSWERED, APPLIED, RECEIVED, Fault, FaultKnobs
 from bookflow.local_crm.hubspot import HubSpotLimits, HubSpotRoutes
+from bookflow.local_crm.hubspot_read import HubSpotReadRoutes
 from bookflow.local_crm.salesforce import API, REQUEST_LIMIT, SESSION_EXPIRED, SalesforceRoutes
+from bookflow.local_crm.salesforce_read import SalesforceReadRoutes
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
@@ -39,14 +41,18 @@ class Account:
     fields: dict[str, str] | None = None  # other fields written with the owner (allowlisted ones)
 
 
-class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
+class CrmServer(SalesforceRoutes, SalesforceReadRoutes, HubSpotRoutes, HubSpotReadRoutes, FaultKnobs):
     """State and behaviour; `url` is where it listens. Use as a context manager.
 
     `accounts` and `users` are keyed by 18-character Salesforce ids whatever form they are given in.
+    `org` holds the records the read routes serve (bookflow.local_crm.orgs fills it): in memory,
+    or in the DuckDB file `org_path`, which then keeps the owners written to it.
     """
 
-    def __init__(self, cert: Path, key: Path) -> None:
+    def __init__(self, cert: Path, key: Path, org_path: Path | None = None) -> None:
         import ssl
+
+        import duckdb
 
         self.lock = threading.Lock()
         self._accounts: dict[str, Account] = {}
@@ -72,6 +78,16 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
         self.jwt_public_key: str | None = None  # PEM of the connected app's certificate key
         self.latency = 0.0  # seconds added to every answer, like a CRM on the other side of the world
         self._cursors: dict[str, list[dict[str, Any]]] = {}
+        # The read side: records, what field-level security hides, missing scopes.
+        self.org = duckdb.connect(str(org_path) if org_path else ":memory:")
+        self.org.execute("create schema if not exists salesforce; create schema if not exists hubspot")
+        self.hidden_fields: set[tuple[str, str]] = set()  # (object, field), lower case
+        self.hubspot_hidden_properties: set[str] = set()
+        self.hubspot_missing_scopes: set[str] = set()
+        self._read_cursors: dict[str, dict[str, Any]] = {}
+        self.query_jobs: dict[str, dict[str, Any]] = {}
+        self.bulk_page_size = 50_000  # Bulk API 2.0 query results per page when maxRecords is not given
+        self.salesforce_api = API
 
         handler = type("Handler", (_Handler,), {"crm": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -89,6 +105,8 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        with self.lock:
+            self.org.close()
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -127,7 +145,11 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
             number = len(self.log)
             fault = self._fault_for(request.command, split.path)
             # HubSpot counts a request against its limits as it arrives, not when it is answered.
-            rate = self._hubspot_rate() if split.path.startswith("/crm/v3/") and not (fault and fault.status) else None
+            rate = (
+                self._hubspot_rate(split.path)
+                if split.path.startswith("/crm/") and not (fault and fault.status)
+                else None
+            )
         self._hook(number, RECEIVED, request.command, split.path)
         if self.latency:
             time.sleep(self.latency)
@@ -144,7 +166,7 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
         if fault and fault.drop_after_apply:
             request.hang_up()
             return
-        request.reply(status, body, headers, content_type=content_type)
+        request.reply(status, body, headers, content_type=content_type, half=bool(fault and fault.drop_mid_body))
         self._hook(number, ANSWERED, request.command, split.path)
 
     def _hook(self, number: int, phase: str, method: str, path: str) -> None:
@@ -163,14 +185,15 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
             headers["Sforce-Limit-Info"] = f"api-usage={self.api_calls}/{self.api_daily_limit}"
             if self.api_calls > self.api_daily_limit:
                 return 403, REQUEST_LIMIT, None, headers
-        return (*self._route(request, path, query, raw), headers)
+        status, body, content_type, *more = self._route(request, path, query, raw)
+        return status, body, content_type, {**headers, **(more[0] if more else {})}
 
     def _route(self, request: "_Handler", path: str, query: dict[str, list[str]], raw: bytes) -> tuple:
         if path == "/services/oauth2/token":
             return self._token(parse_qs(raw.decode()))
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ")
-        if path.startswith("/crm/v3/"):
+        if path.startswith(("/crm/v3/", "/crm/v4/")):
             if token != self.hubspot_token:
                 return (
                     401,
@@ -181,9 +204,16 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
                     },
                     None,
                 )
-            if path == "/crm/v3/owners" or path == "/crm/v3/owners/":
-                return self._hubspot_owners(query)
+            if request.command == "GET":
+                return self._hubspot_get(path, query) or (
+                    404,
+                    {"status": "error", "message": "not found", "category": "OBJECT_NOT_FOUND"},
+                    None,
+                )
             payload = json.loads(raw or b"{}")
+            read = self._hubspot_post(path, payload)
+            if read:
+                return read
             if path == "/crm/v3/objects/companies/batch/read":
                 return self._hubspot_read(payload)
             if path == "/crm/v3/objects/companies/batch/update":
@@ -191,10 +221,19 @@ class CrmServer(SalesforceRoutes, HubSpotRoutes, FaultKnobs):
             return 404, {"status": "error", "message": "not found", "category": "OBJECT_NOT_FOUND"}, None
         if token not in self.tokens:
             return 401, SESSION_EXPIRED, None
-        if path == f"{API}/query":
-            return self._query(query["q"][0])
+        if path in (f"{API}/query", f"{API}/queryAll"):
+            soql = query["q"][0]
+            if path.endswith("/query") and soql.startswith("SELECT Id") and " FROM Account WHERE Id IN (" in soql:
+                return self._query(soql)  # the write-back reading current owners
+            return self._read_query(soql, include_deleted=path.endswith("/queryAll"))
         if path.startswith(f"{API}/query/"):
-            return self._query_page(path.rsplit("/", 1)[1])
+            locator = path.rsplit("/", 1)[1]
+            return self._next_page(locator) or self._query_page(locator)
+        if path.startswith(f"{API}/sobjects/") and path.endswith("/describe"):
+            return self._describe(path.split("/")[-2])
+        if path.startswith(f"{API}/jobs/query"):
+            payload = json.loads(raw) if raw else {}
+            return self._bulk_query(request.command, path.removeprefix(f"{API}/jobs/query").strip("/"), payload, query)
         if path == f"{API}/composite/sobjects/Account" and request.command == "POST" and self.collections_retrieve:
             return self._retrieve(json.loads(raw))
         if path == f"{API}/composite/sobjects" and request.command == "PATCH":
@@ -217,7 +256,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
-    def reply(self, status: int, body: Any, headers: dict[str, str] | None = None, content_type: str | None = None):
+    def reply(
+        self,
+        status: int,
+        body: Any,
+        headers: dict[str, str] | None = None,
+        content_type: str | None = None,
+        half: bool = False,
+    ):
         if body is None:
             data = b""
         elif isinstance(body, str):
@@ -230,6 +276,11 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
+        if half:  # a connection lost mid-answer: the client sees a body shorter than announced
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.hang_up()
+            return
         self.wfile.write(data)
 
     def hang_up(self) -> None:

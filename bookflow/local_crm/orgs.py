@@ -1,0 +1,66 @@
+"""Fill the local CRM server's org from a demo CRM file: a Salesforce org, or a HubSpot portal.
+
+    with CrmServer(cert, key) as crm:
+        load_salesforce_org(crm, demo_crm_path, pool_user="005...")
+
+The demo CRM holds Fivetran-shaped Salesforce tables; the org gets them as the API serves them
+(bookflow/local_crm/sql/). The write routes' own state (accounts, users, companies, owners) is
+filled from the same rows, so what the write-back changes, the extract reads back.
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bookflow.local_crm.server import Account, CrmServer
+
+_SQL = Path(__file__).parent / "sql"
+
+
+def _run_script(crm: CrmServer, name: str, demo_crm: Path, variables: dict[str, object]) -> None:
+    with crm.lock:
+        con = crm.org
+        con.execute("attach ? as demo (read_only)", [str(demo_crm)])
+        try:
+            for variable, value in variables.items():
+                con.execute(f"set variable {variable} = ?", [value])
+            con.execute((_SQL / name).read_text())
+        finally:
+            con.execute("detach demo")
+
+
+def load_salesforce_org(crm: CrmServer, demo_crm: Path, *, write_state: bool = True) -> None:
+    """Serve the demo CRM's records as a Salesforce org (and accept owner writes to them)."""
+    _run_script(crm, "salesforce_org.sql", demo_crm, {"now": datetime.now(UTC).replace(tzinfo=None)})
+    if not write_state:
+        return
+    with crm.lock:
+        users = crm.org.execute('select "Id", "IsActive" from salesforce."User"').fetchall()
+        accounts = crm.org.execute('select "Id", "OwnerId", "IsDeleted" from salesforce."Account"').fetchall()
+        crm.users.update(dict(users))
+        crm.accounts.update({row[0]: Account(row[1], deleted=row[2]) for row in accounts})
+
+
+def load_hubspot_portal(crm: CrmServer, demo_crm: Path, *, pool_user: str | None, write_state: bool = True) -> None:
+    """Serve the demo CRM's records as a HubSpot portal; the pool user's accounts are unowned."""
+    variables = {"now": datetime.now(UTC).replace(tzinfo=None), "pool_user": pool_user}
+    _run_script(crm, "hubspot_portal.sql", demo_crm, variables)
+    if write_state:
+        restore_hubspot_write_state(crm)
+
+
+def restore_hubspot_write_state(crm: CrmServer) -> None:
+    """The write routes' view of a portal kept in the org file: company owners, active owners."""
+    with crm.lock:
+        owners = crm.org.execute("select cast(id as varchar) from hubspot.owners where not archived").fetchall()
+        companies = crm.org.execute(
+            "select cast(id as varchar), hubspot_owner_id from hubspot.companies where not archived"
+        ).fetchall()
+        crm.hubspot_owners.update(row[0] for row in owners)
+        crm.companies.update(dict(companies))
+
+
+def hubspot_ids(crm: CrmServer) -> dict[str, str]:
+    """Salesforce id -> HubSpot id of every record the portal was made from."""
+    with crm.lock:
+        rows = crm.org.execute("select salesforce_id, cast(hubspot_id as varchar) from hubspot.id_map").fetchall()
+    return dict(rows)
