@@ -2,9 +2,10 @@
 
     CrmError                   base
     ├── CrmConfigurationError  a person must fix the setup: credentials, URL, certificate, permission
-    └── CrmRequestError        the CRM failed as a whole for a request (after the retries it merits)
-        ├── CrmAnswerLost      a write was sent and its answer lost: the CRM may have applied it
-        └── CrmLimitReached    the CRM's allowance is spent and did not come back within the retries
+    ├── CrmRequestError        the CRM failed as a whole for a request (after the retries it merits)
+    │   ├── CrmAnswerLost      a write was sent and its answer lost: the CRM may have applied it
+    │   └── CrmLimitReached    the CRM's allowance is spent and did not come back within the retries
+    └── CrmLimitError          the day's API allowance would run out: stopped before it did
 
 Rejected records are not errors: the callers get them back as data.
 """
@@ -36,3 +37,7 @@ class CrmAnswerLost(CrmRequestError):
 class CrmLimitReached(CrmRequestError):
     """The CRM's rate allowance (a daily limit, or a window that did not reopen within the retries)
     is spent: starting more requests now only burns attempts."""
+
+
+class CrmLimitError(CrmError):
+    """Going on would spend an allowance the CRM grants per day (or the share others need of it)."""

@@ -1,6 +1,6 @@
 -- A HubSpot portal as the API sees it, from a demo CRM (Fivetran Salesforce-shaped tables in
 -- catalog `demo`): numeric ids, property names as HubSpot's, unowned companies for the pool
--- user's accounts, engagements typed calls/emails/meetings/notes/tasks with company associations.
+-- user's accounts, records last modified when created, engagements typed calls/emails/meetings/notes/tasks with company associations.
 create or replace table hubspot.id_map as
 select id as salesforce_id, 'company' as kind, 10000000000 + row_number() over (order by id) as hubspot_id
 from demo.salesforce.account
@@ -43,7 +43,7 @@ select
     accounts.billing_country as country,
     accounts.billing_state as state,
     cast(accounts.created_date as timestamp) as createdate,
-    getvariable('now') as hs_lastmodifieddate,
+    cast(accounts.created_date as timestamp) as hs_lastmodifieddate,
     coalesce(accounts.is_deleted, false) as archived,
     case when accounts.is_deleted then getvariable('now') end as archived_at
 from demo.salesforce.account as accounts
@@ -63,7 +63,7 @@ select
     cast(opportunities.close_date as timestamp) as closedate,
     coalesce(opportunities.is_closed, false) as hs_is_closed,
     coalesce(opportunities.is_won, false) as hs_is_closed_won,
-    getvariable('now') as hs_lastmodifieddate,
+    cast(opportunities.created_date as timestamp) as hs_lastmodifieddate,
     coalesce(opportunities.is_deleted, false) as archived,
     case when opportunities.is_deleted then getvariable('now') end as archived_at
 from demo.salesforce.opportunity as opportunities
@@ -85,7 +85,7 @@ select
     cast(owners.hubspot_id as varchar) as hubspot_owner_id,
     cast(activities.activity_date as timestamp) as hs_timestamp,
     cast(activities.activity_date as timestamp) as createdate,
-    getvariable('now') as hs_lastmodifieddate,
+    cast(activities.activity_date as timestamp) as hs_lastmodifieddate,
     coalesce(activities.is_deleted, false) as archived,
     case when activities.is_deleted then getvariable('now') end as archived_at
 from (

@@ -1,0 +1,206 @@
+"""Reading CRM objects out of HubSpot: list pages (`after` cursors), searches by last
+modification (windowed under the search API's 10,000-result cap), batch reads with property
+history, v4 association reads, owners and property definitions; every call paced by the
+portal's ten-second budget (searches also by their own per-second one).
+
+    reader = HubSpotReader(session)
+    for page in reader.list_pages("companies", ["name", "hubspot_owner_id"]): ...
+    for page in reader.modified_since("deals", since_ms): ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from bookflow.crm.errors import CrmConfigurationError
+from bookflow.crm.hubspot.session import HubSpotSession
+from bookflow.crm.rate_limits import RollingWindow
+
+LIST_PAGE = 100  # the list endpoint's largest page
+HISTORY_PAGE = 50  # ...and its largest when property history is asked for (batch reads too)
+SEARCH_PAGE = 200
+SEARCH_CAP = 10_000  # a search returns at most this many results, however it is paged
+BATCH_READ = 100
+ASSOCIATION_BATCH = 1000
+
+
+class HubSpotReader:
+    def __init__(
+        self,
+        session: HubSpotSession,
+        budget: RollingWindow | None = None,
+        search_budget: RollingWindow | None = None,
+    ) -> None:
+        self.session = session
+        # Until the first answer names the portal's budget: the lowest tier's, 100 per ten seconds.
+        self.budget = budget or RollingWindow(90, 10.0)
+        self.search_budget = search_budget or RollingWindow(4, 1.0)
+        self.calls = 0
+
+    def _call(self, method: str, path: str, *, search: bool = False, **kwargs: Any) -> dict[str, Any]:
+        (self.search_budget if search else self.budget).acquire()
+        try:
+            response = self.session.request(method, path, idempotent=True, **kwargs)
+        except CrmConfigurationError as error:
+            raise CrmConfigurationError(_scope_hint(str(error), path)) from None
+        self.calls += 1
+        if not search:
+            self.budget.observe(response)
+        return response.json() if response.content else {}
+
+    def property_names(self, object_type: str) -> set[str]:
+        body = self._call("GET", f"/crm/v3/properties/{object_type}")
+        return {item["name"] for item in body.get("results", [])}
+
+    def require_properties(self, object_type: str, wanted: Sequence[str]) -> None:
+        """Raise naming each property the portal lacks (HubSpot silently leaves unknown ones out)."""
+        missing = [name for name in wanted if name not in self.property_names(object_type)]
+        if missing:
+            raise CrmConfigurationError(
+                f"HubSpot {object_type}: the portal has no propert{'ies' if len(missing) > 1 else 'y'} "
+                + ", ".join(missing)
+                + f": create {'them' if len(missing) > 1 else 'it'} (Settings > Properties > {object_type}), or "
+                "grant the private app the crm.schemas." + object_type + ".read scope if it exists"
+            )
+
+    def list_pages(
+        self,
+        object_type: str,
+        properties: Sequence[str],
+        *,
+        archived: bool = False,
+        associations: Sequence[str] = (),
+        history: Sequence[str] = (),
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every record of `object_type`, page by page (`after` cursors)."""
+        params: dict[str, str] = {
+            "limit": str(HISTORY_PAGE if history else LIST_PAGE),
+            "properties": ",".join(properties),
+            "archived": "true" if archived else "false",
+        }
+        if associations:
+            params["associations"] = ",".join(associations)
+        if history:
+            params["propertiesWithHistory"] = ",".join(history)
+        while True:
+            body = self._call("GET", f"/crm/v3/objects/{object_type}", params=params)
+            yield body.get("results", [])
+            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return
+            params["after"] = after
+
+    def modified_since(self, object_type: str, since_ms: int) -> Iterator[list[dict[str, Any]]]:
+        """Ids and hs_lastmodifieddate of the records modified at or after `since_ms`, oldest first.
+
+        A search stops at 10,000 results, so past that a new search starts at the last
+        modification time seen; records sharing that very millisecond are then paged by id.
+        """
+        start, after_id, same_ms = since_ms, 0, False
+        while True:
+            filters = (
+                [
+                    {"propertyName": "hs_lastmodifieddate", "operator": "EQ", "value": str(start)},
+                    {"propertyName": "hs_object_id", "operator": "GT", "value": str(after_id)},
+                ]
+                if same_ms
+                else [{"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": str(start)}]
+            )
+            sort = "hs_object_id" if same_ms else "hs_lastmodifieddate"
+            payload: dict[str, Any] = {
+                "filterGroups": [{"filters": filters}],
+                "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
+                "properties": ["hs_lastmodifieddate"],
+                "limit": SEARCH_PAGE,
+            }
+            seen = 0
+            last: dict[str, Any] | None = None
+            while True:
+                body = self._call("POST", f"/crm/v3/objects/{object_type}/search", search=True, json=payload)
+                results = body.get("results", [])
+                if results:
+                    yield results
+                    last = results[-1]
+                seen += len(results)
+                after = ((body.get("paging") or {}).get("next") or {}).get("after")
+                if not after or seen + SEARCH_PAGE > SEARCH_CAP:
+                    break
+                payload["after"] = after
+            if not after:
+                if same_ms:  # that millisecond is done: on to the ones after it
+                    start, same_ms = start + 1, False
+                    continue
+                return
+            # The cap was reached: go on from the last record seen.
+            last_ms = _epoch_ms(last["properties"]["hs_lastmodifieddate"]) if last else start
+            if same_ms:
+                after_id = int(last["id"]) if last else after_id
+            elif last_ms == start:
+                same_ms, after_id = True, 0
+            else:
+                start = last_ms
+
+    def batch_read(
+        self, object_type: str, ids: Sequence[str], properties: Sequence[str], history: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        size = HISTORY_PAGE if history else BATCH_READ
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(ids), size):
+            payload: dict[str, Any] = {
+                "inputs": [{"id": record_id} for record_id in ids[start : start + size]],
+                "properties": list(properties),
+            }
+            if history:
+                payload["propertiesWithHistory"] = list(history)
+            found += self._call("POST", f"/crm/v3/objects/{object_type}/batch/read", json=payload).get("results", [])
+        return found
+
+    def associated_companies(self, object_type: str, ids: Sequence[str]) -> dict[str, list[str]]:
+        linked: dict[str, list[str]] = {}
+        for start in range(0, len(ids), ASSOCIATION_BATCH):
+            body = self._call(
+                "POST",
+                f"/crm/v4/associations/{object_type}/companies/batch/read",
+                json={"inputs": [{"id": record_id} for record_id in ids[start : start + ASSOCIATION_BATCH]]},
+            )
+            for result in body.get("results", []):
+                linked[str(result["from"]["id"])] = [str(to["toObjectId"]) for to in result.get("to", [])]
+        return linked
+
+    def owners(self, *, archived: bool) -> Iterator[list[dict[str, Any]]]:
+        params = {"limit": "500", "archived": "true" if archived else "false"}
+        while True:
+            body = self._call("GET", "/crm/v3/owners", params=params)
+            yield body.get("results", [])
+            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return
+            params["after"] = after
+
+
+def _epoch_ms(text: str) -> int:
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def required_scope(path: str) -> str:
+    """The private app scope HubSpot documents for reading what `path` names."""
+    parts = path.split("?")[0].strip("/").split("/")
+    if "owners" in parts:
+        return "crm.objects.owners.read"
+    if "properties" in parts:
+        return f"crm.schemas.{parts[-1]}.read"
+    kind = parts[3] if len(parts) > 3 else ""
+    return f"crm.objects.{kind}.read" if kind in ("companies", "deals") else "crm.objects.contacts.read"
+
+
+def _scope_hint(message: str, path: str) -> str:
+    """A 403 is a scope the private app lacks: name it and where to grant it."""
+    if "HTTP 403" in message:
+        return (
+            f"{message}. Grant the private app the {required_scope(path)} scope "
+            f"(Settings > Integrations > Private Apps > Scopes) to read {path.split('?')[0]}"
+        )
+    return message

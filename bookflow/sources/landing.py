@@ -1,0 +1,187 @@
+"""CRM -> landing -> raw: the extract of a real CRM, and how it never half-lands.
+
+1. Pull: a dlt pipeline (bookflow.sources.salesforce or .hubspot) merges what changed since its
+   cursors into a landing DuckDB file beside the warehouse (<warehouse>.extract/landing.duckdb);
+   dlt keeps its cursors there too and its working files in <warehouse>.extract/dlt/. A pull that
+   dies (kill -9, a CRM outage) leaves the raw tables untouched: the next one finishes dlt's
+   pending loads first, then pulls from the cursors, and merging on each record's key lands every
+   record once.
+2. Publish: in one warehouse transaction, the landed rows newer than the last publish replace
+   their records' rows in the raw tables (salesforce.* or hubspot.*, shaped like Fivetran's, each
+   row stamped `_fivetran_synced` with when dlt landed it); the input contract is checked before
+   the commit. A failure anywhere leaves the previous raw tables as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from bookflow.sources.tables import RawTable
+from bookflow.validation import InputError, check_raw_tables
+from reverse_etl.duckdb_files import attach_read_only, open_duckdb
+
+LANDED_AT = "_fivetran_synced"
+PUBLISHED = "crm_extract.published_loads"  # the newest dlt load published, per CRM
+
+
+def extract_dir(warehouse: Path) -> Path:
+    """Where the extract of one warehouse keeps its landing file and dlt's state."""
+    warehouse = Path(warehouse).resolve()
+    return warehouse.with_name(warehouse.stem + ".extract")
+
+
+def landing_path(warehouse: Path) -> Path:
+    return extract_dir(warehouse) / "landing.duckdb"
+
+
+@dataclass
+class ExtractReport:
+    crm: str
+    pulled: dict[str, int] = field(default_factory=dict)  # landed rows per table in this pull
+    published: dict[str, int] = field(default_factory=dict)  # rows per raw table after the publish
+    requests: int = 0
+    seconds: float = 0.0
+
+    def format(self) -> str:
+        lines = [f"extract from {self.crm} in {self.seconds:.1f}s ({self.requests:,} API requests)"]
+        for table, rows in sorted(self.published.items()):
+            lines.append(f"  {table:<36} {rows:>10,} rows   pulled {self.pulled.get(table.split('.')[-1], 0):,}")
+        return "\n".join(lines)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_catalog = ? and table_schema = ? "
+        "and table_name = ? order by ordinal_position",
+        [catalog, schema, table],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _select(raw: RawTable, landed: str, since: str | None) -> str:
+    """The raw table's rows (all, or those landed after `since`), cast to their types."""
+    casts = ", ".join(f"cast({_quoted(c)} as {kind}) as {_quoted(c)}" for c, kind in raw.columns.items())
+    stamp = f"cast(to_timestamp(cast(_dlt_load_id as double)) at time zone 'UTC' as timestamp) as {LANDED_AT}"
+    rows = f"({raw.rows_sql.replace('{landed}', landed)})" if raw.rows_sql else landed
+    where = f" where _dlt_load_id > '{since}'" if since else ""
+    return f"select {casts}, {stamp} from {rows} as landed_rows{where}"
+
+
+def publish(
+    crm: str, tables: Iterable[RawTable], warehouse: Path, *, full: bool = False, memory_limit: str | None = None
+) -> dict[str, int]:
+    """Move what landed since the last publish into the raw tables, in one transaction; row counts."""
+    landing = landing_path(warehouse)
+    if not landing.exists():
+        raise InputError(
+            f"nothing has landed from {crm} yet ({landing} is missing): run `bookflow extract --crm {crm}`"
+        )
+    counts: dict[str, int] = {}
+    with open_duckdb(Path(warehouse)) as con:
+        con.execute("set memory_limit = ?", [memory_limit or os.environ.get("BOOKFLOW_DUCKDB_MEMORY_LIMIT", "6GB")])
+        con.execute("set preserve_insertion_order = false")
+        attach_read_only(con, landing, "landing")
+        try:
+            warehouse_catalog = con.execute("select current_database()").fetchone()[0]
+            newest = con.execute(f"select max(load_id) from landing.{crm}._dlt_loads where status = 0").fetchone()[0]
+            con.execute("begin transaction")
+            con.execute("create schema if not exists crm_extract")
+            con.execute(
+                f"create table if not exists {PUBLISHED} (crm varchar primary key, load_id varchar, published_at timestamp)"
+            )
+            row = con.execute(f"select load_id from {PUBLISHED} where crm = ?", [crm]).fetchone()
+            since = None if full or row is None else row[0]
+            for raw in tables:
+                if not _columns(con, "landing", crm, raw.landed_table):
+                    if raw.optional:
+                        continue
+                    raise InputError(
+                        f"{crm} landed no {raw.landed_table} table: the extract did not finish; run it again"
+                    )
+                landed = f"landing.{crm}.{_quoted(raw.landed_table)}"
+                target = f"{raw.schema}.{_quoted(raw.name)}"
+                con.execute(f"create schema if not exists {raw.schema}")
+                # A raw table of another shape (loaded by hand, or by the demo extract) is replaced whole.
+                whole = since is None or _columns(con, warehouse_catalog, raw.schema, raw.name) != [
+                    *raw.columns,
+                    LANDED_AT,
+                ]
+                if whole:
+                    con.execute(f"create or replace table {target} as {_select(raw, landed, None)}")
+                else:
+                    # dlt merged each pulled record over its old row: the record's (or parent's)
+                    # rows are replaced, so an association removed in the CRM goes here too.
+                    parent_key = _quoted(raw.parent_key or raw.key)
+                    con.execute(
+                        f"delete from {target} where {_quoted(raw.key)} in "
+                        f"(select cast({parent_key} as {raw.columns[raw.key]}) from {landed} where _dlt_load_id > ?)",
+                        [since],
+                    )
+                    con.execute(f"insert into {target} {_select(raw, landed, since)}")
+                counts[raw.qualified] = con.execute(f"select count(*) from {target}").fetchone()[0]
+            _ensure_signals(con)
+            check_raw_tables(con, crm=crm)
+            con.execute(
+                f"insert or replace into {PUBLISHED} values (?, ?, timezone('UTC', current_timestamp))", [crm, newest]
+            )
+            con.execute("commit")
+        except Exception:
+            try:
+                con.execute("rollback")
+            except duckdb.Error:
+                pass  # no transaction was open: the failure came before it
+            raise
+        finally:
+            con.execute("detach landing")
+    return counts
+
+
+def _ensure_signals(con: duckdb.DuckDBPyConnection) -> None:
+    """Timing signals are not CRM data: the data team loads them. Until it does, an empty table
+    (no account is in-market), so the rest of the cycle runs."""
+    con.execute("create schema if not exists signals")
+    con.execute(
+        "create table if not exists signals.account_signal "
+        "(account_id varchar, signal_type varchar, occurred_at timestamp, strength double)"
+    )
+
+
+def pull(crm: str, source, warehouse: Path, *, full_refresh: bool = False) -> dict[str, int]:
+    """Run the dlt pipeline of `source` into the landing; rows landed per table."""
+    import dlt
+
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    # Arrow pages keep dlt's load id on every row: publish reads what landed after its last run.
+    os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+    # dlt warns at every pull that text columns came as Arrow strings and that a mass update gave
+    # many records one cursor value; both are expected here.
+    logging.getLogger("dlt").setLevel(logging.ERROR)
+    folder = extract_dir(warehouse)
+    folder.mkdir(parents=True, exist_ok=True)
+    pipeline = dlt.pipeline(
+        pipeline_name=f"bookflow_{crm}",
+        destination=dlt.destinations.duckdb(str(landing_path(warehouse))),
+        dataset_name=crm,
+        pipelines_dir=str(folder / "dlt"),
+    )
+    # A pull killed before it loaded is finished first: its rows are merged by key, so none twice.
+    if pipeline.has_pending_data:
+        pipeline.normalize()
+        pipeline.load()
+    info = pipeline.run(source, refresh="drop_sources" if full_refresh else None)
+    info.raise_on_failed_jobs()
+    counts: dict[str, int] = {}
+    for table, rows in (pipeline.last_trace.last_normalize_info.row_counts or {}).items():
+        if not table.startswith("_dlt"):
+            counts[table] = rows
+    return counts

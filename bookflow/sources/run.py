@@ -1,0 +1,81 @@
+"""`bookflow extract --crm salesforce|hubspot`: pull from the CRM's API, then publish the raw tables.
+
+Credentials are the write-back's (SALESFORCE_* or HUBSPOT_* environment variables, read by
+bookflow.crm), so one connected app or private app serves both directions.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bookflow.crm.rate_limits import DailyAllowance
+from bookflow.sources.landing import ExtractReport, publish, pull
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """How hard the extract may lean on the CRM."""
+
+    verify: bool | str | Path = True  # TLS: system CAs, or a CA bundle file
+    # Salesforce: pulls above this many records use a Bulk API 2.0 query job; its result pages hold
+    # this many records; this share of the org's daily API allocation is left for everything else.
+    bulk_threshold: int = 10_000
+    bulk_page: int = 100_000
+    reserve: float = 0.1
+
+
+def raw_tables(crm: str):
+    if crm == "salesforce":
+        from bookflow.sources.salesforce import SOBJECTS
+
+        return [raw for _, raw in SOBJECTS.values()]
+    from bookflow.sources.hubspot import RAW
+
+    return list(RAW.values())
+
+
+def extract_crm(
+    crm: str, warehouse: Path, *, full_refresh: bool = False, options: ExtractOptions | None = None
+) -> ExtractReport:
+    """Pull what changed in `crm` since the last pull, then publish it into the warehouse's raw tables."""
+    options = options or ExtractOptions()
+    started = time.perf_counter()
+    report = ExtractReport(crm)
+    counter = _Counter()
+    if crm == "salesforce":
+        from bookflow.crm.salesforce import SalesforceCredentials, SalesforceSession
+        from bookflow.sources.salesforce import salesforce_source
+
+        with SalesforceSession(SalesforceCredentials.from_env(), verify=options.verify) as session:
+            session.client.event_hooks["response"].append(counter)
+            source = salesforce_source(
+                session,
+                allowance=DailyAllowance(options.reserve),
+                bulk_threshold=options.bulk_threshold,
+                bulk_page=options.bulk_page,
+            )
+            report.pulled = pull(crm, source, warehouse, full_refresh=full_refresh)
+    elif crm == "hubspot":
+        from bookflow.crm.hubspot import HubSpotCredentials, HubSpotSession
+        from bookflow.crm.hubspot.objects import HubSpotReader
+        from bookflow.sources.hubspot import hubspot_source
+
+        with HubSpotSession(HubSpotCredentials.from_env(), verify=options.verify) as session:
+            session.client.event_hooks["response"].append(counter)
+            report.pulled = pull(crm, hubspot_source(HubSpotReader(session)), warehouse, full_refresh=full_refresh)
+    else:
+        raise ValueError(f"unknown CRM {crm!r}: bookflow extracts from salesforce or hubspot")
+    report.published = publish(crm, raw_tables(crm), warehouse, full=full_refresh)
+    report.requests = counter.requests
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def __call__(self, response) -> None:
+        self.requests += 1
