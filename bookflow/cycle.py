@@ -85,6 +85,7 @@ def run_cycle(
         progress=progress,
         instance=instance,
         tags={"bookflow/as_of": run_date.isoformat(), "bookflow/started_by": "bookflow run"},
+        pull=source if source in ("salesforce", "hubspot") else None,
     )
     seconds = time.perf_counter() - started
     if not result.success:

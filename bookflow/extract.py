@@ -178,11 +178,11 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
     return counts
 
 
-def check_warehouse_inputs(warehouse_path: Path) -> None:
-    """For users who load raw tables themselves: check the contract in the warehouse."""
+def check_warehouse_inputs(warehouse_path: Path, crm: str = "salesforce") -> None:
+    """For users who load raw tables themselves: check the contract (of `crm`'s tables) in the warehouse."""
     if not Path(warehouse_path).exists():
         raise InputError(
             f"warehouse {warehouse_path} does not exist: load the raw tables first (see docs/warehouses.md)"
         )
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        check_raw_tables(con)
+        check_raw_tables(con, crm=crm)

@@ -44,7 +44,7 @@ def allocation_dbt_assets(
         context.log.info(f"full refresh of the incremental models: {reason}")
         args.append("--full-refresh")
     target = invocation_target(context.op_execution_context.op.name, context.run.run_id, bookflow.warehouse_path)
-    with dbt_environment(bookflow.warehouse_path, bookflow.rules_dir, bookflow.run_date()):
+    with dbt_environment(bookflow.warehouse_path, bookflow.rules_dir, bookflow.run_date(), bookflow.crm_in_use()):
         invocation = dbt.cli(args, context=context, target_path=target)
         yield from invocation.stream()
     keep_parse_state(invocation.target_path, bookflow.warehouse_path)

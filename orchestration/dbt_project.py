@@ -28,6 +28,7 @@ from bookflow.contract import OPTIONAL_RULES_FILES, RULES_FILES
 RULES_IN_USE = Path("target") / "rules_in_use"
 RULES_COPIES_KEPT = 10
 AS_OF_ENV = "BOOKFLOW_AS_OF"
+CRM_ENV = "BOOKFLOW_CRM"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
@@ -82,9 +83,9 @@ def _remove_stale(entries: list[Path], *, keep: int, min_age_s: float, spare: Pa
 
 @contextmanager
 def dbt_environment(
-    warehouse: str | None = None, rules_dir: str | None = None, as_of: date | None = None
+    warehouse: str | None = None, rules_dir: str | None = None, as_of: date | None = None, crm: str | None = None
 ) -> Iterator[None]:
-    """Point dbt at a warehouse, rules directory and day for the duration of a dbt call.
+    """Point dbt at a warehouse, rules directory, day and CRM for the duration of a dbt call.
 
     dbt reads them from env vars (profiles.yml, dbt_project.yml, macros/as_of.sql); dagster-dbt
     passes the process environment to its dbt subprocess, so they are set here and restored
@@ -96,6 +97,8 @@ def dbt_environment(
         # dbt_project.yml reads this as its seed path, relative to the project.
         "BOOKFLOW_DBT_SEED_PATH": _copy_rules(rules_dir),
         AS_OF_ENV: as_of.isoformat() if as_of else "",
+        # Whose raw tables the staging layer reads (macros/crm.sql).
+        CRM_ENV: crm or os.environ.get(CRM_ENV) or "salesforce",
     }
     saved = {key: os.environ.get(key) for key in wanted}
     os.environ.update(wanted)

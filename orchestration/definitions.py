@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration.alert_sensors import alert_on_run_failure
 from orchestration.allocation_assets import allocation_dbt_assets
-from orchestration.extract_assets import crm_extract, sync_ledger
+from orchestration.extract_assets import crm_extract, hubspot_landing, salesforce_landing, sync_ledger
 from orchestration.inbound_assets import inbound_hand_raises, inbound_routes, inbound_routing
 from orchestration.publish_assets import published_marts
 from orchestration.report_assets import book_health_report
@@ -18,6 +18,8 @@ from orchestration.translator import with_default_owner
 ALL_ASSETS = dg.map_asset_specs(
     with_default_owner,
     [
+        salesforce_landing,
+        hubspot_landing,
         crm_extract,
         sync_ledger,
         allocation_dbt_assets,

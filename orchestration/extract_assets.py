@@ -1,11 +1,14 @@
-"""Raw CRM tables land in the warehouse: copied from the demo CRM, or checked where users load them."""
+"""Raw CRM tables land in the warehouse: copied from the demo CRM, pulled from Salesforce or
+HubSpot (an asset per CRM pulls into the landing, the extract publishes), or checked where users
+load them."""
 
 import json
 from pathlib import Path
 
 import dagster as dg
 
-from bookflow.contract import RAW_TABLES
+from bookflow.contract import HUBSPOT_RAW_TABLES, OPTIONAL_RAW_TABLES, RAW_TABLES
+from bookflow.crm.errors import CrmError
 from bookflow.extract import check_warehouse_inputs, extract_demo_crm
 from bookflow.inbound.handoff import begin_cycle, land_in_warehouse
 from bookflow.validation import InputError, check_rules
@@ -13,8 +16,16 @@ from orchestration.dbt_project import bookflow_dbt_project
 from orchestration.resources import BookflowSettings, CycleLock
 from orchestration.translator import DEFAULT_OWNER
 
-RAW_ASSET_KEYS = [dg.AssetKey([schema, table]) for schema, tables in RAW_TABLES.items() for table in tables]
+RAW_ASSET_KEYS = list(
+    dict.fromkeys(
+        dg.AssetKey([schema, table])
+        for contract in (RAW_TABLES, OPTIONAL_RAW_TABLES, HUBSPOT_RAW_TABLES)
+        for schema, tables in contract.items()
+        for table in tables
+    )
+)
 INBOUND_CHANGES_KEY = dg.AssetKey(["inbound", "ownership_changes"])
+LANDING_KEYS = {crm: dg.AssetKey(["landing", crm]) for crm in ("salesforce", "hubspot")}
 
 
 def _source_descriptions() -> dict[dg.AssetKey, str]:
@@ -43,6 +54,30 @@ sync_ledger = dg.AssetSpec(
 )
 
 
+def _landing_asset(crm: str) -> dg.AssetsDefinition:
+    def landing(context: dg.AssetExecutionContext, bookflow: BookflowSettings, cycle_lock: CycleLock):
+        from bookflow.sources.run import pull_crm
+
+        try:
+            pulled = pull_crm(crm, Path(bookflow.warehouse_path), full_refresh=bookflow.full_refresh)
+        except (CrmError, InputError) as error:
+            raise dg.Failure(description=str(error)) from error
+        return dg.MaterializeResult(metadata={f"pulled_{table}": rows for table, rows in pulled.items()})
+
+    landing.__name__ = f"{crm}_landing"  # the op's name
+    return dg.asset(
+        key=LANDING_KEYS[crm],
+        group_name="extract",
+        owners=[DEFAULT_OWNER],
+        description=f"Pull what changed in {crm.title()} since the last pull (dlt cursors) into the landing "
+        "beside the warehouse; crm_extract publishes the raw tables from it.",
+    )(landing)
+
+
+salesforce_landing = _landing_asset("salesforce")
+hubspot_landing = _landing_asset("hubspot")
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -51,6 +86,7 @@ sync_ledger = dg.AssetSpec(
             skippable=False,
             description=_source_descriptions().get(key),
             owners=[DEFAULT_OWNER],
+            deps=[LANDING_KEYS[key.path[0]]] if key.path[0] in LANDING_KEYS else [],
         )
         for key in LANDED_KEYS
     ],
@@ -58,16 +94,21 @@ sync_ledger = dg.AssetSpec(
 )
 def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings, cycle_lock: CycleLock):
     bookflow.check()
+    crm = bookflow.crm_in_use()
     try:
-        check_rules(Path(bookflow.rules_dir))
+        check_rules(Path(bookflow.rules_dir), crm)
         # First: hand raises routed from here on belong to the next cycle, so none falls between two.
         begin_cycle(Path(bookflow.inbound_store_path), bookflow.run_date())
         if bookflow.source == "demo":
             counts = extract_demo_crm(
                 Path(bookflow.demo_crm_path), Path(bookflow.warehouse_path), full_refresh=bookflow.full_refresh
             )
+        elif bookflow.source in LANDING_KEYS:
+            from bookflow.sources.run import publish_crm
+
+            counts = publish_crm(crm, Path(bookflow.warehouse_path), full=bookflow.full_refresh)
         else:
-            check_warehouse_inputs(Path(bookflow.warehouse_path))
+            check_warehouse_inputs(Path(bookflow.warehouse_path), crm)
             counts = {}
     except InputError as error:
         raise dg.Failure(description=str(error)) from error

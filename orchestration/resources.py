@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,8 @@ from orchestration.dbt_project import bookflow_dbt_project, dbt_executable
 from reverse_etl.duckdb_files import cycle_lock
 from reverse_etl.guard import DEFAULT_LIMITS
 
-SOURCES = ("demo", "warehouse")
+SOURCES = ("demo", "warehouse", "salesforce", "hubspot")
+CRMS = ("salesforce", "hubspot")
 DESTINATIONS = ("demo", "csv", "salesforce", "hubspot", "none")
 
 
@@ -27,7 +29,9 @@ class BookflowSettings(dg.ConfigurableResource):
     """Where one allocation cycle reads and writes.
 
     source: `demo` extracts raw tables from the demo CRM file; `warehouse` means the user loaded
-    them into the warehouse already. destination: `demo` writes owners back to the demo CRM,
+    them into the warehouse already; `salesforce` and `hubspot` extract them from the CRM's API
+    (bookflow.sources, credentials from env vars). crm: whose tables the warehouse holds when the
+    source does not say (`warehouse`; env BOOKFLOW_CRM). destination: `demo` writes owners back to the demo CRM,
     `csv` exports a Data Loader file, `salesforce` and `hubspot` write to a real CRM with
     credentials from env vars, `none` only plans. force, max_book_share and max_total_share are the
     sync's blast-radius guard (reverse_etl.engine.sync says why the defaults are what they are).
@@ -39,6 +43,7 @@ class BookflowSettings(dg.ConfigurableResource):
     inbound_store_path: str = ""
     as_of: str | None = None
     source: str = "demo"
+    crm: str = "salesforce"
     destination: str = "demo"
     force: bool = False
     max_book_share: float = DEFAULT_LIMITS.max_book_share
@@ -46,6 +51,10 @@ class BookflowSettings(dg.ConfigurableResource):
     csv_export_path: str | None = None
     # Rebuild incremental models and re-copy activities from scratch instead of topping them up.
     full_refresh: bool = False
+
+    def crm_in_use(self) -> str:
+        """The CRM whose raw tables the models read: the source's, or the `crm` setting."""
+        return self.source if self.source in CRMS else self.crm
 
     def run_date(self) -> date:
         return date.fromisoformat(self.as_of) if self.as_of else date.today()
@@ -64,6 +73,8 @@ class BookflowSettings(dg.ConfigurableResource):
     def check(self) -> None:
         if self.source not in SOURCES:
             raise dg.Failure(f"source must be one of {SOURCES}, got {self.source!r}")
+        if self.crm not in CRMS:
+            raise dg.Failure(f"crm must be one of {CRMS}, got {self.crm!r}")
         if self.destination not in DESTINATIONS:
             raise dg.Failure(f"destination must be one of {DESTINATIONS}, got {self.destination!r}")
         for name in ("max_book_share", "max_total_share"):
@@ -97,6 +108,7 @@ def build_resources(
     as_of: date | None = None,
     source: str = "demo",
     destination: str = "demo",
+    crm: str | None = None,
     csv_export_path: Path | None = None,
     force: bool = False,
     max_book_share: float | None = None,
@@ -111,6 +123,7 @@ def build_resources(
         inbound_store_path=str(inbound_store_path or paths.inbound_store_path(warehouse_path)),
         as_of=as_of.isoformat() if as_of else None,
         source=source,
+        crm=crm or os.environ.get("BOOKFLOW_CRM") or "salesforce",
         destination=destination,
         csv_export_path=str(csv_export_path) if csv_export_path else None,
         force=force,

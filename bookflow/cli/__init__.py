@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from bookflow.cli import bench, build, cycle, explain, inbound, operate, outputs, simulate, sync
+from bookflow.cli import bench, build, cycle, explain, extract, inbound, operate, outputs, simulate, sync
 from bookflow.cli.console import BookflowGroup
 from bookflow.fast_exit import run_then_exit
 
@@ -22,6 +22,7 @@ for command in (
     cycle.run,
     cycle.demo,
     cycle.backfill,
+    extract.extract,
     sync.sync,
     explain.explain,
     operate.doctor,

@@ -24,6 +24,11 @@ STEP_LABELS = {
     "bi__published_marts": "publish the marts for BI tools",
     "bi__book_health_report": "draw the book-health report",
 }
+# Steps of a cycle that extracts from a CRM's API (`bookflow run --source salesforce|hubspot`).
+PULL_LABELS = {
+    f"landing__{crm}": f"pull what changed from {name}'s API"
+    for crm, name in (("salesforce", "Salesforce"), ("hubspot", "HubSpot"))
+}
 # dbt's own progress lines, e.g. "57 of 157 OK created sql table model marts.account_status".
 DBT_NODE_DONE = re.compile(r"^\s*(\d+) of (\d+) (?!START)")
 VERBOSE_KEY = "bookflow.verbose"
@@ -119,7 +124,8 @@ class RunConsole:
             return
         self._steps_left.pop(step_key, None)
         mark = "[green]✓[/green]" if succeeded else "[red]✗[/red]"
-        self._console.print(f"{mark} {STEP_LABELS.get(step_key, step_key)}  [dim]{seconds:.1f}s[/dim]")
+        label = STEP_LABELS.get(step_key) or PULL_LABELS.get(step_key, step_key)
+        self._console.print(f"{mark} {label}  [dim]{seconds:.1f}s[/dim]")
         # Steps after dbt's have no fixed order: name what is left rather than guess the next.
         if "allocation_dbt_assets" in self._steps_left:
             self._spinner.update(text=self._steps_left["allocation_dbt_assets"])

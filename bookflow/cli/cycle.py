@@ -29,10 +29,11 @@ from bookflow.cli.options import (
 @crm_option
 @click.option(
     "--source",
-    type=click.Choice(["auto", "demo", "warehouse"]),
+    type=click.Choice(["auto", "demo", "warehouse", "salesforce", "hubspot"]),
     default="auto",
     show_default=True,
-    help="demo: extract raw tables from the demo CRM; warehouse: you loaded them into the warehouse; "
+    help="demo: extract raw tables from the demo CRM; warehouse: you loaded them into the warehouse "
+    "(BOOKFLOW_CRM=hubspot if they are HubSpot's); salesforce, hubspot: extract them from the CRM's API; "
     "auto: demo when the demo CRM file exists, else warehouse.",
 )
 @click.option(
@@ -73,6 +74,7 @@ def run(
     """
     # A CRM without credentials would fail only after extract and dbt build: say so at once.
     check_crm_credentials("run", destination)
+    check_crm_credentials("run", source)
 
     run_and_report(
         as_json=as_json,

@@ -156,9 +156,22 @@ def _ensure_signals(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _cause(error: BaseException) -> BaseException:
+    """The CRM's own error inside dlt's wrapping (it names the object, field or limit), if any."""
+    from bookflow.crm.errors import CrmError
+
+    seen = error
+    while seen is not None:
+        if isinstance(seen, CrmError | InputError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return error
+
+
 def pull(crm: str, source, warehouse: Path, *, full_refresh: bool = False) -> dict[str, int]:
     """Run the dlt pipeline of `source` into the landing; rows landed per table."""
     import dlt
+    from dlt.pipeline.exceptions import PipelineStepFailed
 
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     # Arrow pages keep dlt's load id on every row: publish reads what landed after its last run.
@@ -178,8 +191,11 @@ def pull(crm: str, source, warehouse: Path, *, full_refresh: bool = False) -> di
     if pipeline.has_pending_data:
         pipeline.normalize()
         pipeline.load()
-    info = pipeline.run(source, refresh="drop_sources" if full_refresh else None)
-    info.raise_on_failed_jobs()
+    try:
+        info = pipeline.run(source, refresh="drop_sources" if full_refresh else None)
+        info.raise_on_failed_jobs()
+    except PipelineStepFailed as error:
+        raise _cause(error) from error
     counts: dict[str, int] = {}
     for table, rows in (pipeline.last_trace.last_normalize_info.row_counts or {}).items():
         if not table.startswith("_dlt"):

@@ -40,10 +40,27 @@ def extract_crm(
     crm: str, warehouse: Path, *, full_refresh: bool = False, options: ExtractOptions | None = None
 ) -> ExtractReport:
     """Pull what changed in `crm` since the last pull, then publish it into the warehouse's raw tables."""
-    options = options or ExtractOptions()
     started = time.perf_counter()
     report = ExtractReport(crm)
+    report.pulled, report.requests = _pull(crm, warehouse, full_refresh, options or ExtractOptions())
+    report.published = publish_crm(crm, warehouse, full=full_refresh)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def pull_crm(crm: str, warehouse: Path, *, full_refresh: bool = False, options: ExtractOptions | None = None):
+    """Only the pull into the landing (the cycle's per-CRM asset); rows landed per table."""
+    return _pull(crm, warehouse, full_refresh, options or ExtractOptions())[0]
+
+
+def publish_crm(crm: str, warehouse: Path, *, full: bool = False) -> dict[str, int]:
+    """Only the publish of what landed into the raw tables (the cycle's extract step)."""
+    return publish(crm, raw_tables(crm), warehouse, full=full)
+
+
+def _pull(crm: str, warehouse: Path, full_refresh: bool, options: ExtractOptions) -> tuple[dict[str, int], int]:
     counter = _Counter()
+    pulled: dict[str, int] = {}
     if crm == "salesforce":
         from bookflow.crm.salesforce import SalesforceCredentials, SalesforceSession
         from bookflow.sources.salesforce import salesforce_source
@@ -56,7 +73,7 @@ def extract_crm(
                 bulk_threshold=options.bulk_threshold,
                 bulk_page=options.bulk_page,
             )
-            report.pulled = pull(crm, source, warehouse, full_refresh=full_refresh)
+            pulled = pull(crm, source, warehouse, full_refresh=full_refresh)
     elif crm == "hubspot":
         from bookflow.crm.hubspot import HubSpotCredentials, HubSpotSession
         from bookflow.crm.hubspot.objects import HubSpotReader
@@ -64,13 +81,10 @@ def extract_crm(
 
         with HubSpotSession(HubSpotCredentials.from_env(), verify=options.verify) as session:
             session.client.event_hooks["response"].append(counter)
-            report.pulled = pull(crm, hubspot_source(HubSpotReader(session)), warehouse, full_refresh=full_refresh)
+            pulled = pull(crm, hubspot_source(HubSpotReader(session)), warehouse, full_refresh=full_refresh)
     else:
         raise ValueError(f"unknown CRM {crm!r}: bookflow extracts from salesforce or hubspot")
-    report.published = publish(crm, raw_tables(crm), warehouse, full=full_refresh)
-    report.requests = counter.requests
-    report.seconds = time.perf_counter() - started
-    return report
+    return pulled, counter.requests
 
 
 class _Counter:

@@ -17,6 +17,9 @@ answered sparingly: the records carrying a value the error names fail and the re
 else the batch is halved, at most `split_requests` extra requests per batch; records still not
 isolated then fail with HubSpot's message and are retried on later syncs.
 
+An update without an owner unassigns the company (`hubspot_owner_id` empty): in HubSpot an
+unowned company is bookflow's pool.
+
 Requests pace themselves by the X-HubSpot-RateLimit-* headers (bookflow.crm.budget).
 """
 
@@ -171,7 +174,8 @@ class HubSpotDestination:
     def _write_batch(self, prop: str, updates: Sequence[OwnerUpdate], budget: list[int]) -> list[RecordResult]:
         response: httpx.Response = self._session.post(
             "/crm/v3/objects/companies/batch/update",
-            {"inputs": [{"id": update.account_id, "properties": {prop: update.owner_id}} for update in updates]},
+            # No owner (bookflow's pool, when settings.csv names no pool owner) unassigns the company.
+            {"inputs": [{"id": update.account_id, "properties": {prop: update.owner_id or ""}} for update in updates]},
             idempotent=False,
             accept=_WHOLE_BATCH_REJECTED,
         )
@@ -225,20 +229,18 @@ class HubSpotDestination:
 
 def _names(message: str, value: str) -> bool:
     """Whether HubSpot's error message names `value` as invalid ("<value> is not a valid owner id")."""
-    return re.search(rf"(?<![\w.]){re.escape(value)} is not a valid", message) is not None
+    return bool(value) and re.search(rf"(?<![\w.]){re.escape(value)} is not a valid", message) is not None
 
 
 def _problem(update: OwnerUpdate, owners: set[str] | None, duplicate: bool) -> RecordResult | None:
     """The failure of an update HubSpot would refuse, decided without a request; None to send it."""
     if not _NUMERIC.match(update.account_id):
         return RecordResult.failure(update.account_id, "INVALID_ID", "HubSpot company ids are numeric")
-    if not update.owner_id:
-        return RecordResult.failure(update.account_id, RecordErrorCode.REQUIRED_FIELD_MISSING, "no owner id given")
     if duplicate:
         return RecordResult.failure(
             update.account_id, RecordErrorCode.DUPLICATE_ID, "company appears twice in one write"
         )
-    if owners is not None and update.owner_id not in owners:
+    if owners is not None and update.owner_id and update.owner_id not in owners:
         return RecordResult.failure(
             update.account_id,
             "INVALID_OWNER_ID",

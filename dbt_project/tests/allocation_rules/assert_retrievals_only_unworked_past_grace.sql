@@ -7,7 +7,7 @@ from {{ ref('ownership_changes') }} as changes
 inner join {{ ref('account_status') }} as account_status
     on changes.account_id = account_status.account_id
 cross join {{ ref('stg_rules__settings') }} as settings
-left join {{ ref('stg_salesforce__users') }} as users
+left join {{ ref('stg_crm__users') }} as users
     on changes.from_owner_id = users.user_id
 where changes.change_type = 'retrieve'
     and coalesce(users.is_active, false)

@@ -10,7 +10,7 @@ reps as (
 
 users as (
 
-    select * from {{ ref('stg_salesforce__users') }}
+    select * from {{ ref('stg_crm__users') }}
 
 ),
 

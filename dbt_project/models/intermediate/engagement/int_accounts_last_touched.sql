@@ -44,7 +44,7 @@
         activities.activity_at,
         activities.landed_at
 
-    from {{ ref('stg_salesforce__activities') }} as activities
+    from {{ ref('stg_crm__activities') }} as activities
     inner join {{ ref('activity_types') }} as activity_types
         on activities.activity_type = activity_types.activity_type
     where activity_types.is_meaningful

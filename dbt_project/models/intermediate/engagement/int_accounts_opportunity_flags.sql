@@ -3,7 +3,7 @@ with
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('stg_crm__opportunities') }}
 
 ),
 

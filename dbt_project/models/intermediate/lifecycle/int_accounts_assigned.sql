@@ -1,7 +1,11 @@
-{#- Since when the current owner holds each account, for the accounts bookflow gave to that owner
-    (the sync ledger knows the day of every change it applied). Owners bookflow did not set have
-    no row here: the status model falls back to the account's creation, which only ever makes an
-    account look older, never newer, so no grace period is invented. -#}
+{#- Since when the current owner holds each account: the latest day the account went to that
+    owner, by the CRM's own owner history (Salesforce AccountHistory, HubSpot's hubspot_owner_id
+    history) or by bookflow's sync ledger, whichever knows later. A warehouse that never synced
+    anything (a new one beside a CRM bookflow already balanced) so still knows that an account
+    dealt this morning is new. Accounts neither knows about have no row: the status model falls
+    back to the account's creation, which only ever makes an account look older, never newer, so
+    no grace period is invented. bookflow_assigned_on is the ledger's day alone (the coverage
+    marts tell bookflow's deals from books it found). -#}
 with
 
 accounts as (
@@ -23,18 +27,48 @@ applied_changes as (
 
 ),
 
+crm_owner_changes as (
+
+    select * from {{ ref('stg_crm__owner_changes') }}
+    where cast(changed_at as date) <= {{ as_of() }}
+
+),
+
+owner_changes as (
+
+    select
+        applied_changes.account_id,
+        coalesce(applied_changes.to_owner_id, settings.pool_owner_id) as owner_id,
+        applied_changes.effective_on as changed_on,
+        true as is_bookflow_change
+
+    from applied_changes
+    cross join settings
+
+    union all
+
+    select
+        account_id,
+        owner_id,
+        cast(changed_at as date) as changed_on,
+        false as is_bookflow_change
+
+    from crm_owner_changes
+
+),
+
 assigned as (
 
     select
         accounts.account_id,
         accounts.owner_id,
-        max(applied_changes.effective_on) as assigned_on
+        max(owner_changes.changed_on) as assigned_on,
+        max(case when owner_changes.is_bookflow_change then owner_changes.changed_on end) as bookflow_assigned_on
 
-    from applied_changes
-    cross join settings
+    from owner_changes
     inner join accounts
-        on applied_changes.account_id = accounts.account_id
-        and coalesce(applied_changes.to_owner_id, settings.pool_owner_id) = accounts.owner_id
+        on owner_changes.account_id = accounts.account_id
+        and owner_changes.owner_id = accounts.owner_id
     group by accounts.account_id, accounts.owner_id
 
 )

@@ -1,5 +1,6 @@
-{#- The last time each account left a rep's book (a return filed in the CRM or a retrieval that
-    bookflow applied) and what that means now: resting until a day, or waiting in review.
+{#- The last time each account left a rep's book (a return filed in the CRM, or a retrieval:
+    one bookflow applied, or a move from an owner to the pool that the CRM's owner history shows
+    and no return explains) and what that means now: resting until a day, or waiting in review.
     A strong signal after the release ends the rest early; a RevOps `reintroduce` override
     after it ends a review. -#}
 with
@@ -14,6 +15,19 @@ book_returns as (
 applied_changes as (
 
     select * from {{ ref('stg_reverse_etl__applied_changes') }}
+
+),
+
+crm_owner_changes as (
+
+    select
+        account_id,
+        owner_id,
+        cast(changed_at as date) as changed_on,
+        lag(owner_id) over (partition by account_id order by changed_at) as previous_owner_id,
+        lag(cast(changed_at as date)) over (partition by account_id order by changed_at) as previous_changed_on
+
+    from {{ ref('stg_crm__owner_changes') }}
 
 ),
 
@@ -63,6 +77,31 @@ releases as (
     cross join settings
     where applied_changes.change_type = 'retrieve'
         and applied_changes.effective_on <= {{ as_of() }}
+
+    union all
+
+    -- The same retrievals as the CRM recorded them: a warehouse without bookflow's ledger (or a
+    -- pool move made by hand) still rests the account.
+    select
+        crm_owner_changes.account_id,
+        crm_owner_changes.changed_on as released_on,
+        'retrieve' as release_type,
+        'retrieved' as release_reason,
+        settings.default_rest_days as rest_days,
+        false as goes_to_review
+
+    from crm_owner_changes
+    cross join settings
+    where crm_owner_changes.owner_id = settings.pool_owner_id
+        and crm_owner_changes.previous_owner_id <> settings.pool_owner_id
+        and crm_owner_changes.changed_on <= {{ as_of() }}
+        and not exists (
+            select 1
+            from book_returns
+            where book_returns.account_id = crm_owner_changes.account_id
+                and cast(book_returns.returned_at as date) <= crm_owner_changes.changed_on
+                and cast(book_returns.returned_at as date) >= crm_owner_changes.previous_changed_on
+        )
 
 ),
 

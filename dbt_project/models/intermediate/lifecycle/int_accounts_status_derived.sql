@@ -20,7 +20,7 @@ accounts as (
 
 users as (
 
-    select * from {{ ref('stg_salesforce__users') }}
+    select * from {{ ref('stg_crm__users') }}
 
 ),
 
@@ -102,7 +102,7 @@ joined as (
         last_touched.last_touched_by_owner_at,
         last_touched.last_touched_at,
         coalesce(assigned.assigned_on, cast(accounts.created_at as date)) as assigned_on,
-        assigned.account_id is not null as was_assigned_by_bookflow,
+        assigned.bookflow_assigned_on is not null as was_assigned_by_bookflow,
         coalesce(opportunity_flags.has_open_opportunity, false) as has_open_opportunity,
         lower(coalesce(accounts.account_type, '')) like 'customer%'
             or coalesce(opportunity_flags.has_won_opportunity, false) as is_customer,

@@ -13,7 +13,7 @@ with
 
 accounts as (
 
-    select * from {{ ref('stg_salesforce__accounts') }}
+    select * from {{ ref('stg_crm__accounts') }}
 
 ),
 

@@ -6,13 +6,13 @@ with
 
 accounts as (
 
-    select account_id, owner_id from {{ ref('stg_salesforce__accounts') }}
+    select account_id, owner_id from {{ ref('stg_crm__accounts') }}
 
 ),
 
 users as (
 
-    select * from {{ ref('stg_salesforce__users') }}
+    select * from {{ ref('stg_crm__users') }}
 
 ),
 

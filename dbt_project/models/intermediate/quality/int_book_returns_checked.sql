@@ -3,7 +3,7 @@ with
 
 book_returns as (
 
-    select * from {{ ref('stg_salesforce__book_returns') }}
+    select * from {{ ref('stg_crm__book_returns') }}
 
 ),
 

@@ -91,8 +91,8 @@ final as (
         changes.to_owner_id,
         changes.change_type,
         changes.reason,
-        coalesce(changes.from_owner_id, settings.pool_owner_id) as from_crm_owner_id,
-        coalesce(changes.to_owner_id, settings.pool_owner_id) as to_crm_owner_id
+        coalesce(changes.from_owner_id, settings.crm_pool_owner_id) as from_crm_owner_id,
+        coalesce(changes.to_owner_id, settings.crm_pool_owner_id) as to_crm_owner_id
 
     from changes
     cross join settings

@@ -26,7 +26,7 @@ account_status as (
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('stg_crm__opportunities') }}
     where cast(created_at as date) <= {{ as_of() }}
 
 ),

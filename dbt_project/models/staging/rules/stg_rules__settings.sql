@@ -1,4 +1,8 @@
-{#- settings.csv is a key/value list so RevOps can read and edit it; the models want one typed row. -#}
+{#- settings.csv is a key/value list so RevOps can read and edit it; the models want one typed row.
+    pool_owner_id is the owner id the models give the pool; crm_pool_owner_id what the CRM holds
+    for it. In Salesforce both are the pool user. In HubSpot the pool is the unowned companies:
+    the models name it 'hubspot:unowned' and the CRM holds no owner (unless settings.csv names a
+    pool owner, which then serves both). -#}
 with
 
 settings as (
@@ -10,7 +14,11 @@ settings as (
 pivoted as (
 
     select
-        max(case when setting = 'pool_owner_id' then value end) as pool_owner_id,
+        coalesce(
+            max(case when setting = 'pool_owner_id' then nullif(value, '') end),
+            {{ "'hubspot:unowned'" if crm() == 'hubspot' else 'null' }}
+        ) as pool_owner_id,
+        max(case when setting = 'pool_owner_id' then nullif(value, '') end) as crm_pool_owner_id,
         cast(max(case when setting = 'working_sla_days' then value end) as {{ dbt.type_int() }}) as working_sla_days,
         cast(max(case when setting = 'grace_days' then value end) as {{ dbt.type_int() }}) as grace_days,
         cast(max(case when setting = 'default_rest_days' then value end) as {{ dbt.type_int() }}) as default_rest_days,

@@ -3,13 +3,13 @@ with
 
 tasks as (
 
-    select * from {{ source('salesforce', 'task') }}
+    select * from {{ crm_source('salesforce', 'task') }}
 
 ),
 
 events as (
 
-    select * from {{ source('salesforce', 'event') }}
+    select * from {{ crm_source('salesforce', 'event') }}
 
 ),
 

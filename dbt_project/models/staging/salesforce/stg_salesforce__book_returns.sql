@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('salesforce', 'book_return_c') }}
+    select * from {{ crm_source('salesforce', 'book_return_c') }}
 
 ),
 

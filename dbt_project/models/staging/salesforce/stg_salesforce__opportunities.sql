@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('salesforce', 'opportunity') }}
+    select * from {{ crm_source('salesforce', 'opportunity') }}
 
 ),
 

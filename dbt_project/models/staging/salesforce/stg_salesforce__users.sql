@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('salesforce', 'user') }}
+    select * from {{ crm_source('salesforce', 'user') }}
 
 ),
 

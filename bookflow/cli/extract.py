@@ -1,0 +1,56 @@
+"""`bookflow extract --crm salesforce|hubspot`: pull a CRM's records into the warehouse's raw tables."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from bookflow import paths
+from bookflow.cli.options import absolute, warehouse_option
+
+
+@click.command()
+@click.option("--crm", "crm", type=click.Choice(["salesforce", "hubspot"]), required=True, help="The CRM to read from.")
+@warehouse_option
+@click.option(
+    "--full-refresh", is_flag=True, help="Forget the cursors: pull every record again and rebuild the raw tables."
+)
+@click.option(
+    "--bulk-threshold",
+    type=click.IntRange(min=0),
+    default=10_000,
+    show_default=True,
+    help="Salesforce: pull an object through a Bulk API 2.0 query job above this many changed records.",
+)
+@click.option(
+    "--reserve",
+    type=click.FloatRange(0.0, 0.99),
+    default=0.1,
+    show_default=True,
+    help="Salesforce: share of the org's daily API allocation left for everything else; stop before using it.",
+)
+def extract(crm, warehouse, full_refresh, bulk_threshold, reserve) -> None:
+    """Pull what changed since the last extract (credentials as for the write-back: SALESFORCE_* or
+    HUBSPOT_* env vars) and publish it into the warehouse's raw tables in one transaction."""
+    from bookflow.crm.errors import CrmError
+    from bookflow.sources.run import ExtractOptions, extract_crm
+    from bookflow.validation import InputError
+
+    warehouse_path = absolute(warehouse) or paths.warehouse_path()
+    try:
+        report = extract_crm(
+            crm,
+            warehouse_path,
+            full_refresh=full_refresh,
+            options=ExtractOptions(bulk_threshold=bulk_threshold, reserve=reserve),
+        )
+    except (CrmError, InputError) as error:
+        click.echo(f"bookflow extract: {error}", err=True)
+        click.echo("the raw tables in the warehouse are as they were before this extract", err=True)
+        sys.exit(2)
+    click.echo(report.format())
+    click.echo(
+        f"  warehouse: {warehouse_path} (schema {crm}); a cycle on them: "
+        f"BOOKFLOW_CRM={crm} bookflow run --source warehouse (or --source {crm}, which extracts first)"
+    )

@@ -1,0 +1,30 @@
+{#- HubSpot companies in the shape of stg_salesforce__accounts; an unowned company keeps a null
+    owner here (stg_crm__accounts makes it the pool's). -#}
+with
+
+source as (
+
+    select * from {{ crm_source('hubspot', 'company') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as account_id,
+        cast(property_name as {{ dbt.type_string() }}) as account_name,
+        cast(nullif(property_hubspot_owner_id, '') as {{ dbt.type_string() }}) as owner_id,
+        cast(property_lifecyclestage as {{ dbt.type_string() }}) as account_type,
+        cast(property_industry as {{ dbt.type_string() }}) as industry,
+        cast(property_numberofemployees as {{ dbt.type_int() }}) as employee_count,
+        cast(property_annualrevenue as {{ dbt.type_float() }}) as annual_revenue,
+        upper(cast(property_country as {{ dbt.type_string() }})) as billing_country,
+        cast(property_state as {{ dbt.type_string() }}) as billing_state,
+        cast(property_createdate as {{ dbt.type_timestamp() }}) as created_at
+
+    from source
+    where not coalesce(is_deleted, false)
+
+)
+
+select * from renamed
