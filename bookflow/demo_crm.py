@@ -24,15 +24,20 @@ from pathlib import Path
 import duckdb
 
 from bookflow import paths
+from bookflow.crm.salesforce.ids import record_id, sql_macros
 from bookflow.validation import check_rules
 
+# Every id is a valid 18-character Salesforce id (bookflow.crm.salesforce.ids): users 005, accounts
+# 001, opportunities 006, tasks 00T, events 00U, returns a00 (the custom object's key prefix).
+# Users are numbered by role: reps 1-99 (reps.csv), static owners 500+, former reps 800+, the pool
+# user 901 (settings.csv), an owner id no user has 999.
 STATIC_USERS = (
-    ("005STA000000000001", "Victor Hale"),
-    ("005STA000000000002", "Wendy Moss"),
-    ("005STA000000000003", "Xavier Ruiz"),
+    (record_id("005", 501), "Victor Hale"),
+    (record_id("005", 502), "Wendy Moss"),
+    (record_id("005", 503), "Xavier Ruiz"),
 )
-FORMER_REP = ("005OLD000000000001", "Yara Quinn")
-UNKNOWN_OWNER_ID = "005UNKNOWN00000001"
+FORMER_REP = (record_id("005", 801), "Yara Quinn")
+UNKNOWN_OWNER_ID = record_id("005", 999)
 POOL_USER_NAME = "Account Pool"
 EMAIL_DOMAIN = "demo.example.com"
 
@@ -170,6 +175,7 @@ def generate_demo_crm(
     try:
         with duckdb.connect(str(tmp)) as con:
             con.execute("set enable_progress_bar = false")
+            con.execute(sql_macros())
             _set_parameters(con, rules, accounts=accounts, seed=seed, as_of=as_of, dirty_rows=dirty_rows)
             _build_accounts(con)
             _build_activities(con, activity_ratio=activity_ratio)
@@ -627,7 +633,7 @@ def _build_accounts(con) -> None:
             -- An untouched account is a recently created one, still inside its grace period.
             case when status = 'new' and age_days > 13 then 1 + floor(u(i, 'new_age') * 13)::integer
                  else age_days end as age_days,
-            '001ACC' || lpad(i::varchar, 12, '0') as id
+            salesforce_id('001', i) as id
         from worked
         """
     )
@@ -789,7 +795,7 @@ def _build_the_rest(con) -> None:
             )
         )
         select
-            '006OPP' || lpad(row_number() over (order by i, kind)::varchar, 12, '0') as id,
+            salesforce_id('006', row_number() over (order by i, kind)) as id,
             id as account_id, owner_id, stage_name, is_closed, is_won,
             days_before(created_days_ago, i * 4 + kind, 'opp_time') as created_date,
             close_date, is_deleted
@@ -817,7 +823,7 @@ def _build_the_rest(con) -> None:
             where owner_kind = 'pool' and not is_deleted and age_days >= 10 and u(i, 'ret_old') < 0.05
         )
         select
-            'a00RET' || lpad(row_number() over (order by i, kind)::varchar, 12, '0') as id,
+            salesforce_id('a00', row_number() over (order by i, kind)) as id,
             id as account_c, returned_by as returned_by_c,
             pick('return_reasons', i * 2 + kind, 'ret_reason') as reason_c,
             days_before(days_ago, i * 2 + kind, 'ret_time') as created_date,
@@ -933,13 +939,13 @@ def _write_tables(con) -> dict[str, int]:
     )
     # Unsorted on purpose: sorting tens of millions of activities costs more than the rest of the
     # write, and the rows are the same either way.
-    for table, prefix, is_task in (("task", "00TTSK", True), ("event", "00UEVT", False)):
+    for table, prefix, is_task in (("task", "00T", True), ("event", "00U", False)):
         con.execute(
             f"""
             create table salesforce.{table} as
             select
-                ($prefix || lpad(num::varchar, 12, '0'))::varchar as id,
-                ('001ACC' || lpad(i::varchar, 12, '0'))::varchar as account_id,
+                salesforce_id($prefix, num)::varchar as id,
+                salesforce_id('001', i)::varchar as account_id,
                 owner_id::varchar as owner_id,
                 type::varchar as type,
                 days_before(days_ago, num, 'act_time')::timestamp as activity_date,
@@ -992,6 +998,7 @@ def add_demo_day(
     stamp = day.strftime("%Y%m%d")
     with duckdb.connect(str(path)) as con:
         con.execute("set enable_progress_bar = false")
+        con.execute(sql_macros())
         con.execute(
             """
             create temp table picked as
@@ -1024,12 +1031,12 @@ def add_demo_day(
         ]
         con.execute("begin transaction")
         if meaningful:
-            # Ids carry the day, so days never collide: 00TD + yyyymmdd + 6 digits = 18 characters.
+            # Ids carry the day, so days never collide: record number yyyymmdd * 10^6 + k.
             con.execute(
                 """
                 insert into salesforce.task
                 select
-                    '00TD' || $stamp || lpad(k::varchar, 6, '0'),
+                    salesforce_id('00T', cast($stamp as bigint) * 1000000 + k),
                     account_id,
                     owner_id,
                     $types[1 + (hash(account_id, $seed, $stamp, 'type') % len($types))::bigint],

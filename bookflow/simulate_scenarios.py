@@ -18,7 +18,7 @@ from bookflow.contract import RULES_FILES
 
 SCENARIOS = ("demo", "jane-joe")
 
-POOL_ID, JANE_ID, JOE_ID = "005POOL00000000001", "005JANE00000000001", "005JOE000000000001"
+POOL_ID, JANE_ID, JOE_ID = "005Dn00000000EXIAY", "005JANE00000000001", "005JOE000000000001"
 
 # What makes the Jane/Joe example exact: good accounts convert at 10% and marginal ones never;
 # nobody returns anything; retrieved accounts may be dealt again (the seed has no rest period);

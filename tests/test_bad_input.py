@@ -48,7 +48,7 @@ def test_missing_raw_table_is_named(workspace):
 
 def test_unknown_rules_values_are_all_reported_with_file_line_and_column(workspace):
     overrides = workspace.rules / "account_overrides.csv"
-    overrides.write_text(overrides.read_text() + "001ACC000000000003,steal,because,2026-01-01\n")
+    overrides.write_text(overrides.read_text() + "001Dn0000000003IAA,steal,because,2026-01-01\n")
     reps = workspace.rules / "reps.csv"
     reps.write_text(reps.read_text().replace(",150,2024-02-01,", ",lots,2024-02-01,", 1))
 
@@ -93,13 +93,13 @@ def test_rules_missing_column_or_setting(workspace):
 
 def test_dirty_crm_rows_are_quarantined_with_reasons(workspace):
     with duckdb.connect(str(workspace.crm)) as con:
-        con.execute("update salesforce.account set owner_id = null where id = '001ACC000000000001'")
-        con.execute("update salesforce.account set owner_id = '005NOBODY000000001' where id = '001ACC000000000002'")
-        con.execute("insert into salesforce.account select * from salesforce.account where id = '001ACC000000000003'")
+        con.execute("update salesforce.account set owner_id = null where id = '001Dn0000000001IAA'")
+        con.execute("update salesforce.account set owner_id = '005NOBODY000000001' where id = '001Dn0000000002IAA'")
+        con.execute("insert into salesforce.account select * from salesforce.account where id = '001Dn0000000003IAA'")
         con.execute(
-            "insert into salesforce.book_return_c values ('a00BAD', '001ACC000000000004', '005REP000000000001', 'bored', now(), false)"
+            "insert into salesforce.book_return_c values ('a00BAD', '001Dn0000000004IAA', '005Dn0000000001IAA', 'bored', now(), false)"
         )
-        con.execute("insert into signals.account_signal values ('001ACC000000000005', 'horoscope', now(), 0.5)")
+        con.execute("insert into signals.account_signal values ('001Dn0000000005IAA', 'horoscope', now(), 0.5)")
 
     result = _run(workspace)
     assert result.exit_code == 0, result.output
@@ -112,18 +112,18 @@ def test_dirty_crm_rows_are_quarantined_with_reasons(workspace):
             row[0]
             for row in con.execute(
                 "select account_id from marts.account_status where account_id in "
-                "('001ACC000000000001', '001ACC000000000002', '001ACC000000000003')"
+                "('001Dn0000000001IAA', '001Dn0000000002IAA', '001Dn0000000003IAA')"
             ).fetchall()
         }
         changes = con.execute(
             "select count(*) from marts.ownership_changes where account_id in "
-            "('001ACC000000000001', '001ACC000000000002', '001ACC000000000003')"
+            "('001Dn0000000001IAA', '001Dn0000000002IAA', '001Dn0000000003IAA')"
         ).fetchone()[0]
-    assert ("001ACC000000000001", "null owner_id") in held
-    assert ("001ACC000000000002", "unknown owner_id 005NOBODY000000001") in held
-    assert ("001ACC000000000003", "duplicate account id") in held
+    assert ("001Dn0000000001IAA", "null owner_id") in held
+    assert ("001Dn0000000002IAA", "unknown owner_id 005NOBODY000000001") in held
+    assert ("001Dn0000000003IAA", "duplicate account id") in held
     assert ("a00BAD", "unknown return reason bored") in held
-    assert ("001ACC000000000005", "unknown signal_type horoscope") in held
+    assert ("001Dn0000000005IAA", "unknown signal_type horoscope") in held
     assert in_status == set() and changes == 0
 
 

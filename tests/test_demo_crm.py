@@ -12,10 +12,14 @@ import pytest
 
 from bookflow import demo_crm, paths
 from bookflow.contract import RAW_TABLES
+from bookflow.crm.salesforce.ids import is_valid, record_id
 from bookflow.demo_crm import MIN_ACCOUNTS, UNKNOWN_OWNER_ID, generate_demo_crm
 
 AS_OF = date(2026, 6, 1)
-POOL_ID = "005POOL00000000001"
+POOL_ID = "005Dn00000000EXIAY"
+# The demo numbers its users by role (bookflow.demo_crm): reps 1-99, static owners 501-503.
+REP_IDS = [record_id("005", number) for number in range(1, 100)]
+STATIC_IDS = [record_id("005", number) for number in range(501, 504)]
 
 V, INT, D, B, T, DT = "VARCHAR", "INTEGER", "DOUBLE", "BOOLEAN", "TIMESTAMP", "DATE"
 EXPECTED_TYPES = {
@@ -115,6 +119,26 @@ def test_tables_have_exactly_the_contract_columns_and_types(con):
         assert tuple(name for name, _ in columns) == RAW_TABLES[schema][table]
 
 
+def test_every_id_is_a_valid_salesforce_id(con):
+    """18 characters whose case-safe suffix Salesforce would compute, and unique across objects."""
+    ids = con.execute(
+        """
+        select id from salesforce.account union all select id from salesforce."user"
+        union all select id from salesforce.opportunity union all select id from salesforce.task
+        union all select id from salesforce.event union all select id from salesforce.book_return_c
+        union all select owner_id from salesforce.account
+        """
+    ).fetchall()
+    invalid = [row[0] for row in ids if row[0] is not None and not (len(row[0]) == 18 and is_valid(row[0]))]
+    assert ids and not invalid, invalid[:5]
+    # 15 characters identify a record: no two records may share them.
+    assert con.execute(
+        "select count(*) = count(distinct substr(id, 1, 15)) from "
+        "(select id from salesforce.task union all select id from salesforce.event union all "
+        "select distinct id from salesforce.account)"
+    ).fetchone()[0]
+
+
 def test_same_inputs_give_the_same_tables_and_another_seed_does_not(tmp_path: Path):
     first, second, other = tmp_path / "a.duckdb", tmp_path / "b.duckdb", tmp_path / "c.duckdb"
     generate_demo_crm(first, accounts=1500, seed=5, as_of=AS_OF)
@@ -142,7 +166,8 @@ def test_sizes_follow_the_arguments(tmp_path: Path):
                 "select avg(case when owner_id = ? then 1 else 0 end) from salesforce.account", [POOL_ID]
             ).fetchone()[0]
         assert distinct == accounts
-        assert (low, high) == ("001ACC000000000001", f"001ACC{accounts:012d}")
+        # Valid 18-character Salesforce ids; base-62 digits sort as their numbers do.
+        assert (low, high) == (record_id("001", 1), record_id("001", accounts))
         assert summary.counts["salesforce.account"] == accounts + 2  # two duplicated ids
         assert abs(activities - ratio * accounts) <= 0.1 * ratio * accounts
         assert summary.counts["salesforce.task"] + summary.counts["salesforce.event"] == activities
@@ -153,7 +178,8 @@ def test_every_rep_account_is_in_the_reps_target_book(con):
     assert _book_checks(con, paths.BUNDLED_RULES_DIR) == []
     per_rep = dict(
         con.execute(
-            "select owner_id, count(*) from salesforce.account where owner_id like '005REP%' group by 1"
+            "select owner_id, count(*) from salesforce.account where owner_id in (select unnest(?)) group by 1",
+            [REP_IDS],
         ).fetchall()
     )
     with (paths.BUNDLED_RULES_DIR / "reps.csv").open() as handle:
@@ -184,11 +210,11 @@ def test_the_generator_follows_the_roster_it_is_given(tmp_path: Path):
         )
         users = {row[0] for row in con.execute("select id from salesforce.user").fetchall()}
         assert _book_checks(con, rules) == []
-        seventh = con.execute("select owner_id from salesforce.account where id = '001ACC000000000007'").fetchone()[0]
+        seventh = con.execute("select owner_id from salesforce.account where id = '001Dn0000000007IAA'").fetchone()[0]
     assert set(owners) == {"005REP0000000000AA", "005REP0000000000BB"}
     assert 24 <= owners["005REP0000000000AA"] <= 44 and 48 <= owners["005REP0000000000BB"] <= 88
     assert {"005REP0000000000AA", "005REP0000000000BB", POOL_ID} <= users
-    assert "005REP000000000001" not in users
+    assert "005Dn0000000001IAA" not in users
     assert seventh == "005REP0000000000AA"
 
 
@@ -200,7 +226,7 @@ def test_dirty_rows_only_when_asked(tmp_path: Path, con):
                 count(*) filter (where owner_id is null),
                 count(*) filter (where owner_id = ?),
                 (select count(*) from (select id from salesforce.account group by id having count(*) > 1)),
-                count(*) filter (where (owner_id is null or owner_id = ?) and id <= '001ACC000000000020')
+                count(*) filter (where (owner_id is null or owner_id = ?) and id <= '001Dn000000000KIAQ')
             from salesforce.account
             """,
             [UNKNOWN_OWNER_ID, UNKNOWN_OWNER_ID],
@@ -228,16 +254,16 @@ def test_ownership_mix(con):
         select
             case
                 when owner_id = ? then 'pool'
-                when owner_id like '005REP%' then 'rep'
-                when owner_id like '005STA%' then 'static'
-                when owner_id = '005OLD000000000001' then 'former'
+                when owner_id in (select unnest(?)) then 'rep'
+                when owner_id in (select unnest(?)) then 'static'
+                when owner_id = '005Dn00000000CvIAI' then 'former'
                 else 'other'
             end,
             count(*) / sum(count(*)) over ()
         from salesforce.account
         group by 1
         """,
-            [POOL_ID],
+            [POOL_ID, REP_IDS, STATIC_IDS],
         ).fetchall()
     )
     assert shares["pool"] > 0.5
@@ -246,13 +272,13 @@ def test_ownership_mix(con):
     assert shares["rep"] > 0.2
     fixed = dict(
         con.execute(
-            "select id, owner_id from salesforce.account where id in ('001ACC000000000007', '001ACC000000000011')"
+            "select id, owner_id from salesforce.account where id in ('001Dn0000000007IAA', '001Dn000000000BIAQ')"
         ).fetchall()
     )
-    assert fixed["001ACC000000000007"].startswith("005REP")
-    assert fixed["001ACC000000000011"] == POOL_ID
+    assert fixed["001Dn0000000007IAA"] in REP_IDS
+    assert fixed["001Dn000000000BIAQ"] == POOL_ID
     inactive = con.execute("select id from salesforce.user where not is_active").fetchall()
-    assert inactive == [("005OLD000000000001",)]
+    assert inactive == [("005Dn00000000CvIAI",)]
 
 
 def test_rep_books_are_mostly_worked(con):
@@ -271,9 +297,9 @@ def test_rep_books_are_mostly_worked(con):
             count(distinct a.id)
         from salesforce.account a
         left join meaningful m on m.account_id = a.id and m.owner_id = a.owner_id
-        where a.owner_id like '005REP%'
+        where a.owner_id in (select unnest(?))
         """,
-        [AS_OF],
+        [AS_OF, REP_IDS],
     ).fetchone()
     assert 0.6 < worked / rep_owned < 0.8
     latest = con.execute(

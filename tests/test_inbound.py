@@ -24,7 +24,7 @@ from bookflow.cli import main
 from bookflow.extract import LOOKBACK_DAYS
 from tests.conftest import AS_OF
 
-POOL = "005POOL00000000001"
+POOL = "005Dn00000000EXIAY"
 SECRET = "test-webhook-secret"
 
 
@@ -459,28 +459,28 @@ def test_routing_waits_for_a_first_cycle(workspace):
     [
         (b"{not json", 400, "not valid JSON"),
         (b"[]", 400, "empty list"),
-        (jsonlib.dumps(["001ACC000000000001"]).encode(), 422, "expected a JSON object"),
+        (jsonlib.dumps(["001Dn0000000001IAA"]).encode(), 422, "expected a JSON object"),
         (
             jsonlib.dumps({"signal_type": "demo_request"}).encode(),
             422,
             "needs account_id, email, website or company_name",
         ),
         (
-            jsonlib.dumps({"account_id": "001ACC000000000001", "signal_type": "website_visit"}).encode(),
+            jsonlib.dumps({"account_id": "001Dn0000000001IAA", "signal_type": "website_visit"}).encode(),
             422,
             "not a hand raise",
         ),
-        (jsonlib.dumps({"account_id": "001ACC000000000001", "strength": 7}).encode(), 422, "strength"),
+        (jsonlib.dumps({"account_id": "001Dn0000000001IAA", "strength": 7}).encode(), 422, "strength"),
         (
-            jsonlib.dumps({"account_id": "001ACC000000000001", "occurred_at": "2999-01-01T00:00:00"}).encode(),
+            jsonlib.dumps({"account_id": "001Dn0000000001IAA", "occurred_at": "2999-01-01T00:00:00"}).encode(),
             422,
             "future",
         ),
-        (jsonlib.dumps({"account_id": "001ACC000000000001", "occurred_at": "yesterday"}).encode(), 422, "occurred_at"),
+        (jsonlib.dumps({"account_id": "001Dn0000000001IAA", "occurred_at": "yesterday"}).encode(), 422, "occurred_at"),
         (jsonlib.dumps({"email": "not-an-address", "company_name": "Acme"}).encode(), 422, "e-mail"),
-        (jsonlib.dumps([{"account_id": "001ACC000000000001"}] * 1001).encode(), 413, "at most 1000"),
+        (jsonlib.dumps([{"account_id": "001Dn0000000001IAA"}] * 1001).encode(), 413, "at most 1000"),
         # One bad item spoils the batch: all or nothing.
-        (jsonlib.dumps([{"account_id": "001ACC000000000001"}, {"account_id": ""}]).encode(), 422, "item 1"),
+        (jsonlib.dumps([{"account_id": "001Dn0000000001IAA"}, {"account_id": ""}]).encode(), 422, "item 1"),
     ],
 )
 def test_bad_webhook_payloads_get_a_4xx_with_a_reason_and_nothing_is_written(workspace, body, status, words):
@@ -499,7 +499,7 @@ def test_bad_webhook_payloads_get_a_4xx_with_a_reason_and_nothing_is_written(wor
 def test_unsigned_stale_or_forged_requests_get_401_and_nothing_is_read(workspace):
     from bookflow.inbound.signatures import sign, sign_hubspot_v3
 
-    body = jsonlib.dumps({"account_id": "001ACC000000000001"}).encode()
+    body = jsonlib.dumps({"account_id": "001Dn0000000001IAA"}).encode()
     stale = sign(SECRET, body, timestamp=int(time.time()) - 301)
     forged = sign("someone-else", body)
     with webhook(workspace) as client:

@@ -15,12 +15,16 @@ from click.testing import CliRunner
 
 from bookflow import paths
 from bookflow.cli import main
-from bookflow.demo_crm import add_demo_day
+from bookflow.crm.salesforce.ids import record_id
+from bookflow.demo_crm import STATIC_USERS, add_demo_day
 from tests.conftest import AS_OF
 
 MARTS = ("ranked_assignments", "ownership_changes", "account_status", "rep_capacity", "account_scores", "quarantine")
 SENTINEL_ACCOUNT = "001SENTINEL0000001"
 MARK = datetime(2000, 1, 1)
+# add_demo_day numbers its tasks yyyymmdd * 10^6 + k: every one sorts after this id.
+FIRST_DAILY_TASK = record_id("00T", 20000101 * 1_000_000)
+STATIC_OWNERS = [user_id for user_id, _ in STATIC_USERS]
 
 
 def _run(*args: str) -> None:
@@ -60,11 +64,14 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
     # before the window and gets nothing on day 2.
     with duckdb.connect(str(workspace.crm), read_only=True) as con:
         day_two_accounts = [
-            row[0] for row in con.execute("select account_id from salesforce.task where id like '00TD%'").fetchall()
+            row[0]
+            for row in con.execute(
+                "select account_id from salesforce.task where id >= ?", [FIRST_DAILY_TASK]
+            ).fetchall()
         ]
     with duckdb.connect(str(workspace.warehouse)) as con:
         con.execute(
-            "insert into salesforce.task values ('00TSENTINEL0000001', ?, '005STA000000000001', 'Other', ?, false, ?)",
+            "insert into salesforce.task values ('00TSENTINEL0000001', ?, '005Dn0000000085IAA', 'Other', ?, false, ?)",
             [SENTINEL_ACCOUNT, AS_OF - timedelta(days=60), MARK],
         )
         marked = con.execute(
@@ -72,11 +79,11 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
             select account_id
             from marts.account_status
             inner join intermediate.int_accounts_last_touched using (account_id)
-            where status = 'excluded' and account_status.owner_id like '005STA%'
+            where status = 'excluded' and account_status.owner_id in (select unnest(?))
                 and last_touched_at < ? and list_position(?, account_id) is null
             order by account_id limit 1
             """,
-            [AS_OF - timedelta(days=20), day_two_accounts],
+            [STATIC_OWNERS, AS_OF - timedelta(days=20), day_two_accounts],
         ).fetchone()[0]
         con.execute(
             "update intermediate.int_accounts_last_touched set last_touched_at = ? where account_id = ?",
@@ -97,7 +104,7 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         # The new day's activities arrived, and the day moved on.
         assert (
-            con.execute("select count(*) from salesforce.task where id like '00TD%'").fetchone()[0]
+            con.execute("select count(*) from salesforce.task where id >= ?", [FIRST_DAILY_TASK]).fetchone()[0]
             == added["salesforce.task"]
         )
         assert con.execute("select max(as_of) from marts.account_status").fetchone()[0] == day_two
@@ -160,7 +167,7 @@ def test_another_pool_user_rebuilds_in_full(workspace):
             "update intermediate.int_accounts_last_touched set last_touched_at = ? where account_id = ?", [MARK, marked]
         )
     settings = workspace.rules / "settings.csv"
-    settings.write_text(settings.read_text().replace("005POOL00000000001", "005STA000000000001"))
+    settings.write_text(settings.read_text().replace("005Dn00000000EXIAY", "005Dn0000000085IAA"))
     day_two = (AS_OF + timedelta(days=1)).isoformat()
     _run("--as-of", day_two, "--warehouse", str(workspace.warehouse), "--destination", "none")
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
@@ -171,7 +178,7 @@ def test_another_pool_user_rebuilds_in_full(workspace):
             """
             select count(last_touched.last_touched_by_owner_at)
             from intermediate.int_accounts_last_touched as last_touched
-            where last_touched.owner_id = '005STA000000000001'
+            where last_touched.owner_id = '005Dn0000000085IAA'
             """
         ).fetchone()[0]
     assert touched != MARK

@@ -54,7 +54,7 @@ def test_jane_joe_reproduces_the_seed_table(tmp_path):
             ).fetchall()
         )
     assert opportunities == {JANE_ID: 6, JOE_ID: 6}
-    assert books == {JANE_ID: "60/60", JOE_ID: "60/60", "005POOL00000000001": "0/80"}
+    assert books == {JANE_ID: "60/60", JOE_ID: "60/60", "005Dn00000000EXIAY": "0/80"}
     assert "<script" in (workdir / "simulate.html").read_text()[:100_000]
 
 

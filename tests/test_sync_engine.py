@@ -23,7 +23,7 @@ from reverse_etl import (
 from reverse_etl.ledger import LedgerEntry, ensure_ledger, record_entries
 
 AS_OF = date(2026, 6, 1)
-POOL, JANE, JOE, GONE = "005POOL00000000001", "005JANE00000000001", "005JOE000000000001", "005GONE00000000001"
+POOL, JANE, JOE, GONE = "005Dn00000000EXIAY", "005JANE00000000001", "005JOE000000000001", "005GONE00000000001"
 # bookflow's rep ids are the CRM user ids; None is the pool.
 CRM_ID = {None: POOL, JANE: JANE, JOE: JOE, GONE: GONE}
 USERS = [(POOL, "Account Pool", True), (JANE, "Jane", True), (JOE, "Joe", True), (GONE, "Gone", False)]

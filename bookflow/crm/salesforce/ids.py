@@ -8,6 +8,7 @@ never by comparing their first 15 characters case-insensitively or leaving the s
 """
 
 from functools import lru_cache
+from pathlib import Path
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 # Upper-case letters -> "1", anything else -> "0": a block's bits as a string, read in one call
@@ -61,3 +62,27 @@ def canonical(record_id: str) -> str | None:
 def canonical_cached(record_id: str) -> str | None:
     """canonical(), remembered: for ids that repeat across a sync, such as owners."""
     return canonical(record_id)
+
+
+# Record numbers as base-62 digits, as Salesforce's own ids carry them.
+_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# Characters 4-6 of an id: the instance (pod) and a reserved character, the same for every record
+# of one org. A demo org's, here.
+DEMO_POD = "Dn0"
+
+
+def record_id(key_prefix: str, number: int, pod: str = DEMO_POD) -> str:
+    """The 18-character id of record `number` of the object whose key prefix is `key_prefix`
+    ('001' Account, '005' User...), as a demo org's would be. ids.sql builds the same in SQL."""
+    if len(key_prefix) != 3 or len(pod) != 3 or not 0 <= number < 62**9:
+        raise ValueError("a 3-character key prefix and pod, and a record number below 62**9, are needed")
+    digits = ""
+    for _ in range(9):
+        number, digit = divmod(number, 62)
+        digits = _DIGITS[digit] + digits
+    return to_18(key_prefix + pod + digits)
+
+
+def sql_macros() -> str:
+    """DuckDB macros `salesforce_id(key_prefix, number)` and `salesforce_id_18(id15)` (ids.sql)."""
+    return (Path(__file__).with_name("ids.sql")).read_text()
