@@ -22,9 +22,9 @@ crm_owner_changes as (
 
     select
         account_id,
+        previous_owner_id,
         owner_id,
         cast(changed_at as date) as changed_on,
-        lag(owner_id) over (partition by account_id order by changed_at) as previous_owner_id,
         lag(cast(changed_at as date)) over (partition by account_id order by changed_at) as previous_changed_on
 
     from {{ ref('stg_crm__owner_changes') }}
@@ -100,7 +100,10 @@ releases as (
             from book_returns
             where book_returns.account_id = crm_owner_changes.account_id
                 and cast(book_returns.returned_at as date) <= crm_owner_changes.changed_on
-                and cast(book_returns.returned_at as date) >= crm_owner_changes.previous_changed_on
+                and (
+                    crm_owner_changes.previous_changed_on is null
+                    or cast(book_returns.returned_at as date) >= crm_owner_changes.previous_changed_on
+                )
         )
 
 ),

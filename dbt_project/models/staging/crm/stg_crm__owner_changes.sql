@@ -18,6 +18,12 @@ settings as (
 
 select
     changes.account_id,
+    {% if crm() == 'hubspot' -%}
+    -- no value before (the first) and an empty one are both unowned
+    coalesce(changes.previous_owner_id, settings.pool_owner_id) as previous_owner_id,
+    {%- else -%}
+    changes.previous_owner_id,
+    {%- endif %}
     coalesce(changes.owner_id, settings.pool_owner_id) as owner_id,
     changes.changed_at
 from changes

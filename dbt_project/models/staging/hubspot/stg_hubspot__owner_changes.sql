@@ -1,5 +1,5 @@
-{#- Every value hubspot_owner_id has taken on each company, and when: an empty value is the
-    company becoming unowned (the pool). -#}
+{#- Every value hubspot_owner_id has taken on each company, and when, with the value before it:
+    an empty value is the company being unowned (the pool). -#}
 with
 
 source as (
@@ -12,6 +12,10 @@ renamed as (
 
     select
         cast(company_id as {{ dbt.type_string() }}) as account_id,
+        cast(
+            lag(nullif(value, '')) over (partition by company_id order by {{ adapter.quote('timestamp') }})
+            as {{ dbt.type_string() }}
+        ) as previous_owner_id,
         cast(nullif(value, '') as {{ dbt.type_string() }}) as owner_id,
         cast({{ adapter.quote('timestamp') }} as {{ dbt.type_timestamp() }}) as changed_at
 

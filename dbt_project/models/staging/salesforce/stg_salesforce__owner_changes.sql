@@ -13,6 +13,7 @@ renamed as (
 
     select
         cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast({{ salesforce_id_18('old_value') }} as {{ dbt.type_string() }}) as previous_owner_id,
         cast({{ salesforce_id_18('new_value') }} as {{ dbt.type_string() }}) as owner_id,
         cast(created_date as {{ dbt.type_timestamp() }}) as changed_at
 
