@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from functools import partial
 
 import click
 
@@ -107,8 +108,10 @@ def alert_failed_run(outcome, log_path) -> None:  # noqa: ANN001
         click.echo(f"bookflow run: {problem}", err=True)
 
 
-def run_and_report(*, as_json: bool = False, verbose: bool = False, warehouse_path, **cycle_args) -> None:  # noqa: ANN001
-    """Run a cycle quietly (progress on a terminal, the log in a file), print its summary, exit 0 or 1."""
+def run_and_report(*, as_json: bool = False, verbose: bool = False, warehouse_path, cycle=None, **cycle_args) -> None:  # noqa: ANN001
+    """Run a cycle quietly (progress on a terminal, the log in a file), print its summary, exit 0 or 1.
+
+    `cycle` runs it (bookflow.cycle.run_cycle unless given, e.g. the HubSpot demo's)."""
     from bookflow.cli.console import RunConsole, log_path_for
     from bookflow.cycle import run_cycle
     from bookflow.summary import summary_record
@@ -116,7 +119,7 @@ def run_and_report(*, as_json: bool = False, verbose: bool = False, warehouse_pa
 
     log_path = log_path_for(warehouse_path, "run")
     with RunConsole(log_path, verbose=verbose) as console:
-        outcome = run_cycle(
+        outcome = (cycle or run_cycle)(
             warehouse_path=warehouse_path,
             log_level=console.log_level,
             progress=console,
@@ -141,14 +144,49 @@ def run_and_report(*, as_json: bool = False, verbose: bool = False, warehouse_pa
 @click.option("--fresh", is_flag=True, help="Regenerate the demo CRM and warehouse even if they exist.")
 @click.option("--no-run", is_flag=True, help="Only create the demo CRM.")
 @warehouse_option
-@crm_option
+@click.option(
+    "--crm",
+    help="salesforce (the default) or hubspot: which CRM the demo is; or the Salesforce demo CRM's DuckDB file "
+    f"(env {paths.DEMO_CRM_ENV}; default data/demo_crm.duckdb).",
+)
+@click.option(
+    "--portal",
+    type=click.Path(dir_okay=False),
+    help="With --crm hubspot: the demo portal's DuckDB file (default data/demo_hubspot.duckdb).",
+)
 @verbose_option
-def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, verbose) -> None:
-    """Create the demo CRM if missing, then run a full cycle on it."""
+def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, portal, verbose) -> None:
+    """Create the demo CRM if missing, then run a full cycle on it.
+
+    With --crm hubspot the demo is a HubSpot portal served over HTTPS by bookflow's local CRM: the
+    cycle extracts it through HubSpot's API and writes owners back through the HubSpot destination.
+    """
+    warehouse_path = absolute(warehouse) or paths.warehouse_path()
+    if crm == "hubspot":
+        from bookflow.hubspot_demo import create_portal, portal_paths, run_hubspot_demo
+
+        portal_path, _ = portal_paths(absolute(portal))
+        if fresh or not portal_path.exists():
+            portal_path.parent.mkdir(parents=True, exist_ok=True)
+            if fresh and warehouse_path.exists():
+                warehouse_path.unlink()
+            started = time.perf_counter()
+            companies = create_portal(portal_path, accounts=accounts, seed=seed, as_of=as_of)
+            click.echo(
+                f"demo HubSpot portal: {companies:,} companies in {portal_path} ({time.perf_counter() - started:.1f}s)"
+            )
+        else:
+            click.echo(f"demo HubSpot portal: using {portal_path} (--fresh to regenerate)")
+        if no_run:
+            return
+        run_and_report(
+            verbose=verbose, as_of=as_of, warehouse_path=warehouse_path, cycle=partial(run_hubspot_demo, portal_path)
+        )
+        return
+
     from bookflow.demo_crm import generate_demo_crm
 
-    crm_path = absolute(crm) or paths.demo_crm_path()
-    warehouse_path = absolute(warehouse) or paths.warehouse_path()
+    crm_path = (absolute(crm) if crm and crm != "salesforce" else None) or paths.demo_crm_path()
     if fresh or not crm_path.exists():
         crm_path.parent.mkdir(parents=True, exist_ok=True)
         if fresh and warehouse_path.exists():

@@ -1,0 +1,37 @@
+-- The bundled rules in HubSpot's ids (catalog `portal` is the demo portal, its id_map): reps are
+-- HubSpot owners, overrides name companies. Run once per file with `source` and `target` set.
+copy (
+    select owners.hubspot_id as rep_id, reps.* exclude (rep_id)
+    from read_csv(getvariable('source') || '/reps.csv', header = true, all_varchar = true) as reps
+    inner join portal.hubspot.id_map as owners
+        on owners.kind = 'owner' and owners.salesforce_id = reps.rep_id
+) to (getvariable('target') || '/reps.csv') (header true);
+
+copy (
+    select companies.hubspot_id as account_id, overrides.* exclude (account_id)
+    from read_csv(getvariable('source') || '/account_overrides.csv', header = true, all_varchar = true) as overrides
+    inner join portal.hubspot.id_map as companies
+        on companies.kind = 'company' and companies.salesforce_id = overrides.account_id
+) to (getvariable('target') || '/account_overrides.csv') (header true);
+
+-- No pool user: in HubSpot the pool is the unowned companies.
+copy (
+    select * from read_csv(getvariable('source') || '/settings.csv', header = true, all_varchar = true)
+    where setting <> 'pool_owner_id'
+) to (getvariable('target') || '/settings.csv') (header true);
+
+-- HubSpot's engagement types: a task logged by the rep counts, a note does not.
+copy (
+    select * from read_csv(getvariable('source') || '/activity_types.csv', header = true, all_varchar = true)
+    union all
+    select 'Task', 'true', 'A task the rep completed on the company'
+    union all
+    select 'Note', 'false', 'A note: no contact with the company'
+) to (getvariable('target') || '/activity_types.csv') (header true);
+
+-- The data team's timing signals, keyed by company.
+create or replace table portal.signals.account_signal as
+select cast(companies.hubspot_id as varchar) as account_id, signals.* exclude (account_id)
+from demo.signals.account_signal as signals
+inner join portal.hubspot.id_map as companies
+    on companies.kind = 'company' and companies.salesforce_id = signals.account_id;
