@@ -24,13 +24,20 @@ from bookflow.cli.options import absolute, warehouse_option
     help="Salesforce: pull an object through a Bulk API 2.0 query job above this many changed records.",
 )
 @click.option(
+    "--bulk-page",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Salesforce: records per Bulk API 2.0 result page (maxRecords).",
+)
+@click.option(
     "--reserve",
     type=click.FloatRange(0.0, 0.99),
     default=0.1,
     show_default=True,
     help="Salesforce: share of the org's daily API allocation left for everything else; stop before using it.",
 )
-def extract(crm, warehouse, full_refresh, bulk_threshold, reserve) -> None:
+def extract(crm, warehouse, full_refresh, bulk_threshold, bulk_page, reserve) -> None:
     """Pull what changed since the last extract (credentials as for the write-back: SALESFORCE_* or
     HUBSPOT_* env vars) and publish it into the warehouse's raw tables in one transaction."""
     from bookflow.crm.errors import CrmError
@@ -43,7 +50,7 @@ def extract(crm, warehouse, full_refresh, bulk_threshold, reserve) -> None:
             crm,
             warehouse_path,
             full_refresh=full_refresh,
-            options=ExtractOptions(bulk_threshold=bulk_threshold, reserve=reserve),
+            options=ExtractOptions(bulk_threshold=bulk_threshold, bulk_page=bulk_page, reserve=reserve),
         )
     except (CrmError, InputError) as error:
         click.echo(f"bookflow extract: {error}", err=True)

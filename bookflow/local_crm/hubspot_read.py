@@ -229,8 +229,8 @@ class HubSpotReadRoutes:
                 if name == "hs_object_id":
                     clauses.append(f"id {op} ?")
                     params.append(int(condition["value"]))
-                else:
-                    clauses.append(f"hs_lastmodifieddate {op} ?")
+                else:  # HubSpot keeps milliseconds
+                    clauses.append(f"date_trunc('millisecond', hs_lastmodifieddate) {op} ?")
                     params.append(datetime.fromtimestamp(int(condition["value"]) / 1000, UTC).replace(tzinfo=None))
         sorts = payload.get("sorts") or [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]
         order = ", ".join(
