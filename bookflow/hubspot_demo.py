@@ -93,12 +93,13 @@ def run_hubspot_demo(
     *,
     warehouse_path: Path,
     as_of: date | None = None,
+    destination: str = "hubspot",
     log_level: str = "WARNING",
     progress: object | None = None,
     instance: object | None = None,
 ) -> CycleOutcome:
     """One cycle on the portal: extract over HTTPS, build, write owners back to the portal
-    (`progress` and `instance` as for bookflow.cycle.run_cycle)."""
+    (`destination` none: only plan; `progress` and `instance` as for bookflow.cycle.run_cycle)."""
     from bookflow.local_crm import CrmServer, make_certificate
     from bookflow.local_crm.orgs import restore_hubspot_write_state
 
@@ -124,7 +125,7 @@ def run_hubspot_demo(
                     warehouse_path=warehouse_path,
                     rules_dir=rules,
                     source="hubspot",
-                    destination="hubspot",
+                    destination=destination,
                     log_level=log_level,
                     progress=progress,
                     instance=instance,

@@ -90,7 +90,7 @@ HUBSPOT_TABLES = [f"hubspot.{t}" for t in ("company", "owner", "deal", "engageme
 
 def test_a_salesforce_rerun_pulls_only_what_changed(org: CrmServer, tmp_path: Path):
     warehouse = tmp_path / "warehouse.duckdb"
-    first = extract_crm("salesforce", warehouse, options=OPTIONS)
+    extract_crm("salesforce", warehouse, options=OPTIONS)
     counts = _counts(warehouse, SALESFORCE_TABLES)
     assert counts["salesforce.task"] == (_org(org, 'select count(*) from salesforce."Task"')[0][0],) * 2
     assert counts["salesforce.account"][0] == counts["salesforce.account"][1] > 400
