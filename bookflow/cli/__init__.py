@@ -33,6 +33,7 @@ for command in (
     build.build,
     bench.bench,
     bench.bench_sync,
+    bench.bench_extract,
     bench.bench_inbound,
     bench.bench_match,
     inbound.watch,

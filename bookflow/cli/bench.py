@@ -101,3 +101,25 @@ def bench_match(fixture, match_at, review_at) -> None:
         review_at=REVIEW_AT if review_at is None else review_at,
     )
     click.echo(figures.format())
+
+
+@click.command("bench-extract")
+@click.option("--accounts", type=int, default=1_000_000, show_default=True, help="Accounts in the demo org.")
+@click.option(
+    "--latency-ms", type=float, default=50.0, show_default=True, help="Latency the server adds to every answer."
+)
+@click.option("--bulk-page", type=int, default=100_000, show_default=True, help="Records per Bulk API result page.")
+@click.option(
+    "--workdir", type=click.Path(file_okay=False), help="Keep the demo org here and reuse it (default: a temp dir)."
+)
+def bench_extract(accounts, latency_ms, bulk_page, workdir) -> None:
+    """Extract a Salesforce org of --accounts accounts (activities at the demo's rate) from the local HTTPS CRM."""
+    from bookflow.sources.benchmark import run_extract_benchmark
+
+    run_extract_benchmark(
+        accounts,
+        latency_ms=latency_ms,
+        bulk_page=bulk_page,
+        workdir=Path(workdir) if workdir else None,
+        echo=click.echo,
+    )

@@ -37,12 +37,20 @@ def raw_tables(crm: str):
 
 
 def extract_crm(
-    crm: str, warehouse: Path, *, full_refresh: bool = False, options: ExtractOptions | None = None
+    crm: str,
+    warehouse: Path,
+    *,
+    full_refresh: bool = False,
+    options: ExtractOptions | None = None,
+    credentials=None,
 ) -> ExtractReport:
-    """Pull what changed in `crm` since the last pull, then publish it into the warehouse's raw tables."""
+    """Pull what changed in `crm` since the last pull, then publish it into the warehouse's raw tables.
+
+    `credentials` (SalesforceCredentials or HubSpotCredentials) default to the environment's.
+    """
     started = time.perf_counter()
     report = ExtractReport(crm)
-    report.pulled, report.requests = _pull(crm, warehouse, full_refresh, options or ExtractOptions())
+    report.pulled, report.requests = _pull(crm, warehouse, full_refresh, options or ExtractOptions(), credentials)
     report.published = publish_crm(crm, warehouse, full=full_refresh)
     report.seconds = time.perf_counter() - started
     return report
@@ -50,7 +58,7 @@ def extract_crm(
 
 def pull_crm(crm: str, warehouse: Path, *, full_refresh: bool = False, options: ExtractOptions | None = None):
     """Only the pull into the landing (the cycle's per-CRM asset); rows landed per table."""
-    return _pull(crm, warehouse, full_refresh, options or ExtractOptions())[0]
+    return _pull(crm, warehouse, full_refresh, options or ExtractOptions(), None)[0]
 
 
 def publish_crm(crm: str, warehouse: Path, *, full: bool = False) -> dict[str, int]:
@@ -58,14 +66,17 @@ def publish_crm(crm: str, warehouse: Path, *, full: bool = False) -> dict[str, i
     return publish(crm, raw_tables(crm), warehouse, full=full)
 
 
-def _pull(crm: str, warehouse: Path, full_refresh: bool, options: ExtractOptions) -> tuple[dict[str, int], int]:
+def _pull(
+    crm: str, warehouse: Path, full_refresh: bool, options: ExtractOptions, credentials
+) -> tuple[dict[str, int], int]:
     counter = _Counter()
     pulled: dict[str, int] = {}
     if crm == "salesforce":
         from bookflow.crm.salesforce import SalesforceCredentials, SalesforceSession
         from bookflow.sources.salesforce import salesforce_source
 
-        with SalesforceSession(SalesforceCredentials.from_env(), verify=options.verify) as session:
+        credentials = credentials or SalesforceCredentials.from_env()
+        with SalesforceSession(credentials, verify=options.verify) as session:
             session.client.event_hooks["response"].append(counter)
             source = salesforce_source(
                 session,
@@ -79,7 +90,8 @@ def _pull(crm: str, warehouse: Path, full_refresh: bool, options: ExtractOptions
         from bookflow.crm.hubspot.objects import HubSpotReader
         from bookflow.sources.hubspot import hubspot_source
 
-        with HubSpotSession(HubSpotCredentials.from_env(), verify=options.verify) as session:
+        credentials = credentials or HubSpotCredentials.from_env()
+        with HubSpotSession(credentials, verify=options.verify) as session:
             session.client.event_hooks["response"].append(counter)
             pulled = pull(crm, hubspot_source(HubSpotReader(session)), warehouse, full_refresh=full_refresh)
     else:
