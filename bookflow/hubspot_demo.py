@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -74,20 +73,6 @@ def _bundled_pool_user() -> str:
         ).fetchone()[0]
 
 
-@contextmanager
-def _environment(values: dict[str, str]):
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def run_hubspot_demo(
     portal: Path,
     *,
@@ -119,7 +104,7 @@ def run_hubspot_demo(
                 "HUBSPOT_BASE_URL": crm.url,
                 "SSL_CERT_FILE": str(cert),  # trust the local server's certificate (httpx reads it)
             }
-            with _environment(settings):
+            with paths.environment(settings):
                 return run_cycle(
                     as_of=as_of,
                     warehouse_path=warehouse_path,

@@ -8,6 +8,8 @@ Nothing here is read at import time; call the functions.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,3 +55,18 @@ def publish_dir(warehouse: Path | None = None) -> Path:
     if os.environ.get(PUBLISH_ENV):
         return Path(os.environ[PUBLISH_ENV]).resolve()
     return (Path(warehouse) if warehouse else warehouse_path()).resolve().parent / "publish"
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set these environment variables for the length of a `with` block, then restore them."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

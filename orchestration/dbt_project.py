@@ -100,16 +100,8 @@ def dbt_environment(
         # Whose raw tables the staging layer reads (macros/crm.sql).
         CRM_ENV: crm or os.environ.get(CRM_ENV) or "salesforce",
     }
-    saved = {key: os.environ.get(key) for key in wanted}
-    os.environ.update(wanted)
-    try:
+    with paths.environment(wanted):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 PARSE_STATE_DIR = Path("target") / "parse_state"

@@ -39,5 +39,5 @@
     {%- endfor -%}
     {#- landed_at() may find the real table's landing stamp: the stand-in has the column too. -#}
     {%- do columns.append('cast(null as ' ~ dbt.type_timestamp() ~ ') as _fivetran_synced') -%}
-    {{- return('(select ' ~ columns | join(', ') ~ ' where 1 = 0)') -}}
+    {{- return('(select ' ~ columns | join(', ') ~ ' from (select 1 as one) as no_rows where 1 = 0)') -}}
 {%- endmacro %}

@@ -6,4 +6,5 @@ select
     cast(null as {{ dbt.type_string() }}) as returned_by_id,
     cast(null as {{ dbt.type_string() }}) as return_reason,
     cast(null as {{ dbt.type_timestamp() }}) as returned_at
+from (select 1 as one) as no_rows
 where 1 = 0
