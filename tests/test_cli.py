@@ -25,7 +25,7 @@ def _query(path, sql):
 def test_help_lists_the_commands():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for command in ("demo", "run", "sync", "bench"):
+    for command in ("demo", "run", "sync", "bench", "extract", "bench-extract"):
         assert command in result.output
     run_help = CliRunner().invoke(main, ["run", "--help"]).output
     for flag in ("--as-of", "--warehouse", "--rules"):

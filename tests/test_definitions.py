@@ -38,6 +38,19 @@ def test_definitions_load_with_job_schedule_and_rule_checks():
     assert "assert_no_rep_pushed_over_capacity" in check_names
 
 
+def test_each_crm_has_its_pull_and_the_extract_publishes_its_tables():
+    """landing/salesforce and landing/hubspot pull from the CRMs' APIs; crm_extract publishes the
+    raw tables of both (the cycle selects the pull of its source, the daily job neither)."""
+    from orchestration.definitions import defs
+
+    graph = defs.get_repository_def().asset_graph
+    for crm, table in (("salesforce", "account"), ("hubspot", "company")):
+        assert dg.AssetKey(["landing", crm]) in graph.get(dg.AssetKey([crm, table])).parent_keys
+    assert graph.get(dg.AssetKey(["salesforce", "account_history"])) is not None
+    daily = {node.name for node in defs.resolve_job_def("allocation_cycle").graph.node_defs}
+    assert "crm_extract" in daily and not daily & {"salesforce_landing", "hubspot_landing"}
+
+
 def test_sync_runs_downstream_of_ownership_changes():
     from orchestration.definitions import defs
 
