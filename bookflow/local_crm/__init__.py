@@ -11,7 +11,7 @@ to 127.0.0.1 only.
 """
 
 from bookflow.local_crm.faults import ANSWERED, APPLIED, RECEIVED, Fault
-from bookflow.local_crm.hubspot import HubSpotLimits
+from bookflow.local_crm.hubspot_limits import HubSpotLimits
 from bookflow.local_crm.salesforce import API, REQUEST_LIMIT, SESSION_EXPIRED
 from bookflow.local_crm.server import Account, CrmServer, make_certificate
 

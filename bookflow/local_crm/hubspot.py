@@ -1,73 +1,18 @@
-"""HubSpot's side of the local CRM server: CRM v3 companies batch read and update, the owners
-list, and the API's rate limits (a rolling window and a daily allowance, with their headers).
+"""HubSpot's side of the local CRM server: CRM v3 companies batch read and update, and the owners
+list (the write side's; a loaded portal's own list is served by hubspot_read.py).
 
 A mixin of CrmServer, like SalesforceRoutes; routes run under the server's lock.
 """
 
-import secrets
-import time
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 OWNERS_PAGE_MAX = 500  # GET /crm/v3/owners answers at most this many per page
 
 
-@dataclass
-class HubSpotLimits:
-    """The private app's limits: `max_requests` per rolling `interval_ms`, `daily` per day (None: none)."""
-
-    max_requests: int = 100
-    interval_ms: int = 10_000
-    daily: int | None = None
-    sent: deque = field(default_factory=deque)  # arrival times within the window
-    used_today: int = 0
-    refused: int = 0  # requests answered 429 by these limits
-
-
 class HubSpotRoutes:
     companies: dict[str, str | None]
     hubspot_owners: set[str]
-    hubspot_limits: HubSpotLimits | None
     owner_writes: list[tuple[str, str]]
-
-    def _hubspot_rate(self, path: str) -> tuple[tuple | None, dict[str, str]]:
-        """A 429 answer when the request is over a limit (else None), and the rate headers.
-
-        Searches have a per-second limit of their own and answer without these headers."""
-        limits = self.hubspot_limits
-        if limits is None or path.endswith("/search"):
-            return None, {}
-        now = time.monotonic()
-        while limits.sent and limits.sent[0] <= now - limits.interval_ms / 1000:
-            limits.sent.popleft()
-        policy = None
-        if limits.daily is not None and limits.used_today >= limits.daily:
-            policy = ("DAILY", "daily")
-        elif len(limits.sent) >= limits.max_requests:
-            policy = ("TEN_SECONDLY_ROLLING", "ten_secondly_rolling")
-        else:
-            limits.sent.append(now)
-            limits.used_today += 1
-        headers = {
-            "X-HubSpot-RateLimit-Max": str(limits.max_requests),
-            "X-HubSpot-RateLimit-Remaining": str(max(0, limits.max_requests - len(limits.sent))),
-            "X-HubSpot-RateLimit-Interval-Milliseconds": str(limits.interval_ms),
-        }
-        if limits.daily is not None:
-            headers["X-HubSpot-RateLimit-Daily"] = str(limits.daily)
-            headers["X-HubSpot-RateLimit-Daily-Remaining"] = str(max(0, limits.daily - limits.used_today))
-        if policy is None:
-            return None, headers
-        limits.refused += 1
-        body = {
-            "status": "error",
-            "message": f"You have reached your {policy[1]} limit.",
-            "errorType": "RATE_LIMIT",
-            "correlationId": secrets.token_hex(8),
-            "policyName": policy[0],
-        }
-        return (429, body, None), headers
 
     def _hubspot_owners(self, query: dict[str, list[str]]) -> tuple:
         limit = min(int(query.get("limit", ["100"])[0]), OWNERS_PAGE_MAX)

@@ -3,12 +3,14 @@ with its 10,000-result cap, batch read with `propertiesWithHistory`), v4 associa
 reads, owners and property definitions.
 
 A mixin of CrmServer. Records live in DuckDB tables of `self.org` (schema hubspot, filled by
-bookflow.local_crm.orgs). Property values are strings, as HubSpot returns them. The request
-budget and its headers: HubSpotLimits (bookflow.local_crm.hubspot).
+bookflow.local_crm.orgs). Property values are strings, as HubSpot returns them. Budgets and
+scopes: bookflow.local_crm.hubspot_limits.
 """
 
 from datetime import UTC, date, datetime
 from typing import Any
+
+from bookflow.local_crm.hubspot_limits import hubspot_error as _error
 
 ENGAGEMENT_TYPES = ("calls", "emails", "meetings", "notes", "tasks")
 # Object type -> (table, the scope a private app needs to read it)
@@ -35,23 +37,7 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _error(status: int, category: str, message: str, **extra: Any) -> tuple:
-    return status, {"status": "error", "message": message, "category": category, **extra}, None
-
-
 class HubSpotReadRoutes:
-    def _hubspot_scope_error(self, scope: str) -> tuple | None:
-        if scope not in self.hubspot_missing_scopes:
-            return None
-        return _error(
-            403,
-            "MISSING_SCOPES",
-            "This app hasn't been granted all required scopes to make this call.",
-            errors=[
-                {"message": "One or more of the following scopes are required.", "context": {"requiredScopes": [scope]}}
-            ],
-        )
-
     def record_company_owner(self, company_id: str, owner_id: str | None) -> None:
         """An owner written through the API: hs_lastmodifieddate moves, the property's history grows."""
         exists = self.org.execute(

@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from bookflow.crm.salesforce.ids import is_valid, to_18
 from bookflow.local_crm.faults import ANSWERED, APPLIED, RECEIVED, Fault, FaultKnobs
-from bookflow.local_crm.hubspot import HubSpotLimits, HubSpotRoutes
+from bookflow.local_crm.hubspot import HubSpotRoutes
+from bookflow.local_crm.hubspot_limits import HubSpotLimitRoutes, HubSpotLimits
 from bookflow.local_crm.hubspot_read import HubSpotReadRoutes
 from bookflow.local_crm.salesforce import API, REQUEST_LIMIT, SESSION_EXPIRED, SalesforceRoutes
 from bookflow.local_crm.salesforce_read import SalesforceReadRoutes
@@ -41,7 +42,9 @@ class Account:
     fields: dict[str, str] | None = None  # other fields written with the owner (allowlisted ones)
 
 
-class CrmServer(SalesforceRoutes, SalesforceReadRoutes, HubSpotRoutes, HubSpotReadRoutes, FaultKnobs):
+class CrmServer(
+    SalesforceRoutes, SalesforceReadRoutes, HubSpotRoutes, HubSpotReadRoutes, HubSpotLimitRoutes, FaultKnobs
+):
     """State and behaviour; `url` is where it listens. Use as a context manager.
 
     `accounts` and `users` are keyed by 18-character Salesforce ids whatever form they are given in.
