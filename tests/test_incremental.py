@@ -66,7 +66,7 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
         day_two_accounts = [
             row[0]
             for row in con.execute(
-                "select account_id from salesforce.task where id >= ?", [FIRST_DAILY_TASK]
+                "select account_id from salesforce.task where id like '00TDn%' and id >= ?", [FIRST_DAILY_TASK]
             ).fetchall()
         ]
     with duckdb.connect(str(workspace.warehouse)) as con:
@@ -104,7 +104,9 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         # The new day's activities arrived, and the day moved on.
         assert (
-            con.execute("select count(*) from salesforce.task where id >= ?", [FIRST_DAILY_TASK]).fetchone()[0]
+            con.execute(
+                "select count(*) from salesforce.task where id like '00TDn%' and id >= ?", [FIRST_DAILY_TASK]
+            ).fetchone()[0]
             == added["salesforce.task"]
         )
         assert con.execute("select max(as_of) from marts.account_status").fetchone()[0] == day_two
