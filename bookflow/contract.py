@@ -47,6 +47,7 @@ RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
 OPTIONAL_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
     # Account.Website: hand raises are matched to accounts by its registrable domain.
     ("salesforce", "account"): ("website",),
+    ("hubspot", "company"): ("property_website",),
 }
 
 # Tables a CRM may lack: the models read them when they are there (an empty stand-in otherwise).

@@ -67,9 +67,9 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
     )
     (workspace.rules / "rep_availability.csv").write_text(
         "rep_id,time_zone,work_days,work_start,work_end,unavailable_until\n"
-        "005REP000000000012,Europe/Dublin,Mon Tue Wed Thu Fri,09:00,17:00,2099-01-01\n"
-        "005REP000000000013,Europe/Berlin,Sat,09:00,17:00,\n"
-        "005REP000000000014,Europe/Berlin,Mon Tue Wed Thu Fri,09:00,17:00,\n"
+        "005Dn000000000CIAQ,Europe/Dublin,Mon Tue Wed Thu Fri,09:00,17:00,2099-01-01\n"
+        "005Dn000000000DIAQ,Europe/Berlin,Sat,09:00,17:00,\n"
+        "005Dn000000000EIAQ,Europe/Berlin,Mon Tue Wed Thu Fri,09:00,17:00,\n"
     )
     result = CliRunner().invoke(main, ["run", *workspace.cli_args(), "--force"])
     assert result.exit_code == 0, result.output
@@ -127,4 +127,4 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
     _route(workspace, TUESDAY_NOON_BERLIN)
     outcomes = _outcomes(workspace)
     # Tuesday noon in Berlin: only the weekday rep is at work (one is away, one works Saturdays).
-    assert [outcomes[account] for account in emea_mm] == [("routed", "005REP000000000014")] * 2
+    assert [outcomes[account] for account in emea_mm] == [("routed", "005Dn000000000EIAQ")] * 2

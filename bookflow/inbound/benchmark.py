@@ -89,7 +89,6 @@ def run_inbound_benchmark(
         settings.write("inbound_when_book_full,least_loaded,Hand raises for a full book go to the least loaded rep\n")
     echo(f"generating a {accounts:,}-account demo CRM and running one daily cycle in {root} ...")
     generate_demo_crm(crm, accounts=accounts, as_of=BENCH_AS_OF, rules_dir=rules)
-    _fifteen_character_ids(crm, rules)
     outcome = run_cycle(as_of=BENCH_AS_OF, warehouse_path=warehouse, demo_crm_path=crm, rules_dir=rules, force=True)
     if not outcome.success:
         raise RuntimeError(f"the daily cycle failed: {outcome.summary()}")
@@ -131,36 +130,6 @@ def run_inbound_benchmark(
         figures = _measure(env, store, secret, stream_accounts, burst_accounts, rate, duration, echo)
     figures.update({"accounts": accounts, "latency_ms": latency_ms, "workdir": str(root)})
     return figures
-
-
-# Every column that holds an account id, in the demo CRM and in the rules.
-_ACCOUNT_ID_COLUMNS = (
-    ("salesforce.account", "id"),
-    ("salesforce.opportunity", "account_id"),
-    ("salesforce.task", "account_id"),
-    ("salesforce.event", "account_id"),
-    ("salesforce.book_return_c", "account_c"),
-    ("signals.account_signal", "account_id"),
-)
-
-
-def _fifteen_character_ids(crm: Path, rules: Path) -> None:
-    """Give the demo's accounts ids Salesforce accepts. The demo's 18-character ids carry no
-    case-checksum suffix, so Salesforce (and its destination, which reads an 18-character id by
-    its 15-character core) would take 001ACC000000000001 and 001ACC000000000002 for one record;
-    their 15-character form (001ACC + the last nine digits) is a valid, distinct id."""
-    with open_duckdb(crm) as con:
-        for table, column in _ACCOUNT_ID_COLUMNS:
-            con.execute(
-                f"update {table} set {column} = left({column}, 6) || right({column}, 9) where length({column}) = 18"
-            )
-    overrides = rules / "account_overrides.csv"
-    lines = overrides.read_text().splitlines()
-    fixed = [lines[0]] + [
-        (line[:6] + line[9:] if line.startswith("001") and len(line.split(",")[0]) == 18 else line)
-        for line in lines[1:]
-    ]
-    overrides.write_text("\n".join(fixed) + "\n")
 
 
 def _seed_salesforce(salesforce: CrmServer, crm: Path) -> None:

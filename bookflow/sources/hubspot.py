@@ -36,6 +36,7 @@ COMPANY_PROPERTIES = {
     "property_country": "country",
     "property_state": "state",
     "property_createdate": "createdate",
+    "property_website": "website",
 }
 DEAL_PROPERTIES = {
     "owner_id": OWNER,
@@ -62,9 +63,10 @@ RAW = {
                 "id": INT, "is_deleted": BOOL, "property_name": TEXT, "property_hubspot_owner_id": TEXT,
                 "property_lifecyclestage": TEXT, "property_industry": TEXT, "property_numberofemployees": INT,
                 "property_annualrevenue": FLOAT, "property_country": TEXT, "property_state": TEXT,
-                "property_createdate": TIMESTAMP,
+                "property_createdate": TIMESTAMP, "property_website": TEXT,
             },
             "id",
+            optional_columns=("property_website",),
         ),
         _raw("owner", {"owner_id": TEXT, "email": TEXT, "first_name": TEXT, "last_name": TEXT, "is_active": BOOL}, "owner_id"),
         _raw(
@@ -153,7 +155,7 @@ def _stamp(record: dict[str, Any]) -> str:
 
 @dlt.source(name="hubspot", max_table_nesting=0)
 def hubspot_source(reader: HubSpotReader) -> list:
-    reader.require_properties("companies", list(COMPANY_PROPERTIES.values()))
+    reader.require_properties("companies", [name for name in COMPANY_PROPERTIES.values() if name != "website"])
     reader.require_properties("deals", list(DEAL_PROPERTIES.values()))
     return [
         _companies(reader),

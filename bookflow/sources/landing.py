@@ -68,9 +68,12 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: s
     return [row[0] for row in rows]
 
 
-def _select(raw: RawTable, landed: str, since: str | None) -> str:
+def _select(raw: RawTable, landed: str, since: str | None, landed_columns: list[str]) -> str:
     """The raw table's rows (all, or those landed after `since`), cast to their types."""
-    casts = ", ".join(f"cast({_quoted(c)} as {kind}) as {_quoted(c)}" for c, kind in raw.columns.items())
+    casts = ", ".join(
+        f"cast({_quoted(c) if c in landed_columns or raw.rows_sql else 'null'} as {kind}) as {_quoted(c)}"
+        for c, kind in raw.columns.items()
+    )
     stamp = f"cast(to_timestamp(cast(_dlt_load_id as double)) at time zone 'UTC' as timestamp) as {LANDED_AT}"
     rows = f"({raw.rows_sql.replace('{landed}', landed)})" if raw.rows_sql else landed
     where = f" where _dlt_load_id > '{since}'" if since else ""
@@ -102,7 +105,8 @@ def publish(
             row = con.execute(f"select load_id from {PUBLISHED} where crm = ?", [crm]).fetchone()
             since = None if full or row is None else row[0]
             for raw in tables:
-                if not _columns(con, "landing", crm, raw.landed_table):
+                landed_columns = _columns(con, "landing", crm, raw.landed_table)
+                if not landed_columns:
                     if raw.optional:
                         continue
                     raise InputError(
@@ -117,7 +121,7 @@ def publish(
                     LANDED_AT,
                 ]
                 if whole:
-                    con.execute(f"create or replace table {target} as {_select(raw, landed, None)}")
+                    con.execute(f"create or replace table {target} as {_select(raw, landed, None, landed_columns)}")
                 else:
                     # dlt merged each pulled record over its old row: the record's (or parent's)
                     # rows are replaced, so an association removed in the CRM goes here too.
@@ -127,7 +131,7 @@ def publish(
                         f"(select cast({parent_key} as {raw.columns[raw.key]}) from {landed} where _dlt_load_id > ?)",
                         [since],
                     )
-                    con.execute(f"insert into {target} {_select(raw, landed, since)}")
+                    con.execute(f"insert into {target} {_select(raw, landed, since, landed_columns)}")
                 counts[raw.qualified] = con.execute(f"select count(*) from {target}").fetchone()[0]
             _ensure_signals(con)
             check_raw_tables(con, crm=crm)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import dlt
 import pyarrow as pa
@@ -33,6 +33,7 @@ class SObject:
     fields: dict[str, str]  # contract column -> API field
     cursor_field: str = "SystemModstamp"
     where: str = ""
+    optional_fields: tuple[tuple[str, str], ...] = ()  # read when the integration user can
 
 
 def _raw(name: str, columns: dict[str, str], **options) -> RawTable:
@@ -49,14 +50,16 @@ SOBJECTS: dict[str, tuple[SObject, RawTable]] = {
                 "billing_country": "BillingCountry", "billing_state": "BillingState",
                 "created_date": "CreatedDate", "is_deleted": "IsDeleted",
             },
+            optional_fields=(("website", "Website"),),
         ),
         _raw(
             "account",
             {
                 "id": TEXT, "name": TEXT, "owner_id": TEXT, "type": TEXT, "industry": TEXT,
                 "number_of_employees": INT, "annual_revenue": FLOAT, "billing_country": TEXT,
-                "billing_state": TEXT, "created_date": TIMESTAMP, "is_deleted": BOOL,
+                "billing_state": TEXT, "created_date": TIMESTAMP, "is_deleted": BOOL, "website": TEXT,
             },
+            optional_columns=("website",),
         ),
     ),
     "user": (
@@ -176,7 +179,11 @@ def salesforce_source(
                 continue
             raise
         require_fields(sobject.api_name, [*sobject.fields.values(), sobject.cursor_field], readable)
-        resources.append(_resource(session, name, sobject, allowance, bulk_threshold, bulk_page))
+        present = {field.lower() for field in readable}
+        wanted = dict(sobject.fields) | {c: f for c, f in sobject.optional_fields if f.lower() in present}
+        resources.append(
+            _resource(session, name, replace(sobject, fields=wanted), allowance, bulk_threshold, bulk_page)
+        )
     return resources
 
 

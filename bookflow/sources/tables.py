@@ -17,6 +17,8 @@ class RawTable:
     columns: dict[str, str]  # contract column -> SQL type
     key: str  # rows of one record (or, for association and history tables, of one parent) share it
     optional: bool = False
+    # Columns the CRM may not have (Account.Website): published as null when none landed.
+    optional_columns: tuple[str, ...] = ()
     # A table made from a column of another landed table (associations, property history): the
     # parent table, its key column, and SQL over `landed` (the parent's landed rows) giving this
     # table's columns as text and _dlt_load_id. Pulling a parent again replaces all its rows here.

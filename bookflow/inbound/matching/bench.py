@@ -26,7 +26,7 @@ from bookflow.inbound.matching.keys import lead_keys
 from bookflow.inbound.matching.scoring import MATCH_AT, MATCHED, REVIEW, REVIEW_AT
 
 FIXTURE_DIR = paths.REPO_ROOT / "tests" / "fixtures" / "matching"
-_POOL_USER = "005POOL00000000001"
+_POOL_USER = "005Dn00000000EXIAY"
 
 
 @dataclass

@@ -33,7 +33,8 @@ final as (
         accounts.annual_revenue,
         accounts.billing_country,
         accounts.billing_state,
-        accounts.created_at
+        accounts.created_at,
+        accounts.website
 
     from accounts
     cross join settings

@@ -20,7 +20,8 @@ renamed as (
         cast(property_annualrevenue as {{ dbt.type_float() }}) as annual_revenue,
         upper(cast(property_country as {{ dbt.type_string() }})) as billing_country,
         cast(property_state as {{ dbt.type_string() }}) as billing_state,
-        cast(property_createdate as {{ dbt.type_timestamp() }}) as created_at
+        cast(property_createdate as {{ dbt.type_timestamp() }}) as created_at,
+        {{ optional_column(source('hubspot', 'company'), 'property_website', dbt.type_string()) }} as website
 
     from source
     where not coalesce(is_deleted, false)
