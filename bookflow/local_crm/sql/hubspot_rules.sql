@@ -1,11 +1,18 @@
--- The bundled rules in HubSpot's ids (catalog `portal` is the demo portal, its id_map): reps are
--- HubSpot owners, overrides name companies. Run once per file with `source` and `target` set.
+-- The bundled rules in HubSpot's ids (catalog `portal` is the demo portal, its id_map): reps (and
+-- their working hours) are HubSpot owners, overrides name companies. Run once per file with `source` and `target` set.
 copy (
     select owners.hubspot_id as rep_id, reps.* exclude (rep_id)
     from read_csv(getvariable('source') || '/reps.csv', header = true, all_varchar = true) as reps
     inner join portal.hubspot.id_map as owners
         on owners.kind = 'owner' and owners.salesforce_id = reps.rep_id
 ) to (getvariable('target') || '/reps.csv') (header true);
+
+copy (
+    select owners.hubspot_id as rep_id, hours.* exclude (rep_id)
+    from read_csv(getvariable('source') || '/rep_availability.csv', header = true, all_varchar = true) as hours
+    inner join portal.hubspot.id_map as owners
+        on owners.kind = 'owner' and owners.salesforce_id = hours.rep_id
+) to (getvariable('target') || '/rep_availability.csv') (header true);
 
 copy (
     select companies.hubspot_id as account_id, overrides.* exclude (account_id)
