@@ -257,12 +257,16 @@ def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle(w
     assert ledger == len(routed) + 1
 
 
-def test_watch_refuses_the_demos_ids_for_salesforce_before_writing(workspace, crm, certificate, monkeypatch):
-    # The demo's ids are not Salesforce ids (groups of 1,000 share their first 15 characters and
-    # none carries a valid checksum suffix): a sync to Salesforce names them and writes nothing,
-    # while routing goes on.
+def test_watch_syncs_hand_raisers_to_the_local_salesforce_server(workspace, crm, certificate, monkeypatch):
+    # The demo's ids are valid 18-character Salesforce ids: the owners routing picks land in the
+    # local HTTPS Salesforce, each written once.
     _run_cycle(workspace)
     accounts = [account for account, _ in _pool_accounts_by_book(workspace, 3)]
+    reps = [rep for (rep,) in _query(workspace.warehouse, "select rep_id from marts.rep_capacity")]
+    from bookflow.local_crm import Account
+
+    crm.users = {POOL: True, **{rep: True for rep in reps}}
+    crm.accounts = {account: Account(owner_id=POOL) for account in accounts}
     monkeypatch.setenv("SALESFORCE_INSTANCE_URL", crm.url)
     monkeypatch.setenv("SALESFORCE_CLIENT_ID", crm.client_id)
     monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", crm.client_secret)
@@ -272,11 +276,16 @@ def test_watch_refuses_the_demos_ids_for_salesforce_before_writing(workspace, cr
 
     args = ["--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm), "--destination", "salesforce"]
     result = CliRunner().invoke(main, ["watch", "--once", *args])
-    assert result.exit_code == 1, result.output
-    assert "cannot go to salesforce" in result.output
-    assert "wrong checksum suffix" in result.output and crm.log == [] and crm.owner_writes == []
+    assert result.exit_code == 0, result.output
+    assert "3 routed" in result.output
     routed = dict(_query(_store(workspace), "select account_id, to_crm_owner_id from inbound.ownership_changes"))
     assert set(routed) == set(accounts)
+    assert {account: crm.accounts[account].owner_id for account in accounts} == routed
+    assert sorted(account for account, _ in crm.owner_writes) == sorted(accounts)  # each written once
+
+    again = CliRunner().invoke(main, ["watch", "--once", *args])
+    assert again.exit_code == 0, again.output
+    assert len(crm.owner_writes) == len(accounts)  # nothing new: nothing written again
 
 
 def _watch_once(workspace) -> subprocess.CompletedProcess:

@@ -38,15 +38,16 @@ def test_salesforce_ids_match_exactly_through_the_checksum(crm, certificate):
 
 
 def test_salesforce_sync_refuses_ids_with_a_wrong_checksum_and_compares_owners_15_or_18(crm, certificate, tmp_path):
-    # The demo CRM's ids share their first 15 characters in groups of 1,000: not Salesforce ids.
-    demo_like = ["001ACC000000000001", "001ACC000000000002"]
+    # Ids sharing their first 15 characters, with no valid checksum suffix: not Salesforce ids
+    # (the demo CRM's ids were of this kind before they became valid 18-character ids).
+    unchecked = ["001ACC000000000001", "001ACC000000000002"]
     crm.accounts = {A1: _acc(JANE)}
-    warehouse = make_warehouse(tmp_path / "w.duckdb", [(a, JANE, JOE) for a in demo_like] + [(A1, JANE[:15], JOE)])
+    warehouse = make_warehouse(tmp_path / "w.duckdb", [(a, JANE, JOE) for a in unchecked] + [(A1, JANE[:15], JOE)])
     with pytest.raises(InvalidIds, match="001ACC000000000001.*wrong checksum suffix \\(expected YBA\\)") as refused:
         sync(warehouse, salesforce(crm, certificate))
     assert "001ACC000000000002" in str(refused.value) and crm.requests_to("/services/data") == 0
     assert sync(warehouse, salesforce(crm, certificate), dry_run=True).invalid_ids == [
-        f"account id '{account}': wrong checksum suffix (expected YBA)" for account in demo_like
+        f"account id '{account}': wrong checksum suffix (expected YBA)" for account in unchecked
     ]
 
     # A 15-character owner id in the warehouse is the same user as the CRM's 18-character one.
