@@ -85,7 +85,7 @@ def run_hubspot_demo(
 ) -> CycleOutcome:
     """One cycle on the portal: extract over HTTPS, build, write owners back to the portal
     (`destination` none: only plan; `progress` and `instance` as for bookflow.cycle.run_cycle)."""
-    from bookflow.local_crm import CrmServer, make_certificate
+    from bookflow.local_crm import CrmServer, HubSpotLimits, make_certificate
     from bookflow.local_crm.orgs import restore_hubspot_write_state
 
     portal, rules = portal_paths(portal)
@@ -99,10 +99,11 @@ def run_hubspot_demo(
         cert, key = make_certificate(Path(scratch))
         with CrmServer(cert, key, org_path=portal) as crm:
             restore_hubspot_write_state(crm)
+            crm.hubspot_limits = HubSpotLimits(max_requests=190)  # a Professional portal's private app
             settings = {
                 "HUBSPOT_ACCESS_TOKEN": crm.hubspot_token,
                 "HUBSPOT_BASE_URL": crm.url,
-                "SSL_CERT_FILE": str(cert),  # trust the local server's certificate (httpx reads it)
+                "BOOKFLOW_CA_BUNDLE": str(cert),  # trust the local server's certificate
             }
             with paths.environment(settings):
                 return run_cycle(

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from bookflow.cli import main
-from bookflow.crm.errors import CrmConfigurationError, CrmLimitError
-from bookflow.local_crm import CrmServer
+from bookflow.crm.errors import CrmConfigurationError, CrmLimitReached
+from bookflow.local_crm import CrmServer, HubSpotLimits
 from bookflow.local_crm.orgs import load_hubspot_portal, load_salesforce_org
 from bookflow.sources.run import ExtractOptions, extract_crm
 
@@ -43,13 +43,14 @@ def org(certificate, demo_org_file: Path, monkeypatch: pytest.MonkeyPatch):
         load_salesforce_org(server, demo_org_file)
         load_hubspot_portal(server, demo_org_file, pool_user=_pool_user())
         server.query_page_size = 500
+        server.hubspot_limits = HubSpotLimits(max_requests=190)  # a Professional portal's private app
         for name, value in {
             "SALESFORCE_INSTANCE_URL": server.url,
             "SALESFORCE_CLIENT_ID": server.client_id,
             "SALESFORCE_CLIENT_SECRET": server.client_secret,
             "HUBSPOT_ACCESS_TOKEN": server.hubspot_token,
             "HUBSPOT_BASE_URL": server.url,
-            "SSL_CERT_FILE": str(certificate[0]),
+            "BOOKFLOW_CA_BUNDLE": str(certificate[0]),
         }.items():
             monkeypatch.setenv(name, value)
         yield server
@@ -167,7 +168,7 @@ def test_rate_limits_outages_and_dropped_connections_land_every_row_once(org: Cr
     org.fail_next(2, 429, path="/queryAll", retry_after="0")
     org.fail_next(1, 503, path="/jobs/query")
     org.drop_mid_body_next(2, path="/results")
-    org.hubspot_rate_limit = (40, 1.0)  # the portal's budget: HubSpot answers 429 beyond it
+    org.hubspot_limits = HubSpotLimits(max_requests=40, interval_ms=1000)  # HubSpot answers 429 beyond it
     org.fail_next(1, 429, path="/crm/v3/objects/calls", retry_after="0")
     org.drop_mid_body_next(1, path="/crm/v3/objects/meetings")
     extract_crm("salesforce", warehouse, options=OPTIONS)
@@ -216,10 +217,10 @@ def test_a_missing_object_or_field_names_what_to_grant_and_lands_nothing(org: Cr
 
 def test_the_extract_stops_before_the_daily_allocation_runs_out(org: CrmServer, tmp_path: Path):
     warehouse = tmp_path / "warehouse.duckdb"
-    org.daily_api_limit = org.api_used + 15  # a nearly spent day; 10% of it kept for the org's other uses
-    with pytest.raises(CrmLimitError, match=r"daily API allocation.*Nothing was published"):
+    org.api_daily_limit = org.api_calls + 15  # a nearly spent day; 10% of it kept for the org's other uses
+    with pytest.raises(CrmLimitReached, match=r"daily API allocation.*kept for other uses.*stopped before"):
         extract_crm("salesforce", warehouse, options=ExtractOptions(bulk_threshold=100_000, reserve=0.1))
-    assert org.api_used < org.daily_api_limit
+    assert org.api_calls < org.api_daily_limit
     assert not warehouse.exists() or not _tables(warehouse, "salesforce")
 
 

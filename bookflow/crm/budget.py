@@ -5,11 +5,14 @@ request of the session waits, and a sync with several requests in flight paces i
 
 - RateBudget: waits out what the CRM asks (429, Salesforce's REQUEST_LIMIT_EXCEEDED) for all.
 - SalesforceBudget: also reads `Sforce-Limit-Info: api-usage=used/limit`, the org's daily API
-  allocation. When it is spent, a REQUEST_LIMIT_EXCEEDED will not pass by waiting.
+  allocation. When it is spent, a REQUEST_LIMIT_EXCEEDED will not pass by waiting. A caller that
+  knows how many calls its work needs (the extract) asks `ensure_left` first and stops before it
+  would eat into the share kept for the org's other uses.
 - HubSpotBudget: paces by `X-HubSpot-RateLimit-Max / -Remaining / -Interval-Milliseconds` so
   requests slow down before the rolling window (100-190 per 10 s) closes, instead of running
   into 429s; a 429 waits the whole window out; `-Daily-Remaining` 0 or a 429 of policy DAILY
-  stops at once.
+  stops at once. A HubSpot session keeps a second one, of fixed size, for the search endpoints,
+  which have a per-second limit of their own.
 """
 
 import re
@@ -18,6 +21,8 @@ import time
 from collections import deque
 
 import httpx
+
+from bookflow.crm.errors import CrmLimitReached
 
 
 class RateBudget:
@@ -93,6 +98,25 @@ class SalesforceBudget(RateBudget):
             )
         return None
 
+    def ensure_left(self, calls: int, what: str, *, reserve: float) -> None:
+        """Raise CrmLimitReached if `calls` more calls would eat into the `reserve` share of the
+        daily allocation, which is left to everything else that uses the org (the write-back,
+        other integrations): a clear stop instead of locking a company out of its CRM."""
+        if not 0 <= reserve < 1:
+            raise ValueError("reserve is a share of the daily allocation, from 0 up to 1")
+        with self._lock:
+            used, limit = self.api_used, self.api_limit
+        if used is None or not limit:
+            return  # no answer yet: the first one says
+        left = limit - used - int(limit * reserve)
+        if calls > left:
+            raise CrmLimitReached(
+                f"Salesforce daily API allocation: {what} needs about {calls:,} calls, and only "
+                f"{max(left, 0):,} are left before the {reserve:.0%} kept for other uses of the org "
+                f"({used:,} of {limit:,} used in the last 24 hours): stopped before spending them. Run "
+                "again later or ask Salesforce for a higher allocation"
+            )
+
     def usage(self) -> str | None:
         if self.api_used is None or not self.api_limit:
             return None
@@ -106,17 +130,25 @@ class HubSpotBudget(RateBudget):
     private-app limit). `headroom` of it is left unused, in requests and in time: a request counts
     against our window for 10% longer than HubSpot's (at least `lag` seconds longer), since HubSpot
     counts it when it arrives and arrivals lag sends by varying amounts (a new connection's
-    handshake, a busy machine).
+    handshake, a busy machine). With `follow_headers` False the window stays as given (searches:
+    their answers do not describe their own limit).
     """
 
     def __init__(
-        self, *, max_requests: int = 100, interval: float = 10.0, headroom: float = 0.1, lag: float = 0.25
+        self,
+        *,
+        max_requests: int = 100,
+        interval: float = 10.0,
+        headroom: float = 0.1,
+        lag: float = 0.25,
+        follow_headers: bool = True,
     ) -> None:
         super().__init__()
         self.max_requests = max_requests
         self.interval = interval
         self.headroom = headroom
         self.lag = lag
+        self.follow_headers = follow_headers
         self.remaining: int | None = None
         self.daily_remaining: int | None = None
         self._sent: deque[float] = deque()
@@ -132,6 +164,8 @@ class HubSpotBudget(RateBudget):
         return max(1, int(self.max_requests * (1 - self.headroom)))
 
     def observe(self, response: httpx.Response) -> None:
+        if not self.follow_headers:
+            return
         headers = response.headers
         with self._lock:
             self.max_requests = _int(headers, "X-HubSpot-RateLimit-Max") or self.max_requests
@@ -170,6 +204,11 @@ class HubSpotBudget(RateBudget):
 
     def _sent_locked(self, now: float) -> None:
         self._sent.append(now)
+
+
+def hubspot_search_budget() -> HubSpotBudget:
+    """The search endpoints' own limit: four requests a second per app (no other app shares it)."""
+    return HubSpotBudget(max_requests=4, interval=1.0, headroom=0.0, follow_headers=False)
 
 
 def _int(headers: httpx.Headers, name: str) -> int | None:

@@ -2,10 +2,9 @@
 
     CrmError                   base
     ├── CrmConfigurationError  a person must fix the setup: credentials, URL, certificate, permission
-    ├── CrmRequestError        the CRM failed as a whole for a request (after the retries it merits)
-    │   ├── CrmAnswerLost      a write was sent and its answer lost: the CRM may have applied it
-    │   └── CrmLimitReached    the CRM's allowance is spent and did not come back within the retries
-    └── CrmLimitError          the day's API allowance would run out: stopped before it did
+    └── CrmRequestError        the CRM failed as a whole for a request (after the retries it merits)
+        ├── CrmAnswerLost      a write was sent and its answer lost: the CRM may have applied it
+        └── CrmLimitReached    the CRM's allowance is spent, or what is left of it is kept for others
 
 Rejected records are not errors: the callers get them back as data.
 """
@@ -36,8 +35,6 @@ class CrmAnswerLost(CrmRequestError):
 
 class CrmLimitReached(CrmRequestError):
     """The CRM's rate allowance (a daily limit, or a window that did not reopen within the retries)
-    is spent: starting more requests now only burns attempts."""
+    is spent, or the work would need the share of it kept for the org's other uses: starting more
+    requests now only burns attempts."""
 
-
-class CrmLimitError(CrmError):
-    """Going on would spend an allowance the CRM grants per day (or the share others need of it)."""

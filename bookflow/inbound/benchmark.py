@@ -125,7 +125,7 @@ def run_inbound_benchmark(
             "SALESFORCE_INSTANCE_URL": salesforce.url,
             "SALESFORCE_CLIENT_ID": salesforce.client_id,
             "SALESFORCE_CLIENT_SECRET": salesforce.client_secret,
-            "SSL_CERT_FILE": str(root / "cert.pem"),
+            "BOOKFLOW_CA_BUNDLE": str(root / "cert.pem"),
         }
         figures = _measure(env, store, secret, stream_accounts, burst_accounts, rate, duration, echo)
     figures.update({"accounts": accounts, "latency_ms": latency_ms, "workdir": str(root)})

@@ -10,7 +10,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookflow.crm.rate_limits import DailyAllowance
 from bookflow.sources.landing import ExtractReport, publish, pull
 
 
@@ -18,7 +17,7 @@ from bookflow.sources.landing import ExtractReport, publish, pull
 class ExtractOptions:
     """How hard the extract may lean on the CRM."""
 
-    verify: bool | str | Path = True  # TLS: system CAs, or a CA bundle file
+    verify: bool | str | Path = True  # TLS: the system CAs or BOOKFLOW_CA_BUNDLE, or a CA bundle file
     # Salesforce: pulls above this many records use a Bulk API 2.0 query job; its result pages hold
     # this many records; this share of the org's daily API allocation is left for everything else.
     bulk_threshold: int = 10_000
@@ -69,7 +68,6 @@ def publish_crm(crm: str, warehouse: Path, *, full: bool = False) -> dict[str, i
 def _pull(
     crm: str, warehouse: Path, full_refresh: bool, options: ExtractOptions, credentials
 ) -> tuple[dict[str, int], int]:
-    counter = _Counter()
     pulled: dict[str, int] = {}
     if crm == "salesforce":
         from bookflow.crm.salesforce import SalesforceCredentials, SalesforceSession
@@ -77,14 +75,11 @@ def _pull(
 
         credentials = credentials or SalesforceCredentials.from_env()
         with SalesforceSession(credentials, verify=options.verify) as session:
-            session.client.event_hooks["response"].append(counter)
             source = salesforce_source(
-                session,
-                allowance=DailyAllowance(options.reserve),
-                bulk_threshold=options.bulk_threshold,
-                bulk_page=options.bulk_page,
+                session, reserve=options.reserve, bulk_threshold=options.bulk_threshold, bulk_page=options.bulk_page
             )
             pulled = pull(crm, source, warehouse, full_refresh=full_refresh)
+            requests = session.requests
     elif crm == "hubspot":
         from bookflow.crm.hubspot import HubSpotCredentials, HubSpotSession
         from bookflow.crm.hubspot.objects import HubSpotReader
@@ -92,16 +87,8 @@ def _pull(
 
         credentials = credentials or HubSpotCredentials.from_env()
         with HubSpotSession(credentials, verify=options.verify) as session:
-            session.client.event_hooks["response"].append(counter)
             pulled = pull(crm, hubspot_source(HubSpotReader(session)), warehouse, full_refresh=full_refresh)
+            requests = session.requests
     else:
         raise ValueError(f"unknown CRM {crm!r}: bookflow extracts from salesforce or hubspot")
-    return pulled, counter.requests
-
-
-class _Counter:
-    def __init__(self) -> None:
-        self.requests = 0
-
-    def __call__(self, response) -> None:
-        self.requests += 1
+    return pulled, requests

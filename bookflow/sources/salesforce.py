@@ -18,8 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from bookflow.crm.errors import CrmConfigurationError
-from bookflow.crm.rate_limits import DailyAllowance
-from bookflow.crm.salesforce.query import bulk_pages, count, readable_fields, require_fields, rest_pages
+from bookflow.crm.salesforce.query import REST_PAGE, bulk_pages, count, readable_fields, require_fields, rest_pages
 from bookflow.crm.salesforce.session import SalesforceSession
 from bookflow.sources.tables import BOOL, DATE, FLOAT, INT, TEXT, TIMESTAMP, RawTable
 
@@ -165,15 +164,19 @@ def _table(columns: list[str], rows: list[list[str | None]]) -> pa.Table:
 def salesforce_source(
     session: SalesforceSession,
     *,
-    allowance: DailyAllowance,
+    reserve: float = 0.1,
     bulk_threshold: int = 10_000,
     bulk_page: int = 100_000,
 ) -> list:
-    """One resource per object of the input contract that the org has (AccountHistory may be absent)."""
+    """One resource per object of the input contract that the org has (AccountHistory may be absent).
+
+    Before each object's pages, the calls they need are checked against the org's daily allocation
+    (the session's budget reads Sforce-Limit-Info): the pull stops rather than eat into `reserve`,
+    the share of it left to the org's other uses."""
     resources = []
     for name, (sobject, raw) in SOBJECTS.items():
         try:
-            readable = readable_fields(session, sobject.api_name, allowance)
+            readable = readable_fields(session, sobject.api_name)
         except CrmConfigurationError:
             if raw.optional:
                 continue
@@ -181,9 +184,7 @@ def salesforce_source(
         require_fields(sobject.api_name, [*sobject.fields.values(), sobject.cursor_field], readable)
         present = {field.lower() for field in readable}
         wanted = dict(sobject.fields) | {c: f for c, f in sobject.optional_fields if f.lower() in present}
-        resources.append(
-            _resource(session, name, replace(sobject, fields=wanted), allowance, bulk_threshold, bulk_page)
-        )
+        resources.append(_resource(session, name, replace(sobject, fields=wanted), reserve, bulk_threshold, bulk_page))
     return resources
 
 
@@ -191,7 +192,7 @@ def _resource(
     session: SalesforceSession,
     name: str,
     sobject: SObject,
-    allowance: DailyAllowance,
+    reserve: float,
     bulk_threshold: int,
     bulk_page: int,
 ):
@@ -209,19 +210,20 @@ def _resource(
         if sobject.where:
             where += f" AND {sobject.where}"
         soql = f"SELECT {', '.join(api_fields)} FROM {sobject.api_name} WHERE {where} ORDER BY {sobject.cursor_field}"
-        records = count(session, sobject.api_name, where, allowance)
+        records = count(session, sobject.api_name, where)
+        what = f"reading {records:,} {sobject.api_name} records"
         if records > bulk_threshold:
-            allowance.check(4 + records // bulk_page, f"reading {records:,} {sobject.api_name} records")
+            session.budget.ensure_left(4 + records // bulk_page, what, reserve=reserve)
             options = pacsv.ConvertOptions(
                 column_types={field: pa.string() for field in api_fields}, strings_can_be_null=True
             )
-            for page in bulk_pages(session, soql, include_deleted=True, max_records=bulk_page, allowance=allowance):
+            for page in bulk_pages(session, soql, include_deleted=True, max_records=bulk_page):
                 table = pacsv.read_csv(io.BytesIO(page.encode()), convert_options=options)
                 if table.num_rows:
                     yield table.select(api_fields).rename_columns(contract_columns)
         else:
-            allowance.check(1 + records // 2000, f"reading {records:,} {sobject.api_name} records")
-            for page in rest_pages(session, soql, include_deleted=True, allowance=allowance):
+            session.budget.ensure_left(1 + records // REST_PAGE, what, reserve=reserve)
+            for page in rest_pages(session, soql, include_deleted=True):
                 if page:
                     yield _table(contract_columns, [[_canonical(record.get(f)) for f in api_fields] for record in page])
 

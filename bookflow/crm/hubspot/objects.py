@@ -1,7 +1,7 @@
 """Reading CRM objects out of HubSpot: list pages (`after` cursors), searches by last
 modification (windowed under the search API's 10,000-result cap), batch reads with property
 history, v4 association reads, owners and property definitions; every call paced by the
-portal's ten-second budget (searches also by their own per-second one).
+session's budgets (bookflow.crm.budget: the portal's ten-second window, the searches' own).
 
     reader = HubSpotReader(session)
     for page in reader.list_pages("companies", ["name", "hubspot_owner_id"]): ...
@@ -15,7 +15,6 @@ from typing import Any
 
 from bookflow.crm.errors import CrmConfigurationError
 from bookflow.crm.hubspot.session import HubSpotSession
-from bookflow.crm.rate_limits import RollingWindow
 
 LIST_PAGE = 100  # the list endpoint's largest page
 HISTORY_PAGE = 50  # ...and its largest when property history is asked for (batch reads too)
@@ -26,27 +25,14 @@ ASSOCIATION_BATCH = 1000
 
 
 class HubSpotReader:
-    def __init__(
-        self,
-        session: HubSpotSession,
-        budget: RollingWindow | None = None,
-        search_budget: RollingWindow | None = None,
-    ) -> None:
+    def __init__(self, session: HubSpotSession) -> None:
         self.session = session
-        # Until the first answer names the portal's budget: the lowest tier's, 100 per ten seconds.
-        self.budget = budget or RollingWindow(90, 10.0)
-        self.search_budget = search_budget or RollingWindow(4, 1.0)
-        self.calls = 0
 
-    def _call(self, method: str, path: str, *, search: bool = False, **kwargs: Any) -> dict[str, Any]:
-        (self.search_budget if search else self.budget).acquire()
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
             response = self.session.request(method, path, idempotent=True, **kwargs)
         except CrmConfigurationError as error:
             raise CrmConfigurationError(_scope_hint(str(error), path)) from None
-        self.calls += 1
-        if not search:
-            self.budget.observe(response)
         return response.json() if response.content else {}
 
     def property_names(self, object_type: str) -> set[str]:
@@ -117,7 +103,7 @@ class HubSpotReader:
             seen = 0
             last: dict[str, Any] | None = None
             while True:
-                body = self._call("POST", f"/crm/v3/objects/{object_type}/search", search=True, json=payload)
+                body = self._call("POST", f"/crm/v3/objects/{object_type}/search", json=payload)
                 results = body.get("results", [])
                 if results:
                     yield results

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from bookflow.crm.budget import HubSpotBudget
+from bookflow.crm.budget import HubSpotBudget, hubspot_search_budget
 from bookflow.crm.errors import CrmConfigurationError
 from bookflow.crm.http import RetryPolicy, Secret, make_client, send
 from bookflow.crm.transport import require_https
@@ -62,8 +62,10 @@ class HubSpotSession:
         self.verify = verify
         self.retry = retry or RetryPolicy()
         self.connections = connections
-        # One budget per portal session: every thread sending through it paces as one.
+        # One budget per portal session: every thread sending through it paces as one. Searches
+        # have a per-second limit of their own and do not count against the ten-second window.
         self.budget = HubSpotBudget()
+        self.search_budget = hubspot_search_budget()
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
 
@@ -86,11 +88,17 @@ class HubSpotSession:
                 self._client = make_client(timeout=self.timeout, verify=self.verify, connections=self.connections)
             return self._client
 
+    @property
+    def requests(self) -> int:
+        """Requests sent through this session so far (retries included)."""
+        return self.budget.requests + self.search_budget.requests
+
     def request(
         self, method: str, path: str, *, idempotent: bool, accept: Collection[int] = (), **kwargs: Any
     ) -> httpx.Response:
         """One call to `path` (from the host, e.g. /crm/v3/owners) with the token."""
         headers = kwargs.pop("headers", {})
+        search = path.split("?")[0].rstrip("/").endswith("/search")
         return send(
             self.client,
             method,
@@ -99,7 +107,7 @@ class HubSpotSession:
             policy=self.retry,
             idempotent=idempotent,
             accept=accept,
-            budget=self.budget,
+            budget=self.search_budget if search else self.budget,
             headers={**headers, "Authorization": f"Bearer {self.credentials.access_token.reveal()}"},
             **kwargs,
         )

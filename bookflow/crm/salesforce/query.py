@@ -1,9 +1,10 @@
 """Reading records out of Salesforce: describe, SOQL pages over REST (query / queryAll) and
-Bulk API 2.0 query jobs, each answer's `Sforce-Limit-Info` counted against the daily allocation.
+Bulk API 2.0 query jobs. Every answer's `Sforce-Limit-Info` is read by the session's budget
+(bookflow.crm.budget), which the caller asks before large reads (`session.budget.ensure_left`).
 
     fields = readable_fields(session, "Account")       # raises naming the object and permission
-    for page in rest_pages(session, soql, include_deleted=True, allowance=allowance): ...
-    for csv_text in bulk_pages(session, soql, include_deleted=True, allowance=allowance): ...
+    for page in rest_pages(session, soql, include_deleted=True): ...
+    for csv_text in bulk_pages(session, soql, include_deleted=True): ...
 
 REST returns 2,000 records per call; a Bulk API 2.0 job costs a few calls for any size (its
 result pages are as large as `max_records`), so large reads go that way. queryAll (and the
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookflow.crm.errors import CrmConfigurationError, CrmRequestError
-from bookflow.crm.rate_limits import DailyAllowance
 from bookflow.crm.salesforce.session import SalesforceSession
 
 REST_PAGE = 2000  # records per REST query answer (Salesforce's default and largest batch size)
@@ -33,7 +33,7 @@ class QueryPolling:
     max_interval: float = 10.0
 
 
-def readable_fields(session: SalesforceSession, sobject: str, allowance: DailyAllowance | None = None) -> set[str]:
+def readable_fields(session: SalesforceSession, sobject: str) -> set[str]:
     """The fields of `sobject` the integration user can read; an error that says what to grant if
     the object is not there (a custom object not installed, or no Read permission on it)."""
     try:
@@ -46,8 +46,6 @@ def readable_fields(session: SalesforceSession, sobject: str, allowance: DailyAl
             + ("install the custom object, or " if sobject.endswith("__c") else "")
             + f"grant its profile or a permission set Read on {sobject} (Object Settings > {sobject} > Read)"
         ) from None
-    if allowance:
-        allowance.observe(response)
     return {field["name"] for field in response.json().get("fields", [])}
 
 
@@ -66,7 +64,7 @@ def require_fields(sobject: str, wanted: list[str], readable: set[str]) -> None:
         )
 
 
-def count(session: SalesforceSession, sobject: str, where: str, allowance: DailyAllowance | None = None) -> int:
+def count(session: SalesforceSession, sobject: str, where: str) -> int:
     """How many records (deleted ones too) match: one REST call, which sizes what follows."""
     response = session.api(
         "GET",
@@ -74,26 +72,13 @@ def count(session: SalesforceSession, sobject: str, where: str, allowance: Daily
         idempotent=True,
         params={"q": f"SELECT COUNT() FROM {sobject} WHERE {where}"},
     )
-    if allowance:
-        allowance.observe(response)
     return int(response.json()["totalSize"])
 
 
-def rest_pages(
-    session: SalesforceSession, soql: str, *, include_deleted: bool, allowance: DailyAllowance | None = None
-) -> Iterator[list[dict[str, Any]]]:
-    """Every record of `soql`, one REST answer (up to 2,000 records) at a time."""
-    url: str | None = f"{session.data_path}/{'queryAll' if include_deleted else 'query'}"
-    params: dict[str, str] | None = {"q": soql}
-    while url:
-        response = session.api("GET", url, idempotent=True, params=params)
-        if allowance:
-            allowance.observe(response)
-        body = response.json()
-        records = [{k: v for k, v in record.items() if k != "attributes"} for record in body.get("records", [])]
-        yield records
-        url = None if body.get("done", True) else body.get("nextRecordsUrl")
-        params = None
+def rest_pages(session: SalesforceSession, soql: str, *, include_deleted: bool) -> Iterator[list[dict[str, Any]]]:
+    """Every record of `soql` without its `attributes`, one REST answer (up to 2,000 records) at a time."""
+    for page in session.query_pages(soql, include_deleted=include_deleted):
+        yield [{k: v for k, v in record.items() if k != "attributes"} for record in page]
 
 
 def bulk_pages(
@@ -102,7 +87,6 @@ def bulk_pages(
     *,
     include_deleted: bool,
     max_records: int = 100_000,
-    allowance: DailyAllowance | None = None,
     polling: QueryPolling | None = None,
 ) -> Iterator[str]:
     """Every record of `soql` through a Bulk API 2.0 query job: CSV pages (header line first).
@@ -114,10 +98,7 @@ def bulk_pages(
     jobs = f"{session.data_path}/jobs/query"
 
     def call(method: str, url: str, **kwargs: Any):
-        response = session.api(method, url, idempotent=True, **kwargs)
-        if allowance:
-            allowance.observe(response)
-        return response
+        return session.api(method, url, idempotent=True, **kwargs)
 
     operation = "queryAll" if include_deleted else "query"
     job = call("POST", jobs, json={"operation": operation, "query": soql, "contentType": "CSV", "lineEnding": "LF"})

@@ -109,16 +109,26 @@ class SalesforceSession:
             refused = token
         raise AssertionError("unreachable: a second 401 raises in send()")
 
+    @property
+    def requests(self) -> int:
+        """Requests sent through this session so far (the login and retries included)."""
+        return self.budget.requests
+
     def query(self, soql: str, *, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
         """Every record of a SOQL query, page after page (`nextRecordsUrl`).
 
         `include_deleted` uses queryAll, which also returns deleted and archived records.
         """
+        for page in self.query_pages(soql, include_deleted=include_deleted):
+            yield from page
+
+    def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[dict[str, Any]]]:
+        """The records of a SOQL query one answer (up to 2,000 records) at a time."""
         url: str | None = f"{self.data_path}/{'queryAll' if include_deleted else 'query'}"
         params: dict[str, str] | None = {"q": soql}
         while url:
             body = self.api("GET", url, idempotent=True, params=params).json()
-            yield from body.get("records", [])
+            yield body.get("records", [])
             url = None if body.get("done", True) else body.get("nextRecordsUrl")
             params = None
 
