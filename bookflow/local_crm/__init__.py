@@ -11,9 +11,10 @@ to 127.0.0.1 only.
 """
 
 from bookflow.local_crm.faults import ANSWERED, APPLIED, RECEIVED, Fault
+from bookflow.local_crm.handler import make_certificate
 from bookflow.local_crm.hubspot_limits import HubSpotLimits
 from bookflow.local_crm.salesforce import API, REQUEST_LIMIT, SESSION_EXPIRED
-from bookflow.local_crm.server import Account, CrmServer, make_certificate
+from bookflow.local_crm.server import Account, CrmServer
 
 __all__ = [
     "ANSWERED",

@@ -1,38 +1,22 @@
-"""The local CRM server: state, dispatch and the HTTPS handler (fault knobs: faults.py)."""
+"""The local CRM server: state and dispatch (the HTTPS handler: handler.py; fault knobs: faults.py)."""
 
 import json
-import socket
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bookflow.crm.salesforce.ids import is_valid, to_18
 from bookflow.local_crm.faults import ANSWERED, APPLIED, RECEIVED, Fault, FaultKnobs
+from bookflow.local_crm.handler import Handler
 from bookflow.local_crm.hubspot import HubSpotRoutes
 from bookflow.local_crm.hubspot_limits import HubSpotLimitRoutes, HubSpotLimits
 from bookflow.local_crm.hubspot_read import HubSpotReadRoutes
 from bookflow.local_crm.salesforce import API, REQUEST_LIMIT, SESSION_EXPIRED, SalesforceRoutes
 from bookflow.local_crm.salesforce_read import SalesforceReadRoutes
-
-
-def make_certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, valid for a day: (certificate, key)."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
-            "-keyout", str(key), "-out", str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
 
 
 @dataclass(slots=True)
@@ -92,7 +76,7 @@ class CrmServer(
         self.bulk_page_size = 50_000  # Bulk API 2.0 query results per page when maxRecords is not given
         self.salesforce_api = API
 
-        handler = type("Handler", (_Handler,), {"crm": self})
+        handler = type("Handler", (Handler,), {"crm": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -139,7 +123,7 @@ class CrmServer(
 
     # -- dispatch -------------------------------------------------------------------------------
 
-    def handle(self, request: "_Handler") -> None:
+    def handle(self, request: "Handler") -> None:
         split = urlsplit(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
@@ -176,7 +160,7 @@ class CrmServer(
         if self.on_request is not None:
             self.on_request(number, phase, method, path)
 
-    def _answer(self, request: "_Handler", path: str, query: dict[str, list[str]], raw: bytes, rate=None) -> tuple:
+    def _answer(self, request: "Handler", path: str, query: dict[str, list[str]], raw: bytes, rate=None) -> tuple:
         """The route's answer and the headers the real API adds to it (rate and usage figures)."""
         headers: dict[str, str] = {}
         if rate is not None:
@@ -191,7 +175,7 @@ class CrmServer(
         status, body, content_type, *more = self._route(request, path, query, raw)
         return status, body, content_type, {**headers, **(more[0] if more else {})}
 
-    def _route(self, request: "_Handler", path: str, query: dict[str, list[str]], raw: bytes) -> tuple:
+    def _route(self, request: "Handler", path: str, query: dict[str, list[str]], raw: bytes) -> tuple:
         if path == "/services/oauth2/token":
             return self._token(parse_qs(raw.decode()))
         auth = request.headers.get("Authorization", "")
@@ -246,60 +230,8 @@ class CrmServer(
         return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], None
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
-    # Headers and body leave in one segment, at once: with Nagle's algorithm and delayed ACKs a
-    # kept-alive connection would stall each answer by up to 40 ms, which no real CRM does.
-    disable_nagle_algorithm = True
-    wbufsize = 1 << 16
-    crm: CrmServer
-
-    def do_GET(self) -> None:
-        self.crm.handle(self)
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def reply(
-        self,
-        status: int,
-        body: Any,
-        headers: dict[str, str] | None = None,
-        content_type: str | None = None,
-        half: bool = False,
-    ):
-        if body is None:
-            data = b""
-        elif isinstance(body, str):
-            data = body.encode()
-        else:
-            data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type or "application/json;charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if half:  # a connection lost mid-answer: the client sees a body shorter than announced
-            self.wfile.write(data[: len(data) // 2])
-            self.wfile.flush()
-            self.hang_up()
-            return
-        self.wfile.write(data)
-
-    def hang_up(self) -> None:
-        """Close the connection without a word, as a load balancer timing out would."""
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep pytest output clean
-        pass
-
-
 def _key(salesforce_id: str) -> str:
     # Kept under the 18-character form, as Salesforce answers with it. An id Salesforce would
-    # never issue (the demo's, with no valid checksum suffix) is kept as it is: only a request
-    # naming exactly that string finds it, never one sharing its first 15 characters.
+    # never issue (no valid checksum suffix) is kept as it is: only a request naming exactly that
+    # string finds it, never one sharing its first 15 characters.
     return to_18(salesforce_id) if is_valid(salesforce_id) else salesforce_id
