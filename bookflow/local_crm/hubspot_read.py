@@ -39,11 +39,9 @@ def _text(value: Any) -> str | None:
 
 class HubSpotReadRoutes:
     def record_company_owner(self, company_id: str, owner_id: str | None) -> None:
-        """An owner written through the API: hs_lastmodifieddate moves, the property's history grows."""
-        exists = self.org.execute(
-            "select count(*) from information_schema.tables where table_schema = 'hubspot' and table_name = 'companies'"
-        ).fetchone()[0]
-        if not exists:
+        """An owner written through the API: hs_lastmodifieddate moves, the property's history grows
+        (when a portal is loaded)."""
+        if "hubspot" not in self.loaded:
             return
         now = datetime.now(UTC).replace(tzinfo=None)
         self.org.execute(
@@ -61,7 +59,7 @@ class HubSpotReadRoutes:
         parts = path.strip("/").split("/")
         if parts[:3] == ["crm", "v3", "owners"]:
             # The portal's owners when one is loaded, else the write side's list.
-            owners = self._owners if self._has_table("hubspot", "owners") else self._hubspot_owners
+            owners = self._owners if "hubspot" in self.loaded else self._hubspot_owners
             return self._hubspot_scope_error("crm.objects.owners.read") or owners(query)
         if parts[:3] == ["crm", "v3", "properties"] and len(parts) == 4:
             return self._properties(parts[3])

@@ -26,6 +26,7 @@ def _run_script(crm: CrmServer, name: str, demo_crm: Path, variables: dict[str, 
             con.execute((_SQL / name).read_text())
         finally:
             con.execute("detach demo")
+        crm.loaded.add(name.split("_")[0])
 
 
 def load_salesforce_org(crm: CrmServer, demo_crm: Path, *, write_state: bool = True) -> None:
@@ -51,6 +52,7 @@ def load_hubspot_portal(crm: CrmServer, demo_crm: Path, *, pool_user: str | None
 def restore_hubspot_write_state(crm: CrmServer) -> None:
     """The write routes' view of a portal kept in the org file: company owners, active owners."""
     with crm.lock:
+        crm.loaded.add("hubspot")
         owners = crm.org.execute("select cast(id as varchar) from hubspot.owners where not archived").fetchall()
         companies = crm.org.execute(
             "select cast(id as varchar), hubspot_owner_id from hubspot.companies where not archived"

@@ -75,6 +75,7 @@ class CrmServer(
         self.query_jobs: dict[str, dict[str, Any]] = {}
         self.bulk_page_size = 50_000  # Bulk API 2.0 query results per page when maxRecords is not given
         self.salesforce_api = API
+        self.loaded: set[str] = set()  # the CRMs whose records `org` holds: "salesforce", "hubspot"
 
         handler = type("Handler", (Handler,), {"crm": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
