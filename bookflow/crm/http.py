@@ -13,6 +13,10 @@ Which failures are retried, and why:
   refused after a fresh login (401), a refused login (invalid_client), a missing permission;
 - a rate limit pauses every request of the session (bookflow.crm.budget), and one that does not
   reopen within the attempts, or a daily allowance spent, raises CrmLimitReached.
+
+tenacity drives the attempts (stop after `attempts`, wait the CRM's Retry-After or jittered
+backoff); a rate limit's wait is not slept by the retry but by the session's budget, so that
+every request in flight waits with it.
 """
 
 import email.utils
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from bookflow.crm.budget import RateBudget
 from bookflow.crm.errors import CrmAnswerLost, CrmConfigurationError, CrmLimitReached, CrmRequestError
@@ -123,6 +128,34 @@ def backoff(policy: RetryPolicy, attempt: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
+class _Retry(Exception):
+    """One attempt failed in a way that may pass: what the CRM said, and how long to wait."""
+
+    def __init__(self, message: str, wait: float, *, rate_limited: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.wait = wait
+        # A rate limit's wait is the budget's pause, which every request of the session honours
+        # before it leaves: the retry itself does not sleep on top of it.
+        self.rate_limited = rate_limited
+
+
+def _wait(state: RetryCallState) -> float:
+    error = state.outcome.exception() if state.outcome else None
+    if not isinstance(error, _Retry) or error.rate_limited:
+        return 0.0
+    return error.wait
+
+
+def _log_retry(what: str) -> Callable[[RetryCallState], None]:
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, _Retry):
+            log.warning("%s: attempt %d failed (%s), retrying in %.1fs", what, state.attempt_number, error, error.wait)
+
+    return before_sleep
+
+
 def send(
     client: httpx.Client,
     method: str,
@@ -142,57 +175,83 @@ def send(
     error carries, never headers, so a token cannot leak into logs. `budget` is the session's
     shared rate budget (a private one when None). Raises CrmRequestError when the attempts run
     out, CrmAnswerLost for a write whose answer was lost, CrmLimitReached for a spent allowance,
-    and the mapped error (see _STATUS_HINTS) for a status not worth retrying.
+    and the mapped error (see _STATUS_HINTS) for a status not worth retrying. tenacity runs the
+    attempts; each attempt (`_Call`) decides what its failure means.
     """
-    budget = budget or RateBudget()
-    last, rate_limited = "", False
-    for attempt in range(1, policy.attempts + 1):
+    call = _Call(client, method, url, what, policy, idempotent, accept, is_rate_limited, budget or RateBudget(), kwargs)
+    retrying = Retrying(
+        stop=stop_after_attempt(policy.attempts),
+        wait=_wait,
+        retry=retry_if_exception_type(_Retry),
+        before_sleep=_log_retry(what),
+        reraise=True,
+    )
+    try:
+        return retrying(call)
+    except _Retry as error:
+        error_type = CrmLimitReached if error.rate_limited else CrmRequestError
+        raise error_type(f"{what}: gave up after {policy.attempts} attempts: {error.message}") from error
+
+
+@dataclass
+class _Call:
+    """One request to send; calling it makes one attempt: the response, _Retry for a failure that
+    may pass, or the error that ends the call."""
+
+    client: httpx.Client
+    method: str
+    url: str
+    what: str
+    policy: RetryPolicy
+    idempotent: bool
+    accept: Collection[int]
+    is_rate_limited: Callable[[httpx.Response], bool] | None
+    budget: RateBudget
+    kwargs: dict[str, Any]
+    attempts: int = 0
+
+    def __call__(self) -> httpx.Response:
+        self.attempts += 1
+        what, budget = self.what, self.budget
         budget.acquire()
         try:
-            response = client.request(method, url, **kwargs)
+            response = self.client.request(self.method, self.url, **self.kwargs)
         except httpx.TransportError as error:
             budget.release()
-            misconfigured = tls_failure(error, url)
+            misconfigured = tls_failure(error, self.url)
             if misconfigured is not None:
                 raise misconfigured from error
             reason = f"{type(error).__name__}: {error}"
-            if not idempotent and not isinstance(error, _NOT_SENT):
+            if not self.idempotent and not isinstance(error, _NOT_SENT):
                 raise CrmAnswerLost(
                     f"{what}: the connection failed after the request was sent ({reason}); the CRM may have "
                     "applied it, so it is not resent: the accounts are read back before the sync ends"
                 ) from error
-            last, rate_limited, wait = reason, False, backoff(policy, attempt)
-        else:
-            budget.release()
-            budget.observe(response)
-            status = response.status_code
-            if response.is_success or status in accept:
-                return response
-            last = f"HTTP {status}: {describe_error(response)}"
-            retry_after = retry_after_seconds(response)
-            rate_limited = status == 429 or (is_rate_limited is not None and is_rate_limited(response))
-            if rate_limited:
-                spent = budget.spent(response)
-                if spent:
-                    raise CrmLimitReached(f"{what}: {last}; {spent}")
-                wait = budget.throttled(response, retry_after, backoff(policy, attempt))
-            elif status in _RETRY_ALWAYS or (idempotent and status in _RETRY_IF_IDEMPOTENT):
-                wait = retry_after if retry_after is not None else backoff(policy, attempt)
-            elif status in _RETRY_IF_IDEMPOTENT:
-                raise CrmAnswerLost(
-                    f"{what}: {last}: the CRM may have applied it, so it is not resent: the accounts are "
-                    "read back before the sync ends"
-                )
-            else:
-                error_type, hint = _STATUS_HINTS.get(status, (CrmRequestError, "the CRM failed"))
-                raise error_type(f"{what}: {hint}: {last}")
-            if wait > policy.max_retry_after:
-                error_type = CrmLimitReached if rate_limited else CrmRequestError
-                raise error_type(f"{what}: {last}; the CRM asks to wait {wait:.0f}s, so try again later")
-        if attempt == policy.attempts:
-            break
-        log.warning("%s: attempt %d failed (%s), retrying in %.1fs", what, attempt, last, wait)
-        if not rate_limited:  # a rate limit's wait is the budget's pause, which every request honours
-            time.sleep(wait)
-    error_type = CrmLimitReached if rate_limited else CrmRequestError
-    raise error_type(f"{what}: gave up after {policy.attempts} attempts: {last}")
+            raise _Retry(reason, backoff(self.policy, self.attempts)) from error
+        budget.release()
+        budget.observe(response)
+        status = response.status_code
+        if response.is_success or status in self.accept:
+            return response
+        last = f"HTTP {status}: {describe_error(response)}"
+        retry_after = retry_after_seconds(response)
+        if status == 429 or (self.is_rate_limited is not None and self.is_rate_limited(response)):
+            spent = budget.spent(response)
+            if spent:
+                raise CrmLimitReached(f"{what}: {last}; {spent}")
+            wait = budget.throttled(response, retry_after, backoff(self.policy, self.attempts))
+            if wait > self.policy.max_retry_after:
+                raise CrmLimitReached(f"{what}: {last}; the CRM asks to wait {wait:.0f}s, so try again later")
+            raise _Retry(last, wait, rate_limited=True)
+        if status in _RETRY_ALWAYS or (self.idempotent and status in _RETRY_IF_IDEMPOTENT):
+            wait = retry_after if retry_after is not None else backoff(self.policy, self.attempts)
+            if wait > self.policy.max_retry_after:
+                raise CrmRequestError(f"{what}: {last}; the CRM asks to wait {wait:.0f}s, so try again later")
+            raise _Retry(last, wait)
+        if status in _RETRY_IF_IDEMPOTENT:
+            raise CrmAnswerLost(
+                f"{what}: {last}: the CRM may have applied it, so it is not resent: the accounts are read back "
+                "before the sync ends"
+            )
+        error_type, hint = _STATUS_HINTS.get(status, (CrmRequestError, "the CRM failed"))
+        raise error_type(f"{what}: {hint}: {last}")
