@@ -9,7 +9,6 @@ requests in flight the ideal is batch_size x concurrency / (2 x latency). `--bul
 a second sync of that many changes, which the engine writes through Bulk API 2.0.
 """
 
-import multiprocessing
 import tempfile
 import time
 from datetime import date
@@ -20,6 +19,7 @@ import click
 import duckdb
 
 from bookflow.local_crm import Account, CrmServer, make_certificate
+from bookflow.local_crm.process import served
 from reverse_etl.destinations.salesforce import SalesforceDestination
 from reverse_etl.engine import DEFAULT_CONCURRENCY, sync
 
@@ -73,15 +73,8 @@ def run_sync_benchmark(
         certificate, key = make_certificate(root)
         warehouse = root / "warehouse.duckdb"
         _plan(warehouse, accounts)
-        # A fresh interpreter: forking a process that has run DuckDB's threads is not safe.
-        context = multiprocessing.get_context("spawn")
-        pipe, child_pipe = context.Pipe()
-        server = context.Process(
-            target=_serve, args=(child_pipe, certificate, key, changes, latency_ms, max(batch_size, 2000))
-        )
-        server.start()
-        try:
-            url, client_id, client_secret = pipe.recv()
+        page = max(batch_size, 2000)
+        with served(_serve, certificate, key, changes, latency_ms, page) as (pipe, (url, client_id, client_secret)):
             options = {} if bulk else {"bulk_threshold": changes + 1}
             destination = SalesforceDestination(
                 url,
@@ -96,11 +89,7 @@ def run_sync_benchmark(
             report = sync(warehouse, destination, batch_size=batch_size, concurrency=concurrency, force=True)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             pipe.send("figures")
-            served = pipe.recv()
-        finally:
-            server.join(timeout=30)
-            if server.is_alive():
-                server.kill()
+            figures = pipe.recv()
     ideal = batch_size * concurrency / (2 * latency_ms / 1000) if latency_ms else float("inf")
     rate = changes / seconds
     return {
@@ -114,7 +103,7 @@ def run_sync_benchmark(
         "ideal_records_per_s": ideal,
         "ratio_to_ideal": rate / ideal,
         "applied": report.counts["applied"],
-        **served,
+        **figures,
     }
 
 
