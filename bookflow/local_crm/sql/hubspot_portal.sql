@@ -3,7 +3,7 @@
 -- user's accounts, records last modified when created, engagements typed calls/emails/meetings/notes/tasks with company associations.
 create or replace table hubspot.id_map as
 select id as salesforce_id, 'company' as kind, 10000000000 + row_number() over (order by id) as hubspot_id
-from demo.salesforce.account
+from (select distinct id from demo.salesforce.account)
 union all
 select id, 'owner', 70000000 + row_number() over (order by id) from demo.salesforce."user"
 union all
@@ -50,7 +50,9 @@ from demo.salesforce.account as accounts
 inner join hubspot.id_map as companies
     on companies.kind = 'company' and companies.salesforce_id = accounts.id
 left join hubspot.id_map as owners
-    on owners.kind = 'owner' and owners.salesforce_id = accounts.owner_id;
+    on owners.kind = 'owner' and owners.salesforce_id = accounts.owner_id
+-- A portal holds one company per id: of the demo's injected duplicate ids it keeps the first.
+qualify row_number() over (partition by accounts.id order by accounts.created_date, accounts.name) = 1;
 
 create or replace table hubspot.deals as
 select

@@ -14,7 +14,10 @@ select
     billing_country as "BillingCountry", billing_state as "BillingState",
     cast(created_date as timestamp) as "CreatedDate", coalesce(is_deleted, false) as "IsDeleted",
     cast(created_date as timestamp) as "SystemModstamp"
-from demo.salesforce.account;
+from demo.salesforce.account
+-- An org holds one record per Id: of the demo's injected duplicate ids (bad input for a warehouse
+-- loaded by hand) the org keeps the first.
+qualify row_number() over (partition by id order by created_date, name) = 1;
 
 create or replace table salesforce."Opportunity" as
 select
