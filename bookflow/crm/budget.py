@@ -6,8 +6,8 @@ request of the session waits, and a sync with several requests in flight paces i
 - RateBudget: waits out what the CRM asks (429, Salesforce's REQUEST_LIMIT_EXCEEDED) for all.
 - SalesforceBudget: also reads `Sforce-Limit-Info: api-usage=used/limit`, the org's daily API
   allocation. When it is spent, a REQUEST_LIMIT_EXCEEDED will not pass by waiting. A caller that
-  knows how many calls its work needs (the extract) asks `ensure_left` first and stops before it
-  would eat into the share kept for the org's other uses.
+  knows how many calls its work needs (the extract) claims them first and stops before it would
+  eat into the share kept for the org's other uses.
 - HubSpotBudget: paces by `X-HubSpot-RateLimit-Max / -Remaining / -Interval-Milliseconds` so
   requests slow down before the rolling window (100-190 per 10 s) closes, instead of running
   into 429s; a 429 waits the whole window out; `-Daily-Remaining` 0 or a 429 of policy DAILY
@@ -19,6 +19,8 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 
@@ -83,12 +85,18 @@ class SalesforceBudget(RateBudget):
         super().__init__()
         self.api_used: int | None = None
         self.api_limit: int | None = None
+        self._claimed = 0  # calls held by work under way (claim)
 
     def observe(self, response: httpx.Response) -> None:
         match = _API_USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
+            used, limit = int(match.group(1)), int(match.group(2))
             with self._lock:
-                self.api_used, self.api_limit = int(match.group(1)), int(match.group(2))
+                # Answers to requests in flight side by side arrive out of order: the highest
+                # usage seen is the latest (within a session the rolling day hardly recovers).
+                if limit == self.api_limit and self.api_used is not None:
+                    used = max(used, self.api_used)
+                self.api_used, self.api_limit = used, limit
 
     def spent(self, response: httpx.Response) -> str | None:
         if self.api_used is not None and self.api_limit and self.api_used >= self.api_limit:
@@ -98,24 +106,32 @@ class SalesforceBudget(RateBudget):
             )
         return None
 
-    def ensure_left(self, calls: int, what: str, *, reserve: float) -> None:
-        """Raise CrmLimitReached if `calls` more calls would eat into the `reserve` share of the
-        daily allocation, which is left to everything else that uses the org (the write-back,
-        other integrations): a clear stop instead of locking a company out of its CRM."""
+    @contextmanager
+    def claim(self, calls: int, what: str, *, reserve: float) -> Iterator[None]:
+        """Hold `calls` of the daily allocation while the work inside spends them; CrmLimitReached
+        at once if they would eat into the `reserve` share, which is left to everything else that
+        uses the org (the write-back, other integrations): a clear stop instead of locking a company
+        out of its CRM. Work running side by side claims from the same allocation, so together it
+        stops before the reserve too (a claim counts until its work ends: on the safe side)."""
         if not 0 <= reserve < 1:
             raise ValueError("reserve is a share of the daily allocation, from 0 up to 1")
         with self._lock:
             used, limit = self.api_used, self.api_limit
-        if used is None or not limit:
-            return  # no answer yet: the first one says
-        left = limit - used - int(limit * reserve)
-        if calls > left:
-            raise CrmLimitReached(
-                f"Salesforce daily API allocation: {what} needs about {calls:,} calls, and only "
-                f"{max(left, 0):,} are left before the {reserve:.0%} kept for other uses of the org "
-                f"({used:,} of {limit:,} used in the last 24 hours): stopped before spending them. Run "
-                "again later or ask Salesforce for a higher allocation"
-            )
+            if used is not None and limit:  # else no answer yet: the first one says
+                left = limit - used - int(limit * reserve) - self._claimed
+                if calls > left:
+                    raise CrmLimitReached(
+                        f"Salesforce daily API allocation: {what} needs about {calls:,} calls, and only "
+                        f"{max(left, 0):,} are left before the {reserve:.0%} kept for other uses of the org "
+                        f"({used:,} of {limit:,} used in the last 24 hours): stopped before spending them. Run "
+                        "again later or ask Salesforce for a higher allocation"
+                    )
+            self._claimed += calls
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._claimed -= calls
 
     def usage(self) -> str | None:
         if self.api_used is None or not self.api_limit:

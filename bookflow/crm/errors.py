@@ -37,4 +37,3 @@ class CrmLimitReached(CrmRequestError):
     """The CRM's rate allowance (a daily limit, or a window that did not reopen within the retries)
     is spent, or the work would need the share of it kept for the org's other uses: starting more
     requests now only burns attempts."""
-

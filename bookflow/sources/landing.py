@@ -1,7 +1,8 @@
 """CRM -> landing -> raw: the extract of a real CRM, and how it never half-lands.
 
 1. Pull: a dlt pipeline (bookflow.sources.salesforce or .hubspot) merges what changed since its
-   cursors into a landing DuckDB file beside the warehouse (<warehouse>.extract/landing.duckdb);
+   cursors into a landing DuckDB file beside the warehouse (<warehouse>.extract/landing.duckdb;
+   a table's first pull appends, as there is nothing to merge with);
    dlt keeps its cursors there too and its working files in <warehouse>.extract/dlt/. A pull that
    dies (kill -9, a CRM outage) leaves the raw tables untouched: the next one finishes dlt's
    pending loads first, then pulls from the cursors, and merging on each record's key lands every
@@ -195,6 +196,7 @@ def pull(crm: str, source, warehouse: Path, *, full_refresh: bool = False) -> di
     if pipeline.has_pending_data:
         pipeline.normalize()
         pipeline.load()
+    _append_where_nothing_landed(source, crm, warehouse, everything=full_refresh)
     try:
         info = pipeline.run(source, refresh="drop_sources" if full_refresh else None)
         info.raise_on_failed_jobs()
@@ -205,3 +207,23 @@ def pull(crm: str, source, warehouse: Path, *, full_refresh: bool = False) -> di
         if not table.startswith("_dlt"):
             counts[table] = rows
     return counts
+
+
+def _append_where_nothing_landed(source, crm: str, warehouse: Path, *, everything: bool) -> None:
+    """A table's first pull (or a full refresh) has nothing to merge with: its rows are appended,
+    sparing dlt's merge (a staging copy of every row, then a delete and an insert). Later pulls
+    merge on the record's key. dlt's pending loads are finished before this is asked, so a table
+    a killed pull had already landed is merged into, never appended to twice."""
+    landed: set[str] = set()
+    landing = landing_path(warehouse)
+    if not everything and landing.exists():
+        with duckdb.connect(str(landing), read_only=True) as con:
+            landed = {
+                row[0]
+                for row in con.execute(
+                    "select table_name from information_schema.tables where table_schema = ?", [crm]
+                ).fetchall()
+            }
+    for resource in source.resources.values():
+        if resource.table_name not in landed:
+            resource.apply_hints(write_disposition="append")

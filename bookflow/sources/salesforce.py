@@ -170,9 +170,10 @@ def salesforce_source(
 ) -> list:
     """One resource per object of the input contract that the org has (AccountHistory may be absent).
 
-    Before each object's pages, the calls they need are checked against the org's daily allocation
-    (the session's budget reads Sforce-Limit-Info): the pull stops rather than eat into `reserve`,
-    the share of it left to the org's other uses."""
+    Objects are pulled side by side (dlt's parallelized resources; one session, one budget). Each
+    claims the calls its pages need from the org's daily allocation first (the session's budget
+    reads Sforce-Limit-Info): the pull stops rather than eat into `reserve`, the share of it left
+    to the org's other uses."""
     resources = []
     for name, (sobject, raw) in SOBJECTS.items():
         try:
@@ -204,27 +205,31 @@ def _resource(
         primary_key="id",
         write_disposition="merge",
         columns={column: {"data_type": "text"} for column in contract_columns},
+        parallelized=True,
     )
     def pull(cursor=dlt.sources.incremental(CURSOR, initial_value=EPOCH)) -> Iterator[pa.Table]:  # noqa: B008 (dlt reads the cursor from the default)
         where = f"{sobject.cursor_field} >= {_soql_datetime(cursor.last_value)}"
         if sobject.where:
             where += f" AND {sobject.where}"
         soql = f"SELECT {', '.join(api_fields)} FROM {sobject.api_name} WHERE {where} ORDER BY {sobject.cursor_field}"
-        records = count(session, sobject.api_name, where)
-        what = f"reading {records:,} {sobject.api_name} records"
-        if records > bulk_threshold:
-            session.budget.ensure_left(4 + records // bulk_page, what, reserve=reserve)
-            options = pacsv.ConvertOptions(
-                column_types={field: pa.string() for field in api_fields}, strings_can_be_null=True
-            )
-            for page in bulk_pages(session, soql, include_deleted=True, max_records=bulk_page):
-                table = pacsv.read_csv(io.BytesIO(page.encode()), convert_options=options)
-                if table.num_rows:
-                    yield table.select(api_fields).rename_columns(contract_columns)
-        else:
-            session.budget.ensure_left(1 + records // REST_PAGE, what, reserve=reserve)
+        # Claimed like the pages: objects pulled side by side must not overrun the allocation together.
+        with session.budget.claim(1, f"counting {sobject.api_name} records", reserve=reserve):
+            records = count(session, sobject.api_name, where)
+        bulk = records > bulk_threshold
+        calls = 4 + records // bulk_page if bulk else 1 + records // REST_PAGE
+        with session.budget.claim(calls, f"reading {records:,} {sobject.api_name} records", reserve=reserve):
+            if bulk:
+                options = pacsv.ConvertOptions(
+                    column_types={field: pa.string() for field in api_fields}, strings_can_be_null=True
+                )
+                for page in bulk_pages(session, soql, include_deleted=True, max_records=bulk_page):
+                    table = pacsv.read_csv(io.BytesIO(page.encode()), convert_options=options)
+                    if table.num_rows:
+                        yield table.select(api_fields).rename_columns(contract_columns)
+                return
             for page in rest_pages(session, soql, include_deleted=True):
                 if page:
-                    yield _table(contract_columns, [[_canonical(record.get(f)) for f in api_fields] for record in page])
+                    rows = [[_canonical(record.get(field)) for field in api_fields] for record in page]
+                    yield _table(contract_columns, rows)
 
     return pull

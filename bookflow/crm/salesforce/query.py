@@ -1,6 +1,6 @@
 """Reading records out of Salesforce: describe, SOQL pages over REST (query / queryAll) and
 Bulk API 2.0 query jobs. Every answer's `Sforce-Limit-Info` is read by the session's budget
-(bookflow.crm.budget), which the caller asks before large reads (`session.budget.ensure_left`).
+(bookflow.crm.budget), from which the caller claims the calls of large reads first (`session.budget.claim`).
 
     fields = readable_fields(session, "Account")       # raises naming the object and permission
     for page in rest_pages(session, soql, include_deleted=True): ...
