@@ -234,6 +234,22 @@ def _tables(warehouse: Path, schema: str) -> list[str]:
         ]
 
 
+def test_hubspot_searches_are_paced_by_a_budget_of_their_own(org: CrmServer):
+    """Searches have HubSpot's per-second limit, apart from the ten-second window the session's
+    other requests share: nine searches in a row take at least two of their windows."""
+    from bookflow.crm.hubspot import HubSpotCredentials, HubSpotSession
+    from bookflow.crm.hubspot.objects import HubSpotReader
+
+    with HubSpotSession(HubSpotCredentials.from_env()) as session:
+        reader = HubSpotReader(session)
+        started = time.monotonic()
+        pages = [page for _ in range(9) for page in reader.modified_since("deals", int(time.time() * 1000))]
+        seconds = time.monotonic() - started
+        assert pages == [] and session.search_budget.requests == 9 and session.budget.requests == 0
+        assert seconds >= 2 * session.search_budget.window
+    assert org.requests_to("/search") == 9 and org.hubspot_limits.used_today == 0
+
+
 def test_hubspot_searches_go_past_the_10000_cap_in_windows(org: CrmServer, tmp_path: Path, monkeypatch):
     """With the cap at 60 results, 250 changed calls (90 of them in one millisecond) arrive whole."""
     import bookflow.crm.hubspot.objects as objects
