@@ -14,10 +14,10 @@ import duckdb
 from click.testing import CliRunner
 
 from bookflow.cli import main
-from bookflow.simulate_scenarios import JANE_ID as JANE
-from bookflow.simulate_scenarios import JOE_ID as JOE
-from bookflow.simulate_scenarios import POOL_ID as POOL
-from bookflow.simulate_scenarios import write_jane_joe
+from bookflow.simulate.scenarios import JANE_ID as JANE
+from bookflow.simulate.scenarios import JOE_ID as JOE
+from bookflow.simulate.scenarios import POOL_ID as POOL
+from bookflow.simulate.scenarios import write_jane_joe
 
 AS_OF = date(2026, 6, 1)
 

@@ -9,7 +9,7 @@ import duckdb
 from click.testing import CliRunner
 
 from bookflow.cli import main
-from bookflow.simulate_scenarios import JANE_ID, JOE_ID
+from bookflow.simulate.scenarios import JANE_ID, JOE_ID
 
 START = "2026-06-01"
 
