@@ -22,12 +22,14 @@ change keeps its stamp, so downstream models can read only what landed since the
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from bookflow.contract import OPTIONAL_COLUMNS, RAW_TABLES
-from bookflow.validation import InputError, check_raw_tables
+from bookflow.inbound.handoff import begin_cycle, land_in_warehouse
+from bookflow.validation import InputError, check_raw_tables, check_rules
 from reverse_etl.duckdb_files import attach_read_only, open_duckdb
 
 
@@ -186,3 +188,43 @@ def check_warehouse_inputs(warehouse_path: Path, crm: str = "salesforce") -> Non
         )
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         check_raw_tables(con, crm=crm)
+
+
+# The sources whose raw tables a landing asset pulls from the CRM's API before the cycle starts.
+PULLED_SOURCES = ("salesforce", "hubspot")
+
+
+def land_cycle_inputs(
+    *,
+    rules_dir: Path,
+    warehouse_path: Path,
+    inbound_store_path: Path,
+    run_date: date,
+    source: str,
+    crm: str,
+    demo_crm_path: Path,
+    full_refresh: bool = False,
+) -> tuple[dict[str, int], int]:
+    """A cycle's first step, whoever runs it (the `crm_extract` asset, `bookflow simulate`).
+
+    Checks the rules (of `crm`, whose tables the models read), marks the cycle's start for hand
+    raisers, lands the raw tables (copied from the demo CRM, published from what the CRM's landing
+    asset pulled from its API, or checked where users loaded them) and copies inbound routing's
+    changes in. Returns the landed row counts (empty for `warehouse`) and the inbound changes
+    copied; a broken input raises InputError before anything of the cycle is built.
+    """
+    check_rules(rules_dir, crm)
+    # First: hand raises routed from here on belong to the next cycle, so none falls between two.
+    begin_cycle(inbound_store_path, run_date)
+    if source == "demo":
+        counts = extract_demo_crm(demo_crm_path, warehouse_path, full_refresh=full_refresh)
+    elif source in PULLED_SOURCES:
+        # Imported here: dlt and pyarrow load only for the cycles that pull from a CRM's API.
+        from bookflow.sources.run import publish_crm
+
+        counts = publish_crm(crm, warehouse_path, full=full_refresh)
+    else:
+        check_warehouse_inputs(warehouse_path, crm)
+        counts = {}
+    # Also creates the ledger the models read as ownership history, if this is the first run.
+    return counts, land_in_warehouse(inbound_store_path, warehouse_path)

@@ -14,6 +14,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import (
     bookflow_dbt_project,
+    daily_build_args,
     dbt_environment,
     invocation_target,
     keep_parse_state,
@@ -31,10 +32,7 @@ from orchestration.translator import BookflowTranslator
 def allocation_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, bookflow: BookflowSettings, cycle_lock: CycleLock
 ):
-    # Unit tests check the SQL's logic on fixed rows, not the day's data: `bookflow build` runs
-    # them (CI, on DuckDB and Postgres: tests/test_portability.py); a daily run would only pay
-    # their start-up again.
-    args = ["build", "--exclude", "test_type:unit"]
+    args = daily_build_args()
     reason = (
         "asked for"
         if bookflow.full_refresh

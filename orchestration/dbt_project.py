@@ -30,6 +30,16 @@ RULES_COPIES_KEPT = 10
 AS_OF_ENV = "BOOKFLOW_AS_OF"
 CRM_ENV = "BOOKFLOW_CRM"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# Unit tests check the SQL's logic on fixed rows, not the day's data: `bookflow build` runs them
+# (CI, on DuckDB and Postgres: tests/test_portability.py); a daily run would only pay their
+# start-up again.
+DAILY_BUILD_EXCLUDES = ("test_type:unit",)
+
+
+def daily_build_args(*excludes: str) -> list[str]:
+    """The daily cycle's `dbt build`: every model and data test (the rules of engagement), no
+    unit tests, and nothing of `excludes` (dbt selectors)."""
+    return ["build", "--exclude", *DAILY_BUILD_EXCLUDES, *excludes]
 
 
 def _copy_rules(rules_dir: str | None) -> str:

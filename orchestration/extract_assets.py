@@ -9,9 +9,8 @@ import dagster as dg
 
 from bookflow.contract import HUBSPOT_RAW_TABLES, OPTIONAL_RAW_TABLES, RAW_TABLES
 from bookflow.crm.errors import CrmError
-from bookflow.extract import check_warehouse_inputs, extract_demo_crm
-from bookflow.inbound.handoff import begin_cycle, land_in_warehouse
-from bookflow.validation import InputError, check_rules
+from bookflow.extract import PULLED_SOURCES, land_cycle_inputs
+from bookflow.validation import InputError
 from orchestration.dbt_project import bookflow_dbt_project
 from orchestration.resources import BookflowSettings, CycleLock
 from orchestration.translator import DEFAULT_OWNER
@@ -25,7 +24,7 @@ RAW_ASSET_KEYS = list(
     )
 )
 INBOUND_CHANGES_KEY = dg.AssetKey(["inbound", "ownership_changes"])
-LANDING_KEYS = {crm: dg.AssetKey(["landing", crm]) for crm in ("salesforce", "hubspot")}
+LANDING_KEYS = {crm: dg.AssetKey(["landing", crm]) for crm in PULLED_SOURCES}
 
 
 def _source_descriptions() -> dict[dg.AssetKey, str]:
@@ -94,27 +93,19 @@ hubspot_landing = _landing_asset("hubspot")
 )
 def crm_extract(context: dg.AssetExecutionContext, bookflow: BookflowSettings, cycle_lock: CycleLock):
     bookflow.check()
-    crm = bookflow.crm_in_use()
     try:
-        check_rules(Path(bookflow.rules_dir), crm)
-        # First: hand raises routed from here on belong to the next cycle, so none falls between two.
-        begin_cycle(Path(bookflow.inbound_store_path), bookflow.run_date())
-        if bookflow.source == "demo":
-            counts = extract_demo_crm(
-                Path(bookflow.demo_crm_path), Path(bookflow.warehouse_path), full_refresh=bookflow.full_refresh
-            )
-        elif bookflow.source in LANDING_KEYS:
-            from bookflow.sources.run import publish_crm
-
-            counts = publish_crm(crm, Path(bookflow.warehouse_path), full=bookflow.full_refresh)
-        else:
-            check_warehouse_inputs(Path(bookflow.warehouse_path), crm)
-            counts = {}
+        counts, inbound_changes = land_cycle_inputs(
+            rules_dir=Path(bookflow.rules_dir),
+            warehouse_path=Path(bookflow.warehouse_path),
+            inbound_store_path=Path(bookflow.inbound_store_path),
+            run_date=bookflow.run_date(),
+            source=bookflow.source,
+            crm=bookflow.crm_in_use(),
+            demo_crm_path=Path(bookflow.demo_crm_path),
+            full_refresh=bookflow.full_refresh,
+        )
     except InputError as error:
         raise dg.Failure(description=str(error)) from error
-
-    # Also creates the ledger the models read as ownership history, if this is the first run.
-    inbound_changes = land_in_warehouse(Path(bookflow.inbound_store_path), Path(bookflow.warehouse_path))
     for key in RAW_ASSET_KEYS:
         rows = counts.get(".".join(key.path))
         yield dg.MaterializeResult(asset_key=key, metadata={"rows": rows} if rows is not None else {})
