@@ -1,4 +1,5 @@
-"""`bookflow simulate` through the CLI: the Jane/Joe example exactly, and the behaviour loop on the demo CRM."""
+"""`bookflow simulate` through the CLI: the Jane/Joe example exactly, the behaviour model on a small
+demo through the real pipeline, the sweep, and settings refused before anything runs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import duckdb
 from click.testing import CliRunner
 
 from bookflow.cli import main
+from bookflow.simulate.config import bundled, sweep_values
 from bookflow.simulate.scenarios import JANE_ID, JOE_ID
 
 START = "2026-06-01"
@@ -18,9 +20,13 @@ def _simulate(workdir: Path, *args: str):
     return CliRunner().invoke(main, ["simulate", "--start", START, "--workdir", str(workdir), *args])
 
 
+def _rows(path: Path) -> list[dict]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
 def _final(workdir: Path) -> dict[str, dict]:
-    with (workdir / "simulate_daily.csv").open() as handle:
-        rows = list(csv.DictReader(handle))
+    rows = _rows(workdir / "simulate_daily.csv")
     return {world: [row for row in rows if row["world"] == world][-1] for world in ("static", "dynamic")}
 
 
@@ -58,70 +64,162 @@ def test_jane_joe_reproduces_the_seed_table(tmp_path):
     assert "<script" in (workdir / "simulate.html").read_text()[:100_000]
 
 
+# Sequences of one touch, so accounts complete, convert, are returned or go idle from the first
+# day; arrivals and leavers fast enough to happen within four days.
+FAST_WORLD = """
+touches_per_day_per_slot: 0.2
+sequence_touches: 1
+conversion_rate: {1: 0.3, 2: 0.2, 3: 0.1}
+return_share: 0.5
+signals_per_1000_accounts_per_day: 40
+hand_raises_per_1000_accounts_per_day: 10
+new_accounts_per_1000_per_day: 25
+leavers_per_year: 20
+backfill_days: 1
+"""
+
+
 def test_demo_behaviour_feeds_the_next_pipeline_run(tmp_path):
     workdir = tmp_path / "demo"
     config = tmp_path / "behaviour.yml"
-    config.write_text(
-        "work_rate: 0.5\ndays_to_convert: 1\nreturn_after_days: 1\n"
-        "conversion_rate: {1: 0.3, 2: 0.2, 3: 0.1}\nreturn_rate: {1: 0.1, 2: 0.1, 3: 0.2}\n"
-    )
-    result = _simulate(workdir, "--accounts", "400", "--days", "2", "--seed", "3", "--config", str(config))
+    config.write_text(FAST_WORLD)
+    result = _simulate(workdir, "--accounts", "400", "--days", "4", "--seed", "3", "--config", str(config))
     assert result.exit_code == 0, result.output
 
     with duckdb.connect(str(workdir / "simulation.duckdb"), read_only=True) as con:
-        # Every NBTAM account of a book with reps lies in exactly one static territory, of its own book.
-        misplaced = con.execute(
-            """select count(*) from static_territories
-               join truth using (account_id) join reps using (rep_id)
-               where truth.target_book <> reps.target_book or not truth.is_nbtam"""
-        ).fetchone()[0]
-        duplicated = con.execute("select count(*) - count(distinct account_id) from static_territories").fetchone()[0]
-        # Nobody works more than half their capacity (work_rate 0.5).
-        overworked = con.execute(
-            """select count(*) from (select world, day, rep_id, count(*) as worked from touches group by all)
-               join capacity using (day, rep_id) where worked > floor(capacity * 0.5)"""
-        ).fetchone()[0]
-        simulated = dict(con.execute("select world, count(*) from opportunities group by world").fetchall())
+        one = lambda sql, *args: con.execute(sql, list(args)).fetchone()[0]  # noqa: E731
+        # Every prospect of a book with reps lies in exactly one static territory, of its own book.
+        assert one("select count(*) - count(distinct account_id) from territories") == 0
+        assert (
+            one(
+                """select count(*) from territories join prospects using (account_id)
+                   join reps using (rep_id) where prospects.target_book <> reps.target_book"""
+            )
+            == 0
+        )
+        # Nobody touches more than their effort, nor an account twice a day.
+        assert (
+            one(
+                """select count(*) from (select world, day, rep_id, count(*) as made from touches group by all)
+                   join effort using (day, rep_id) where made > effort.touches"""
+            )
+            == 0
+        )
+        assert one("select count(*) - count(distinct (world, day, account_id)) from touches") == 0
+        # Every completion has exactly one outcome; conversions are floor(rate x completions) per tier.
+        assert one("select count(*) from sequences where completed_on is not null and outcome is null") == 0
+        for world in ("static", "dynamic"):
+            for tier, rate in ((1, 0.3), (2, 0.2), (3, 0.1)):
+                completed = one(
+                    "select count(*) from sequences where world = ? and tier = ? and completed_on is not null",
+                    world,
+                    tier,
+                )
+                opened = one("select count(*) from opportunities where world = ? and tier = ?", world, tier)
+                assert opened == int(rate * completed + 1e-9), (world, tier, completed, opened)
+        outcomes = dict(con.execute("select outcome, count(*) from sequences group by 1").fetchall())
+        assert outcomes.get("convert") and outcomes.get("return") and outcomes.get("idle")
+        dynamic_opportunities = one("select count(*) from opportunities where world = 'dynamic'")
         returned_day_one = {
             row[0]
             for row in con.execute(
                 "select account_id from returns where world = 'dynamic' and day = ?", [START]
             ).fetchall()
         }
-    assert (misplaced, duplicated, overworked) == (0, 0, 0)
-    assert simulated["static"] > 0 and simulated["dynamic"] > 0
-    assert returned_day_one
-
-    final = _final(workdir)
-    assert int(final["dynamic"]["opportunities"]) == simulated["dynamic"]
-    assert int(final["static"]["opportunities"]) == simulated["static"]
-
-    # The day-one returns were rows in the CRM that the second pipeline run turned into return changes.
-    with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as con:
-        processed = {
+        arrived_early = {
             row[0]
-            for row in con.execute(
-                "select account_id from marts.ownership_changes where change_type = 'return'"
-            ).fetchall()
+            for row in con.execute("select account_id from new_accounts where day < date '2026-06-04'").fetchall()
         }
-    assert returned_day_one <= processed
+        arrived_prospects = one("select count(*) from prospects where since > ?", START)
+        leaver, leaves_on, hire, starts_on = con.execute(
+            "select * from successions where starts_on <= date '2026-06-04' order by leaves_on limit 1"
+        ).fetchone()
+        static_books = dict(
+            con.execute(
+                "select rep_id, book_accounts from rep_days where world = 'static' and day = ? and rep_id in (?, ?)",
+                [starts_on, leaver, hire],
+            ).fetchall()
+        )
+    assert returned_day_one and arrived_prospects > 0
+
+    # The day-one returns were rows in the CRM that the second morning's run applied as returns;
+    # the leaver's book was retrieved the day they left.
+    with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as con:
+        ledger = con.execute(
+            "select as_of, account_id, change_type, from_owner_id from reverse_etl.sync_ledger where status = 'applied'"
+        ).fetchall()
+        scored = {row[0] for row in con.execute("select account_id from marts.account_scores").fetchall()}
+    returns_applied = {
+        account for day, account, kind, _ in ledger if kind == "return" and day.isoformat() == "2026-06-02"
+    }
+    assert returned_day_one <= returns_applied
+    assert any(kind == "retrieve" and owner == leaver and day == leaves_on for day, _, kind, owner in ledger)
+    # Accounts that arrived before the last morning were scored by it.
+    assert arrived_early and arrived_early <= scored
+    # Static territories: the leaver's territory is the hire's from the hire's first day.
+    assert static_books.get(leaver, 0) == 0 and static_books.get(hire, 0) > 0
+
     with duckdb.connect(str(workdir / "demo_crm.duckdb"), read_only=True) as con:
-        crm_opportunities = con.execute("select count(*) from salesforce.opportunity where id like 'SIMO%'").fetchone()[
-            0
-        ]
-    assert crm_opportunities == simulated["dynamic"]
+        assert con.execute("select count(*) from salesforce.opportunity where id like 'SIMO%'").fetchone()[0] == (
+            dynamic_opportunities
+        )
+        assert con.execute('select is_active from salesforce."user" where id = ?', [leaver]).fetchone()[0] is False
+
+    # The weekly CSV holds every rep and all reps together; the reps add up to the total.
+    weekly = _rows(workdir / "simulate_weekly.csv")
+    for world in ("static", "dynamic"):
+        rows = [row for row in weekly if row["world"] == world]
+        total = [row for row in rows if row["rep_id"] == "all"]
+        assert len(total) == 1
+        assert sum(int(row["opportunities"]) for row in rows if row["rep_id"] != "all") == int(
+            total[0]["opportunities"]
+        )
+        assert int(total[0]["opportunities_to_date"]) == int(_final(workdir)[world]["opportunities"])
+    assert "week by week" in result.output and "run time" in result.output
+
+
+def test_sweep_prints_the_difference_at_each_value(tmp_path):
+    result = _simulate(
+        tmp_path / "sweep", "--accounts", "200", "--days", "1", "--sweep", "touches_per_day_per_slot=0,0.1"
+    )
+    assert result.exit_code == 0, result.output
+    rows = _rows(tmp_path / "sweep" / "sweep_touches_per_day_per_slot.csv")
+    assert [row["value"] for row in rows] == ["0", "0.1"]
+    for row in rows:
+        assert int(row["difference"]) == int(row["dynamic_opportunities"]) - int(row["static_opportunities"])
+    # No effort, no coverage: the value reached the behaviour model.
+    assert (rows[0]["static_top_tier_coverage"], rows[0]["dynamic_top_tier_coverage"]) == ("0.0", "0.0")
+    assert float(rows[1]["static_top_tier_coverage"]) > 0
+    assert "dynamic - static" in result.output
+
+
+def test_settings_merge_and_sweep_one_entry_at_a_time():
+    base = bundled()
+    assert base.conversion_rate == {1: 0.10, 2: 0.04, 3: 0.01}
+    name, runs = sweep_values(base, "conversion_rate.1=0.05, 0.2")
+    assert name == "conversion_rate.1"
+    assert [config.conversion_rate for _, config in runs] == [{1: 0.05, 2: 0.04, 3: 0.01}, {1: 0.2, 2: 0.04, 3: 0.01}]
+    _, runs = sweep_values(base, "rules_settings.working_sla_days=15")
+    assert runs[0][1].rules_settings == {"working_sla_days": 15}
 
 
 def test_bad_settings_are_refused_before_any_run(tmp_path):
     config = tmp_path / "bad.yml"
-    config.write_text("work_rate: 1.5\nconversion_rate: {4: 0.1}\n")
-    result = _simulate(tmp_path / "never", "--config", str(config))
-    assert result.exit_code == 2
-    assert "tier must be 1, 2 or 3" in result.output
-    config.write_text("work_rates: 0.5\n")
-    result = _simulate(tmp_path / "never", "--config", str(config))
-    assert result.exit_code == 2 and "unknown setting(s) work_rates" in result.output
-    config.write_text("work_rate: 1.5\n")
-    result = _simulate(tmp_path / "never", "--config", str(config))
-    assert result.exit_code == 2 and "work_rate must be between 0 and 1" in result.output
+    for text, message in (
+        ("conversion_rate: {4: 0.1}\n", "tier must be 1, 2 or 3"),
+        ("work_rate: 0.5\n", "unknown setting(s) work_rate"),
+        ("touches_per_day_per_slot: -1\n", "touches_per_day_per_slot must be a number of at least 0"),
+        ("return_share: 1.5\n", "return_share must be between 0 and 1"),
+    ):
+        config.write_text(text)
+        result = _simulate(tmp_path / "never", "--config", str(config))
+        assert result.exit_code == 2 and message in result.output, result.output
+    for sweep, message in (("sequence_touches", "expected SETTING=V1,V2"), ("sequence_touches=0", "at least 1")):
+        result = _simulate(tmp_path / "never", "--sweep", sweep)
+        assert result.exit_code == 2 and message in result.output, result.output
     assert not (tmp_path / "never").exists()
+    # A return reason the rules do not have stops the run before its first day.
+    config.write_text("return_reasons: {ghosted: 1}\n")
+    result = _simulate(tmp_path / "ghost", "--config", str(config), "--scenario", "jane-joe")
+    assert result.exit_code == 2 and "return_reasons: ghosted not in" in result.output, result.output
+    assert not (tmp_path / "ghost" / "warehouse.duckdb").exists()

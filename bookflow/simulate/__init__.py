@@ -1,51 +1,47 @@
 """`bookflow simulate`: static territories against dynamic books, day by day, on the same accounts.
 
-Two worlds start from the same CRM and live the same number of days:
+Two worlds start from the same CRM, the same reps and the same behaviour, and live the same days:
 
-* dynamic books: every day runs the real pipeline (extract -> dbt build for that as-of date ->
-  sync of the ownership changes into the demo CRM, through `bookflow.cycle.run_cycle`); then the
-  reps act on the books the CRM now shows, and what they do (activities, returns, opportunities)
-  is written into the demo CRM, where the next day's run reads it.
-* static territories: every account of the new-business TAM (NBTAM) belongs for good to one rep
-  of its target book, carved by geography (`static_territories: geography`: billing country and
-  state units dealt round-robin over the book's reps) or kept as the CRM had it before the first
-  day (`crm`, with unowned accounts carved by geography). Nothing is ever retrieved or dealt.
+* dynamic books: every morning the real pipeline runs for that day (the extract, `dbt build` of
+  every model and rule test, the sync of the ownership changes into the simulation's own CRM:
+  bookflow.simulate.pipeline); then the reps work the books the CRM shows, and what they do
+  (activities, returns, opportunities) goes into the CRM for the next morning's run.
+* static territories: every NBTAM account belongs for good to one rep of its target book, carved
+  by geography or kept as the CRM had it; nothing is retrieved or dealt. A leaver's territory
+  waits for their hire.
 
-Both worlds use the same behaviour model, so the only difference between them is who owns what:
+The behaviour model, every figure of which is in assumptions.yml with the paper it comes from:
 
-1. Work: each day a rep works the best accounts of their book (by the first day's priority
-   score), at most `floor(capacity x work_rate)` of them, capacity being the pipeline's measure
-   for that day (ramp, time off). Accounts with an open opportunity or returned in the simulation
-   have left the prospecting book and are not worked.
-2. Returns: an account worked on `return_after_days` distinct days whose seeded draw
-   `u(account, "return")` is below its tier's `return_rate` is returned that day by the rep
-   working it, with a reason drawn from the rules' return reasons. A returned account never
-   converts (it was a dud); in the dynamic world the return is a `book_return_c` row the next run
-   processes.
-3. Conversion, deterministic: an account is *qualified* once worked on `days_to_convert`
-   distinct days; it counts for the rep who worked it last. Each day and tier a world's
-   opportunities are topped up to `floor(conversion_rate x its qualified accounts)` (the expected
-   value, rounded down), shared between reps by largest remainders of `conversion_rate x the rep's
-   qualified accounts`, and opened on the qualified accounts each rep worked that day in the order
-   of a seeded draw `u(account, "convert")`. So a rep with 60 qualified good accounts at 10% opens
-   exactly 6 opportunities, never a lucky 8: the Jane/Joe example reproduces exactly, rep by rep. In the dynamic world each one is an open opportunity in
-   the CRM, owned by the rep, so the account stays with them and leaves the prospecting book.
+1. Effort: a rep makes `touches_per_day_per_slot x capacity` touches a working day, capacity being
+   the pipeline's measure of the day (ramps, time off, leavers).
+2. Sequences: an account is worked to completion by `sequence_touches` touches on distinct days at
+   least `touch_interval_days` apart. A rep spends the day's touches on due steps first, then on
+   new sequences, best priority (the pipeline's score of the day) first.
+3. Outcome of a completion: converts at its tier's rate (counted, not drawn: floor(rate x
+   completions) per tier, largest remainders between reps); else returned with a reason
+   (`return_share`, reasons by weight) or left idle. Dynamic books: the opportunity keeps the
+   account with its rep, the return is filed in the CRM, the idle account waits for retrieval.
+   Both worlds: the account cools down (the reason's rest days, or `cooldown_days`) before anyone
+   works it again, unless a strong signal ends it early.
+4. Arrivals, the same in both worlds: timing signals, hand raises and new accounts every day.
+5. Roster: leavers on seeded days (deactivated in the CRM), each replaced by a ramping hire.
 
-Scores, tiers and NBTAM membership are the pipeline's (`marts.account_scores`, `account_status`)
-on the first day, for both worlds. The measures:
-
-* opportunities: opened during the simulation;
-* top-tier coverage: share of the tier-1 NBTAM accounts with a simulated touch in the last 30
-  days (only simulated touches count, so both worlds start from zero);
-* book productivity: opportunities per account slot of capacity (the reps' summed capacity,
-  averaged over the days). In the Jane/Joe example capacity is 120, the number of good accounts,
-  so this is the "8 / 120 good accounts" of docs/concepts.md.
-
-Everything per account is set-based SQL in DuckDB; Python only loops over days.
+The measures (bookflow.simulate.measures) are taken the same way in both worlds, per rep and per
+world, every day; the CSVs and the chart give them per day and per week. Everything per account is
+set-based SQL (bookflow/simulate/sql/); Python loops over days only.
 """
 
 from bookflow.simulate.config import SimulationConfig, SimulationError, load_config
-from bookflow.simulate.engine import run_simulation
 from bookflow.simulate.measures import SimulationResult
+from bookflow.simulate.runner import run_simulation
+from bookflow.simulate.sweep import SweepResult, run_sweep
 
-__all__ = ["SimulationConfig", "SimulationError", "SimulationResult", "load_config", "run_simulation"]
+__all__ = [
+    "SimulationConfig",
+    "SimulationError",
+    "SimulationResult",
+    "SweepResult",
+    "load_config",
+    "run_simulation",
+    "run_sweep",
+]

@@ -1,79 +1,120 @@
--- One day of rep behaviour in world getvariable('world') on the temp table `book` (account_id, rep_id).
+-- One day of rep behaviour in world getvariable('world') on the temp table `book` (account_id,
+-- rep_id), after latest.sql. The same for both worlds: only the books differ.
 
--- Work: the prospecting book (NBTAM accounts not yet converted or returned in this world), best
--- first-day priority first, at most floor(capacity x work_rate) accounts per rep.
+-- Effort: each rep spends today's touches on the due steps of the sequences they started, best
+-- priority first, then on new sequences on the best accounts of their book that are neither
+-- converted nor cooling down.
 create or replace temp table worked as
-with prospecting as (
-    select book.account_id, book.rep_id, truth.priority_score
+with held as (
+    select book.account_id, book.rep_id, scores.priority_score
     from book
-    inner join truth using (account_id)
-    where truth.is_nbtam
-        and book.account_id not in (
-            select account_id from opportunities where world = getvariable('world')
-            union all
-            select account_id from returns where world = getvariable('world')
-        )
+    inner join prospects using (account_id)
+    inner join scores using (account_id)
+    where book.account_id not in (select account_id from opportunities where world = getvariable('world'))
+),
+staged as (
+    select
+        held.*,
+        latest.started_on as sequence_started_on,
+        case
+            when latest.account_id is null or latest.rep_id <> held.rep_id or latest.outcome = 'abandoned' then 'start'
+            when latest.completed_on is null then
+                case when latest.last_touch_on <= getvariable('day') - getvariable('touch_interval_days') then 'due' end
+            when latest.outcome <> 'convert' and not latest.is_cooling then 'start'
+        end as stage
+    from held
+    left join latest using (account_id)
 ),
 ranked as (
-    select prospecting.*, capacity.capacity,
+    select
+        *,
         row_number() over (
-            partition by prospecting.rep_id order by prospecting.priority_score desc, prospecting.account_id
+            partition by rep_id order by stage = 'due' desc, priority_score desc, account_id
         ) as place
-    from prospecting
-    inner join capacity
-        on capacity.rep_id = prospecting.rep_id and capacity.day = getvariable('day')
+    from staged
+    where stage is not null
 )
-select account_id, rep_id from ranked
-where place <= floor(capacity * getvariable('work_rate'));
+select ranked.account_id, ranked.rep_id, ranked.stage, ranked.sequence_started_on
+from ranked
+inner join effort on effort.rep_id = ranked.rep_id and effort.day = getvariable('day')
+where ranked.place <= effort.touches;
 
-insert into touches select getvariable('world'), getvariable('day'), account_id, rep_id from worked;
+insert into touches
+select getvariable('world'), getvariable('day'), account_id, rep_id from worked;
 
-create or replace temp table days_worked as
-select account_id, count(distinct day) as days_worked
-from touches where world = getvariable('world') group by account_id;
+-- A sequence started by the account's new holder ends the one another rep left unfinished.
+update sequences set outcome = 'abandoned'
+where world = getvariable('world')
+    and completed_on is null
+    and outcome is null
+    and account_id in (select account_id from worked where stage = 'start');
 
--- Returns: worked on return_after_days distinct days and a draw below the tier's return rate.
-insert into returns
-select getvariable('world'), getvariable('day'), worked.account_id, worked.rep_id,
-    getvariable('reasons')[1 + (hash(worked.account_id, getvariable('seed'), 'reason')
-        % len(getvariable('reasons')))::bigint]
+insert into sequences
+select getvariable('world'), account_id, rep_id, getvariable('day'), 1, getvariable('day'), null, null, null, null, null
 from worked
-inner join days_worked using (account_id)
-inner join truth using (account_id)
-inner join rates using (tier)
-where days_worked.days_worked >= getvariable('return_after_days')
-    and u(worked.account_id, 'return') < rates.return_rate;
+where stage = 'start';
 
--- Conversion: each tier's opportunities topped up to floor(rate x qualified accounts).
+update sequences set touches = sequences.touches + 1, last_touch_on = getvariable('day')
+from worked
+where sequences.world = getvariable('world')
+    and worked.stage = 'due'
+    and sequences.account_id = worked.account_id
+    and sequences.started_on = worked.sequence_started_on;
+
+-- Completion: the sequence's last touch; the account's tier today sets its conversion rate.
+update sequences set completed_on = getvariable('day'), tier = scores.tier
+from scores
+where sequences.world = getvariable('world')
+    and sequences.completed_on is null
+    and sequences.outcome is null
+    and sequences.touches >= getvariable('sequence_touches')
+    and scores.account_id = sequences.account_id;
+
+-- Today's completions, each with its number among the account's completions in this world, so
+-- an account's n-th completion draws the same numbers in both worlds.
+create or replace temp table completing as
+select
+    sequences.account_id,
+    sequences.rep_id,
+    sequences.started_on,
+    sequences.tier,
+    (
+        select count(*)
+        from sequences as earlier
+        where earlier.world = sequences.world
+            and earlier.account_id = sequences.account_id
+            and earlier.completed_on is not null
+    ) as nth
+from sequences
+where sequences.world = getvariable('world')
+    and sequences.completed_on = getvariable('day')
+    and sequences.outcome is null;
+
+-- Conversion is counted, not drawn: each tier's opportunities are topped up to
+-- floor(rate x the world's completions of that tier), shared between reps by largest remainders.
 insert into opportunities
-with last_worked_by as (
-    select account_id, arg_max(rep_id, day) as rep_id
-    from touches where world = getvariable('world') group by account_id
-),
-qualified as (
-    -- A qualified account counts for the rep who worked it last.
-    select account_id, last_worked_by.rep_id, truth.tier
-    from days_worked
-    inner join last_worked_by using (account_id)
-    inner join truth using (account_id)
-    where days_worked.days_worked >= getvariable('days_to_convert')
-        and account_id not in (select account_id from returns where world = getvariable('world'))
+with completions as (
+    select rep_id, tier, count(*) as completed
+    from sequences
+    where world = getvariable('world') and completed_on is not null and tier is not null
+    group by rep_id, tier
 ),
 opened as (
     select rep_id, tier, count(*) as opened
-    from opportunities where world = getvariable('world') group by rep_id, tier
+    from opportunities
+    where world = getvariable('world')
+    group by rep_id, tier
 ),
 shares as (
-    select qualified.rep_id, qualified.tier, rates.conversion_rate * count(*) as share
-    from qualified
+    select completions.rep_id, completions.tier, rates.conversion_rate * completions.completed as share
+    from completions
     inner join rates using (tier)
-    group by qualified.rep_id, qualified.tier, rates.conversion_rate
 ),
 floored as (
     -- The epsilon keeps 0.1 x 30 = 3.0000000000000004 and 0.7 x 10 = 6.999999999999999 whole.
-    select *,
+    select
+        *,
         floor(share + 1e-9) as base,
-        share - floor(share + 1e-9) as remainder,
         floor(sum(share) over (partition by tier) + 1e-9)
             - sum(floor(share + 1e-9)) over (partition by tier) as extra,
         row_number() over (
@@ -82,27 +123,93 @@ floored as (
     from shares
 ),
 due as (
-    -- Largest remainders: the world converts floor(rate x all its qualified accounts) of a
-    -- tier, each rep their whole share and the reps with the largest fractions one more.
-    select floored.rep_id, floored.tier,
+    -- Each rep their whole share, and the reps with the largest fractions one more.
+    select
+        floored.rep_id,
+        floored.tier,
+        floored.remainder_rank,
         cast(floored.base + case when floored.remainder_rank <= floored.extra then 1 else 0 end as integer)
             - coalesce(opened.opened, 0) as due
     from floored
     left join opened using (rep_id, tier)
 ),
+world_due as (
+    -- Which reps hold the fractions can change from day to day: the world as a whole never
+    -- opens more than floor(rate x its completions).
+    select
+        tier,
+        cast(floor(sum(share) + 1e-9) as integer)
+            - coalesce((select sum(opened.opened) from opened where opened.tier = shares.tier), 0) as due
+    from shares
+    group by tier
+),
 candidates as (
-    select worked.account_id, worked.rep_id, qualified.tier,
+    select
+        completing.account_id,
+        completing.rep_id,
+        completing.tier,
         row_number() over (
-            partition by worked.rep_id, qualified.tier
-            order by u(worked.account_id, 'convert'), worked.account_id
+            partition by completing.rep_id, completing.tier
+            order by u(completing.account_id, 'convert-' || completing.nth), completing.account_id
         ) as place
-    from worked
-    inner join qualified using (account_id, rep_id)
-    where worked.account_id not in (
-        select account_id from opportunities where world = getvariable('world')
-    )
+    from completing
+),
+picked as (
+    select
+        candidates.*,
+        row_number() over (partition by candidates.tier order by candidates.place, due.remainder_rank) as world_place
+    from candidates
+    inner join due using (rep_id, tier)
+    where candidates.place <= due.due
 )
-select getvariable('world'), getvariable('day'), candidates.account_id, candidates.rep_id, candidates.tier
-from candidates
-inner join due using (rep_id, tier)
-where candidates.place <= due.due;
+select getvariable('world'), getvariable('day'), picked.account_id, picked.rep_id, picked.tier
+from picked
+inner join world_due using (tier)
+where picked.world_place <= world_due.due;
+
+-- The other completions are returned with a reason (weighted draw) or left idle; either way the
+-- account cools down: its reason's rest days (review: for good), or cooldown_days when idle.
+create or replace temp table drawn as
+with outcomes as (
+    select
+        completing.account_id,
+        completing.started_on,
+        case
+            when opportunities.account_id is not null then 'convert'
+            when u(completing.account_id, 'return-' || completing.nth) < getvariable('return_share') then 'return'
+            else 'idle'
+        end as outcome,
+        reasons.reason,
+        reasons.rest_days,
+        reasons.goes_to_review
+    from completing
+    left join opportunities
+        on opportunities.world = getvariable('world')
+        and opportunities.day = getvariable('day')
+        and opportunities.account_id = completing.account_id
+    left join reasons
+        on u(completing.account_id, 'reason-' || completing.nth) >= reasons.band_from
+        and u(completing.account_id, 'reason-' || completing.nth) < reasons.band_to
+)
+select
+    account_id,
+    started_on,
+    outcome,
+    case when outcome = 'return' then reason end as reason,
+    case
+        when outcome = 'idle' then getvariable('day') + getvariable('cooldown_days')
+        when outcome = 'return' and goes_to_review then date '9999-12-31'
+        when outcome = 'return' then getvariable('day') + rest_days
+    end as cool_until
+from outcomes;
+
+update sequences set outcome = drawn.outcome, reason = drawn.reason, cool_until = drawn.cool_until
+from drawn
+where sequences.world = getvariable('world')
+    and sequences.account_id = drawn.account_id
+    and sequences.started_on = drawn.started_on;
+
+insert into returns
+select world, completed_on, account_id, rep_id, reason
+from sequences
+where world = getvariable('world') and completed_on = getvariable('day') and outcome = 'return';

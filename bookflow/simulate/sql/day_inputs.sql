@@ -1,0 +1,48 @@
+-- What the pipeline measured this morning, for both worlds: scores, each rep's effort, new prospects.
+
+delete from scores;
+insert into scores
+select
+    account_id,
+    tier,
+    priority_score,
+    -- The rules' own readiness thresholds (the pipeline's `ready` also needs the account in the pool).
+    fit_score >= getvariable('fit_threshold') or timing_score >= getvariable('timing_threshold') as is_ready
+from warehouse.marts.account_scores;
+
+-- Effort follows the capacity the pipeline measured: ramping reps get their share, reps on time
+-- off or gone none.
+insert into effort
+select
+    getvariable('day'),
+    rep_id,
+    capacity,
+    case
+        when getvariable('weekends_off') and isodow(getvariable('day')) >= 6 then 0
+        else cast(round(capacity * getvariable('touches_per_day_per_slot')) as integer)
+    end
+from warehouse.marts.rep_capacity;
+
+-- On the first day every NBTAM account is a prospect; later, the accounts that arrived.
+insert into prospects
+with crm_accounts as (
+    select id as account_id, any_value(billing_country) as billing_country, any_value(billing_state) as billing_state
+    from crm.salesforce.account
+    group by id
+)
+select
+    status.account_id,
+    status.target_book,
+    coalesce(crm_accounts.billing_country, '') || '-' || coalesce(crm_accounts.billing_state, ''),
+    getvariable('day')
+from warehouse.marts.account_status as status
+inner join crm_accounts using (account_id)
+where status.target_book is not null
+    and status.status not in ('customer', 'excluded', 'converted')
+    and (getvariable('day') = getvariable('start') or status.account_id in (select account_id from new_accounts))
+    and status.account_id not in (select account_id from prospects);
+
+insert into pipeline_changes
+select getvariable('day'), change_type, count(*)
+from warehouse.marts.ownership_changes
+group by change_type;
