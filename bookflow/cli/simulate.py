@@ -61,6 +61,7 @@ def simulate(scenario, days, config_file, accounts, seed, start, sweeps, workdir
             {"days": days or (SWEEP_DAYS if sweeps else None), "accounts": accounts, "seed": seed, "start": start},
         )
         if sweeps:
+            done: dict = {}
             for spec in sweeps:
                 result = run_sweep(
                     config,
@@ -70,6 +71,7 @@ def simulate(scenario, days, config_file, accounts, seed, start, sweeps, workdir
                     rules_source=absolute(rules),
                     echo=echo,
                     verbose=verbose,
+                    done=done,
                 )
                 click.echo(result.format())
             return

@@ -73,13 +73,15 @@ class SimulationResult:
             f"{self.top_tier_accounts:,} tier-1 NBTAM accounts, capacity {self.capacity:,.0f} account slots",
             "",
             f"  {'model':<20} {'opportunities':>13} {'top-tier coverage':>18} {'book productivity':>18} "
-            f"{'worked last day':>16} {'returns':>8}",
+            f"{'completions':>12} {'returns':>8} {'touches a day':>14}",
         ]
         for world in WORLDS:
-            row = self.final(world)
+            row, days = self.final(world), [day for day in self.daily if day["world"] == world]
+            working = [day["touches"] for day in days if day["touches"] + day["unused_touches"] > 0]
             lines.append(
                 f"  {WORLD_LABELS[world]:<20} {row['opportunities']:>13,} {row['top_tier_coverage']:>18.1%} "
-                f"{row['book_productivity']:>18.1%} {row['accounts_worked']:>16,} {row['returns']:>8,}"
+                f"{row['book_productivity']:>18.1%} {sum(day['completions'] for day in days):>12,} "
+                f"{row['returns']:>8,} {sum(working) / max(len(working), 1):>14,.0f}"
             )
         lines += [
             "",
@@ -108,7 +110,8 @@ class SimulationResult:
         over = self.seconds - AIM_S
         lines += [
             "",
-            "  worked: distinct accounts a rep touched; opps: opportunities opened on them.",
+            "  touches a day: on average, over the working days; per rep, worked: distinct accounts touched, "
+            "opps: opportunities opened.",
             "  top-tier coverage: tier-1 NBTAM accounts touched in the last 30 days; "
             "book productivity: opportunities per account slot of capacity.",
             "  pool depth: ready accounts waiting (dynamic: the pool left after dealing; static: ready accounts "

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bookflow.simulate.config import SimulationConfig, sweep_values
+from bookflow.simulate.measures import SimulationResult
 from bookflow.simulate.runner import run_simulation
 
 # A sweep runs the pipeline days x values times: without --days it replays nine weeks, long
@@ -65,21 +66,32 @@ def run_sweep(
     rules_source: Path | None = None,
     echo: Callable[[str], None] = lambda _line: None,
     verbose: bool = False,
+    done: dict[str, SimulationResult] | None = None,
 ) -> SweepResult:
-    """One simulation per value of `spec` (`SETTING=V1,V2,...`), each in its own folder under `workdir`."""
+    """One simulation per value of `spec` (`SETTING=V1,V2,...`), each in its own folder under `workdir`.
+
+    `done` maps the settings of runs already made (by an earlier sweep of the same command, whose
+    values often include the defaults) to their result: a run is never made twice.
+    """
     setting, runs = sweep_values(config, spec)
     workdir = Path(workdir).resolve()
+    done = {} if done is None else done
     rows = []
     for text, run_config in runs:
-        echo(f"--sweep {setting}={text}")
-        result = run_simulation(
-            run_config,
-            scenario=scenario,
-            workdir=workdir / _slug(f"{setting}={text}"),
-            rules_source=rules_source,
-            echo=echo,
-            verbose=verbose,
-        )
+        key = repr(sorted(run_config.as_dict().items()))
+        if key in done:
+            echo(f"--sweep {setting}={text}: the same settings as a run already made, {done[key].chart_path.parent}")
+        else:
+            echo(f"--sweep {setting}={text}")
+            done[key] = run_simulation(
+                run_config,
+                scenario=scenario,
+                workdir=workdir / _slug(f"{setting}={text}"),
+                rules_source=rules_source,
+                echo=echo,
+                verbose=verbose,
+            )
+        result = done[key]
         row = {"setting": setting, "value": text}
         for world in ("static", "dynamic"):
             final = result.final(world)

@@ -5,26 +5,24 @@ with accounts as (
     select distinct id as account_id, id || strftime(getvariable('day'), '%Y%m%d') as draw_key
     from crm.salesforce.account
     where not coalesce(is_deleted, false)
+),
+kinds as (
+    -- Timing signals of any strength, and hand raises, which are strong.
+    select * from (values
+        (false, getvariable('signal_types')::varchar[], getvariable('signals_per_1000'), 0.05, 'signal', 'type', 'strength'),
+        (true, getvariable('hand_raise_types')::varchar[], getvariable('hand_raises_per_1000'), 0.8, 'hand', 'hand_type', 'hand_strength')
+    ) as kinds (is_hand_raise, types, per_1000, weakest, draw_salt, type_salt, strength_salt)
 )
 select
     getvariable('day'),
-    account_id,
-    getvariable('signal_types')[1 + (hash(draw_key, getvariable('seed'), 'type') % len(getvariable('signal_types')))::bigint],
-    round(0.05 + 0.95 * u(draw_key, 'strength'), 3),
-    false
+    accounts.account_id,
+    kinds.types[1 + (hash(accounts.draw_key, getvariable('seed'), kinds.type_salt) % len(kinds.types))::bigint],
+    round(kinds.weakest + (1 - kinds.weakest) * u(accounts.draw_key, kinds.strength_salt), 3),
+    kinds.is_hand_raise
 from accounts
-where len(getvariable('signal_types')) > 0
-    and u(draw_key, 'signal') < getvariable('signals_per_1000') / 1000.0
-union all
-select
-    getvariable('day'),
-    account_id,
-    getvariable('hand_raise_types')[1 + (hash(draw_key, getvariable('seed'), 'hand_type') % len(getvariable('hand_raise_types')))::bigint],
-    round(0.8 + 0.2 * u(draw_key, 'hand_strength'), 3),
-    true
-from accounts
-where len(getvariable('hand_raise_types')) > 0
-    and u(draw_key, 'hand') < getvariable('hand_raises_per_1000') / 1000.0;
+cross join kinds
+where len(kinds.types) > 0
+    and u(accounts.draw_key, kinds.draw_salt) < kinds.per_1000 / 1000.0;
 
 insert into crm.signals.account_signal (account_id, signal_type, occurred_at, strength)
 select account_id, signal_type, day + interval 12 hour, strength

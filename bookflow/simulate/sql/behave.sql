@@ -5,16 +5,11 @@
 -- priority first, then on new sequences on the best accounts of their book that are neither
 -- converted nor cooling down.
 create or replace temp table worked as
-with held as (
-    select book.account_id, book.rep_id, scores.priority_score
-    from book
-    inner join prospects using (account_id)
-    inner join scores using (account_id)
-    where book.account_id not in (select account_id from opportunities where world = getvariable('world'))
-),
-staged as (
+with staged as (
     select
-        held.*,
+        held.account_id,
+        held.rep_id,
+        held.priority_score,
         latest.started_on as sequence_started_on,
         case
             when latest.account_id is null or latest.rep_id <> held.rep_id or latest.outcome = 'abandoned' then 'start'

@@ -46,3 +46,14 @@ insert into pipeline_changes
 select getvariable('day'), change_type, count(*)
 from warehouse.marts.ownership_changes
 group by change_type;
+
+-- The prospecting book of the world being lived (getvariable('world'), temp table `book`): the
+-- prospects each rep holds today that have not converted in that world. A view: it reads the
+-- book and the opportunities as they are when asked.
+create or replace temp table book (account_id varchar, rep_id varchar);
+create or replace temp view held as
+select book.account_id, book.rep_id, scores.tier, scores.priority_score
+from book
+inner join prospects using (account_id)
+inner join scores using (account_id)
+where book.account_id not in (select account_id from opportunities where world = getvariable('world'));

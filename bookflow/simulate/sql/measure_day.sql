@@ -8,15 +8,7 @@ where world = getvariable('world')
     and day <= getvariable('day');
 
 insert into rep_days
-with held as (
-    -- The prospecting book: accounts held today that have not converted in this world.
-    select book.account_id, book.rep_id, scores.tier
-    from book
-    inner join prospects using (account_id)
-    inner join scores using (account_id)
-    where book.account_id not in (select account_id from opportunities where world = getvariable('world'))
-),
-books as (
+with books as (
     select
         held.rep_id,
         count(*) as book_accounts,
@@ -29,28 +21,27 @@ books as (
     left join touched_30d using (account_id)
     group by held.rep_id
 ),
-work as (
-    select rep_id, count(*) as touches
-    from touches
+events as (
+    select rep_id, 'touch' as kind from touches
     where world = getvariable('world') and day = getvariable('day')
-    group by rep_id
-),
-completed as (
-    select rep_id, count(*) as completions
-    from sequences
+    union all
+    select rep_id, 'completion' from sequences
     where world = getvariable('world') and completed_on = getvariable('day')
-    group by rep_id
-),
-opened as (
-    select rep_id, count(*) as opportunities
-    from opportunities
+    union all
+    select rep_id, 'opportunity' from opportunities
     where world = getvariable('world') and day = getvariable('day')
-    group by rep_id
-),
-returned as (
-    select rep_id, count(*) as returns
-    from returns
+    union all
+    select rep_id, 'return' from returns
     where world = getvariable('world') and day = getvariable('day')
+),
+done as (
+    select
+        rep_id,
+        count(*) filter (where kind = 'touch') as touches,
+        count(*) filter (where kind = 'completion') as completions,
+        count(*) filter (where kind = 'opportunity') as opportunities,
+        count(*) filter (where kind = 'return') as returns
+    from events
     group by rep_id
 )
 select
@@ -59,10 +50,10 @@ select
     reps.rep_id,
     coalesce(effort.capacity, 0),
     coalesce(effort.touches, 0),
-    coalesce(work.touches, 0),
-    coalesce(completed.completions, 0),
-    coalesce(opened.opportunities, 0),
-    coalesce(returned.returns, 0),
+    coalesce(done.touches, 0),
+    coalesce(done.completions, 0),
+    coalesce(done.opportunities, 0),
+    coalesce(done.returns, 0),
     coalesce(books.book_accounts, 0),
     coalesce(books.workable_accounts, 0),
     coalesce(books.book_touched_30d, 0),
@@ -74,10 +65,7 @@ select
 from reps
 left join effort on effort.rep_id = reps.rep_id and effort.day = getvariable('day')
 left join books on books.rep_id = reps.rep_id
-left join work on work.rep_id = reps.rep_id
-left join completed on completed.rep_id = reps.rep_id
-left join opened on opened.rep_id = reps.rep_id
-left join returned on returned.rep_id = reps.rep_id;
+left join done on done.rep_id = reps.rep_id;
 
 insert into world_days
 with top_tier as (
