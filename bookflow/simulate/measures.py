@@ -52,6 +52,7 @@ class SimulationResult:
     start: date
     daily: list[dict]
     weekly: list[dict]
+    by_tier: list[dict]
     per_rep: list[dict]
     capacity: float
     top_tier_accounts: int
@@ -82,6 +83,15 @@ class SimulationResult:
                 f"  {WORLD_LABELS[world]:<20} {row['opportunities']:>13,} {row['top_tier_coverage']:>18.1%} "
                 f"{row['book_productivity']:>18.1%} {sum(day['completions'] for day in days):>12,} "
                 f"{row['returns']:>8,} {sum(working) / max(len(working), 1):>14,.0f}"
+            )
+        lines.append("")
+        for world in WORLDS:
+            tiers = [row for row in self.by_tier if row["world"] == world]
+            lines.append(
+                f"  {WORLD_LABELS[world] + ', tiers 1/2/3:':<32} opportunities "
+                + "/".join(f"{row['opportunities']:,}" for row in tiers)
+                + " of completions "
+                + "/".join(f"{row['completions']:,}" for row in tiers)
             )
         lines += [
             "",
@@ -178,6 +188,7 @@ def report(
         start=start,
         daily=daily,
         weekly=weekly,
+        by_tier=_rows(con, "report_by_tier"),
         per_rep=per_rep,
         capacity=final["capacity"],
         top_tier_accounts=final["top_tier_accounts"],

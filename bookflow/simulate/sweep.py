@@ -36,12 +36,13 @@ class SweepResult:
         lines = [
             f"bookflow simulate --sweep {self.setting}: {self.days} day(s) a run, static / dynamic on the last day",
             "",
-            f"  {'value':>12} {'opportunities':>15} {'dynamic - static':>17} {'top-tier cov.':>15} "
+            f"  {'value':>12} {'opportunities':>15} {'dynamic - static':>17} {'tiers 1/2/3':>13} {'top-tier cov.':>15} "
             f"{'pool depth':>13} {'idle slots':>13} {'books touched':>15} {'run time':>9}",
         ]
         for row in self.rows:
             lines.append(
                 f"  {row['value']:>12} {_pair(row, 'opportunities', ','):>15} {row['difference']:>+17,} "
+                f"{'/'.join(format(row[f'difference_tier_{tier}'], '+') for tier in (1, 2, 3)):>13} "
                 f"{_pair(row, 'top_tier_coverage', '.0%'):>15} {_pair(row, 'pool_depth', ','):>13} "
                 f"{_pair(row, 'idle_slots', ','):>13} {_pair(row, 'book_touched_share', '.0%'):>15} "
                 f"{row['seconds'] / 60:>8.1f}m"
@@ -97,6 +98,9 @@ def run_sweep(
             final = result.final(world)
             row.update({f"{world}_{measure}": final[measure] for measure, _ in MEASURES})
         row["difference"] = row["dynamic_opportunities"] - row["static_opportunities"]
+        for tier in (1, 2, 3):
+            opened = {r["world"]: r["opportunities"] for r in result.by_tier if r["tier"] == tier}
+            row[f"difference_tier_{tier}"] = opened["dynamic"] - opened["static"]
         row["seconds"] = result.seconds
         rows.append(row)
     workdir.mkdir(parents=True, exist_ok=True)
