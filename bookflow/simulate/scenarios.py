@@ -255,5 +255,6 @@ def _write_jane_joe_rules(rules: Path) -> None:
     # The seed's example has no rest period.
     set_rules_settings(rules, {"default_rest_days": 0})
     (rules / "account_overrides.csv").write_text("account_id,action,reason,effective_date\n")
-    # The bundled availability names the bundled roster; Jane and Joe work every hour routing asks.
+    # The bundled availability names the bundled roster; with no rep listed, Jane and Joe take
+    # hand raises at any hour routing asks.
     (rules / "rep_availability.csv").write_text(",".join(RULES_FILES["rep_availability.csv"]) + "\n")
