@@ -35,6 +35,9 @@ NOT_NEEDED = ("path:models/marts/coverage",)
 # The rules (seeds) are loaded and their tests run on the first day: they do not change during a
 # run, so later days leave the rules tables as they are (a quarter of a day's dbt time).
 LOADED_ONCE = ("resource_type:seed",)
+# The simulation's CRM is a demo CRM, which holds Salesforce's objects: the models read those
+# whatever BOOKFLOW_CRM says.
+CRM_SHAPE = "salesforce"
 
 
 @dataclass
@@ -79,7 +82,7 @@ class Pipeline:
             # Nothing but errors on the screen, no debug log file, no artifacts nobody reads:
             # about a quarter of dbt's time on a small warehouse.
             self._flags += ["--quiet", "--log-level-file", "none", "--no-write-json"]
-        with dbt_environment(str(warehouse), str(rules_dir)):
+        with dbt_environment(str(warehouse), str(rules_dir), crm=CRM_SHAPE):
             parsed = dbtRunner().invoke(["parse", *self._flags])
         if not parsed.success:
             raise SimulationError(f"dbt could not parse the project: {parsed.exception}")
@@ -98,6 +101,7 @@ class Pipeline:
                 inbound_store_path=self.inbound_store,
                 run_date=day,
                 source="demo",
+                crm=CRM_SHAPE,
                 demo_crm_path=self.crm,
             )
         except (InputError, duckdb.Error) as error:
@@ -105,7 +109,7 @@ class Pipeline:
         outcome.extract_s = time.perf_counter() - started
 
         started = time.perf_counter()
-        with self._environment(str(self.warehouse), str(self.rules_dir), day):
+        with self._environment(str(self.warehouse), str(self.rules_dir), day, CRM_SHAPE):
             excludes = NOT_NEEDED + (LOADED_ONCE if self._rules_loaded else ())
             built = self._dbt.invoke([*daily_build_args(*excludes), *self._flags])
         outcome.dbt_s = time.perf_counter() - started
