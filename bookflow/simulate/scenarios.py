@@ -17,8 +17,11 @@ import duckdb
 
 from bookflow import paths
 from bookflow.contract import RULES_FILES
+from bookflow.crm.salesforce.ids import record_id
 
 SCENARIOS = ("demo", "jane-joe")
+# The demo numbers its users by role (bookflow/demo_crm.py); hires replacing leavers are 601 on.
+HIRE_NUMBERS = 600
 
 POOL_ID, JANE_ID, JOE_ID = "005Dn00000000EXIAY", "005JANE00000000001", "005JOE000000000001"
 
@@ -135,7 +138,8 @@ def plan_roster(
     plan, hires = [], []
     for number, rep in enumerate(started[:count], start=1):
         leaves_on = start + timedelta(days=1 + int(_draw(seed, rep["rep_id"], "leaves_on") * (days - 1)))
-        hire_id = f"005HIRE{number:011d}"
+        # Valid user ids like the demo's, numbered apart from its reps, static owners and pool user.
+        hire_id = record_id("005", HIRE_NUMBERS + number)
         starts_on = leaves_on + timedelta(days=backfill_days)
         hires.append(
             {
