@@ -111,10 +111,15 @@ class SimulationResult:
                 f"{_pair(static['idle_slots'], dynamic['idle_slots'], 13)} "
                 f"{_pair(static['book_touched_share'], dynamic['book_touched_share'], 15, '.0%')}"
             )
-        lines += ["", f"  {'per rep':<24} {'static: worked':>15} {'opps':>5}   {'dynamic: worked':>16} {'opps':>5}"]
+        # As wide as the longest name: a hire is named after the leaver they replace.
+        width = max([24, *(len(rep["rep_name"]) for rep in self.per_rep)])
+        lines += [
+            "",
+            f"  {'per rep':<{width}} {'static: worked':>15} {'opps':>5}   {'dynamic: worked':>16} {'opps':>5}",
+        ]
         for rep in self.per_rep:
             lines.append(
-                f"  {rep['rep_name'][:24]:<24} {rep['static_worked']:>15,} {rep['static_opps']:>5,}   "
+                f"  {rep['rep_name']:<{width}} {rep['static_worked']:>15,} {rep['static_opps']:>5,}   "
                 f"{rep['dynamic_worked']:>16,} {rep['dynamic_opps']:>5,}"
             )
         over = self.seconds - AIM_S
