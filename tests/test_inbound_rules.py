@@ -65,6 +65,16 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
         workspace.rules / "theaters.csv",
         lambda rows: [{**row, "theater": "AMER"} if row["billing_country"] == "DE" else row for row in rows],
     )
+    # The AMER mid-market book is full after the cycle, and a full book's hand raise goes to the
+    # least loaded rep at work rather than waiting.
+    _rewrite(
+        workspace.rules / "reps.csv",
+        lambda rows: [
+            {**row, "capacity": "1"} if (row["segment"], row["theater"]) == ("MM", "AMER") else row for row in rows
+        ],
+    )
+    with (workspace.rules / "settings.csv").open("a") as settings:
+        settings.write("inbound_when_book_full,least_loaded,A full book's hand raise goes to the least loaded rep\n")
     (workspace.rules / "rep_availability.csv").write_text(
         "rep_id,time_zone,work_days,work_start,work_end,unavailable_until\n"
         "005Dn000000000CIAQ,Europe/Dublin,Mon Tue Wed Thu Fri,09:00,17:00,2099-01-01\n"
@@ -92,6 +102,13 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
     emea_mm = [account for account, book, _ in pool if book == "SDR-MM-EMEA"][:2]
     books = dict(_query(workspace.warehouse, "select rep_id, target_book from marts.rep_capacity"))
     assert dict((account, book) for account, book, _ in pool)[german] == "SDR-SMB-AMER"
+    full_book = next(account for account, book, _ in pool if book == "SDR-MM-AMER")
+    room = dict(
+        _query(
+            workspace.warehouse, "select rep_id, open_slots from marts.rep_open_slots where target_book = 'SDR-MM-AMER'"
+        )
+    )
+    assert room and max(room.values()) <= 0, f"SDR-MM-AMER should be full after the cycle: {room}"
 
     # A loader appends a demo request to the signals table, and a form fill to its lead-shaped table.
     form_fill = next(account for account, book, _ in pool if book == "SDR-SMB-AMER" and account != german)
@@ -112,7 +129,9 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
             """,
             [form_fill, SUNDAY_NOON_UTC, datetime.utcnow()],
         )
-    append_to_inbox(store, [HandRaise(account_id=account, signal_type="demo_request") for account in emea_mm])
+    append_to_inbox(
+        store, [HandRaise(account_id=account, signal_type="demo_request") for account in [*emea_mm, full_book]]
+    )
 
     first = _route(workspace, SUNDAY_NOON_UTC)
     assert first.polled == 2
@@ -120,7 +139,11 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
     # The book the rules gave Germany, in the cycle and in routing alike.
     assert outcomes[german][0] == "routed" and books[outcomes[german][1]] == "SDR-SMB-AMER"
     assert outcomes[form_fill][0] == "routed" and books[outcomes[form_fill][1]] == "SDR-SMB-AMER"
-    # Sunday: nobody of the EMEA mid-market book at work. The hand raises wait, with an alert.
+    # A full book at work: the least loaded rep (the most open slots, none above zero) even so.
+    outcome, rep = outcomes[full_book]
+    assert outcome == "routed" and room[rep] == max(room.values())
+    # Sunday: nobody of the EMEA mid-market book at work. The hand raises wait, with an alert,
+    # whatever when_book_full says.
     assert [outcomes[account][0] for account in emea_mm] == ["queued", "queued"]
     assert len(first.routing.alerts) == 2 and "SDR-MM-EMEA" in first.routing.alerts[0]
 
