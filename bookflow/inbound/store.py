@@ -8,6 +8,7 @@ for one short transaction and closes it again, retrying briefly while another on
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -111,17 +112,38 @@ left join reverse_etl.sync_ledger as ledger
 """
 
 
+# Store files this process has made sure of, by path and inode: a pass calls ensure_store every
+# time, and opening the file for its DDL was a large share of a stream hand raise's wait.
+_ensured: set[tuple[Path, int]] = set()
+_ensuring = threading.Lock()
+
+
 def ensure_store(path: Path) -> None:
-    """Create the store's tables if missing (a store from before the inbox keeps its changes and ledger)."""
+    """Create the store's tables if missing (a store from before the inbox keeps its changes and ledger).
+
+    Once per process and file: tables are only ever added, so a file made sure of stays so; a
+    store deleted and made again is a new file and gets its tables again.
+    """
     if path.stem in ("inbound", "reverse_etl"):
         # DuckDB names a file's catalog after its stem, which would shadow the schema of that name.
         raise ValueError(f"name the inbound store something other than {path.name} (e.g. inbound_store.duckdb)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open_duckdb(path) as con:
-        _retire_old_tables(con)
-        con.execute(_SCHEMA)
-        ensure_ledger(con)
-        con.execute(_LATENCY_VIEW)
+    with _ensuring:
+        if _identity(path) in _ensured:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open_duckdb(path) as con:
+            _retire_old_tables(con)
+            con.execute(_SCHEMA)
+            ensure_ledger(con)
+            con.execute(_LATENCY_VIEW)
+        _ensured.add(_identity(path))
+
+
+def _identity(path: Path) -> tuple[Path, int] | None:
+    try:
+        return path.resolve(), path.stat().st_ino
+    except FileNotFoundError:
+        return None
 
 
 def _retire_old_tables(con) -> None:
