@@ -88,31 +88,40 @@ class InboxWriter:
     """Appends for many request threads of one process through one connection at a time.
 
     DuckDB lets a process open a file once at a time and the router needs the store between
-    writes, so concurrent requests wait for a short turn; those that arrived meanwhile go in
-    the same transaction (a group commit), so a burst costs a few opens, not one per request.
+    writes, so one request thread at a time writes, and it writes for every request that arrived
+    meanwhile (a group commit): a burst costs a few opens, not one per request. A thread whose
+    hand raises another one wrote returns at once; it never takes a turn of its own, or each
+    would write the few that came after it, one open each, and the burst would queue behind them.
     """
 
     def __init__(self, store: Path) -> None:
         self.store = store
-        self._lock = threading.Lock()
-        self._turn = threading.Lock()
+        self._turns = threading.Condition()
+        self._writing = False
         self._waiting: list[tuple[list[HandRaise], datetime, Future]] = []
 
     def append(self, hand_raises: Sequence[HandRaise], *, received_at: datetime) -> int:
+        """Append in a committed transaction of the store; how many were new. Returns only once committed."""
         done: Future = Future()
-        with self._lock:
+        with self._turns:
             self._waiting.append((list(hand_raises), received_at, done))
-        with self._turn:
-            with self._lock:
-                batch, self._waiting = self._waiting, []
-            if batch:
-                try:
-                    added = _append(self.store, [(raised, at) for items, at, _ in batch for raised in items])
-                    for items, at, waiter in batch:
-                        waiter.set_result(sum(raised.hand_raise_id(at) in added for raised in items))
-                except BaseException as error:
-                    for _, _, waiter in batch:
-                        waiter.set_exception(error)
+            while self._writing and not done.done():
+                self._turns.wait()
+            if done.done():
+                return done.result()
+            self._writing = True
+            batch, self._waiting = self._waiting, []
+        try:
+            added = _append(self.store, [(raised, at) for items, at, _ in batch for raised in items])
+            for items, at, waiter in batch:
+                waiter.set_result(sum(raised.hand_raise_id(at) in added for raised in items))
+        except BaseException as error:
+            for _, _, waiter in batch:
+                waiter.set_exception(error)
+        finally:
+            with self._turns:
+                self._writing = False
+                self._turns.notify_all()
         return done.result()
 
 
