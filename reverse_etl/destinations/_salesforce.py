@@ -5,14 +5,14 @@ may be written (exactly one live account, an active owner) live here once.
 """
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from reverse_etl.destinations.base import OwnerUpdate, RecordErrorCode, RecordResult
-from reverse_etl.duckdb_files import wait_for_lock
+from reverse_etl.duckdb_files import open_duckdb
 from reverse_etl.exceptions import ConfigurationError, DestinationError
 
 
@@ -24,15 +24,13 @@ def connect(path: Path, what: str, missing_hint: str) -> Iterator[duckdb.DuckDBP
     """
     if not path.exists():
         raise ConfigurationError(f"{what} {path} does not exist: {missing_hint}")
-    try:
-        # The webhook and inbound routing open the demo CRM too: wait out their short holds.
-        con = wait_for_lock(lambda: duckdb.connect(str(path)))
-    except duckdb.Error as error:
-        raise DestinationError(f"cannot open {what} {path}: {error}") from error
-    try:
+    with ExitStack() as opened:
+        try:
+            # The cycle and inbound routing write the demo CRM too: take turns with them.
+            con = opened.enter_context(open_duckdb(path))
+        except duckdb.Error as error:
+            raise DestinationError(f"cannot open {what} {path}: {error}") from error
         yield con
-    finally:
-        con.close()
 
 
 @dataclass(frozen=True)
