@@ -67,6 +67,51 @@ def workspace(empty_workspace: Workspace, demo_crm_template: Path) -> Workspace:
     return empty_workspace
 
 
+# Every rep takes hand raises at any hour: inbound tests run at any time of day.
+ALWAYS_AT_WORK = "rep_id,time_zone,work_days,work_start,work_end,unavailable_until\n"
+# What a daily cycle leaves beside its warehouse (the marts' publication is a folder).
+CYCLE_FILES = ("warehouse.duckdb", "demo_crm.duckdb", "inbound_store.duckdb")
+
+
+@pytest.fixture(scope="session")
+def first_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> Path:
+    """A folder with the small demo after one `bookflow run` at AS_OF, every rep always at work; made once."""
+    from click.testing import CliRunner
+
+    from bookflow.cli import main
+
+    root = tmp_path_factory.mktemp("first_cycle")
+    shutil.copytree(paths.BUNDLED_RULES_DIR, root / "rules")
+    (root / "rules" / "rep_availability.csv").write_text(ALWAYS_AT_WORK)
+    shutil.copy(demo_crm_template, root / "demo_crm.duckdb")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(paths.RULES_ENV, str(root / "rules"))
+        patch.setenv(paths.WAREHOUSE_ENV, str(root / "warehouse.duckdb"))
+        patch.setenv(paths.DEMO_CRM_ENV, str(root / "demo_crm.duckdb"))
+        patch.delenv(paths.INBOUND_ENV, raising=False)
+        patch.delenv(paths.PUBLISH_ENV, raising=False)
+        args = ["--as-of", AS_OF.isoformat(), "--warehouse", str(root / "warehouse.duckdb")]
+        result = CliRunner().invoke(main, ["run", *args, "--crm", str(root / "demo_crm.duckdb"), "--force"])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture
+def cycled_workspace(workspace: Workspace, first_cycle: Path) -> Workspace:
+    """workspace after one daily cycle at AS_OF with every rep always at work: a copy of first_cycle.
+
+    The published marts' views read first_cycle's Parquet files by their absolute paths; they
+    are the same files, and nothing writes them.
+    """
+    (workspace.rules / "rep_availability.csv").write_text(ALWAYS_AT_WORK)
+    for name in CYCLE_FILES:
+        for left in (first_cycle / name, first_cycle / f"{name}.wal"):
+            if left.exists():
+                shutil.copy(left, workspace.root / left.name)
+    shutil.copytree(first_cycle / "publish", paths.publish_dir(workspace.warehouse), symlinks=True)
+    return workspace
+
+
 # -- a local HTTPS CRM (bookflow/local_crm/) for the reverse-ETL destinations --------------------
 
 CRM_USERS = {"005JANE00000000YDA": True, "005JOE000000000YBA": True, "005GONE00000000YDA": False}

@@ -134,8 +134,8 @@ def _sensor_tick(definitions: dg.Definitions, instance: dg.DagsterInstance, curs
     return sensor.evaluate_tick(context)
 
 
-def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle(workspace):
-    _run_cycle(workspace)
+def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle(cycled_workspace):
+    workspace = cycled_workspace  # one daily cycle at AS_OF already ran
     room = _open_capacity(workspace)
     pool = _pool_accounts_by_book(workspace, 200)
     books = {}
@@ -257,10 +257,10 @@ def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle(w
     assert ledger == len(routed) + 1
 
 
-def test_watch_syncs_hand_raisers_to_the_local_salesforce_server(workspace, crm, certificate, monkeypatch):
+def test_watch_syncs_hand_raisers_to_the_local_salesforce_server(cycled_workspace, crm, certificate, monkeypatch):
     # The demo's ids are valid 18-character Salesforce ids: the owners routing picks land in the
     # local HTTPS Salesforce, each written once.
-    _run_cycle(workspace)
+    workspace = cycled_workspace  # one daily cycle at AS_OF already ran
     accounts = [account for account, _ in _pool_accounts_by_book(workspace, 3)]
     reps = [rep for (rep,) in _query(workspace.warehouse, "select rep_id from marts.rep_capacity")]
     from bookflow.local_crm import Account
@@ -294,8 +294,8 @@ def _watch_once(workspace) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, timeout=300, env=os.environ.copy())
 
 
-def test_concurrent_routers_and_a_running_cycle_never_double_book(workspace):
-    _run_cycle(workspace)
+def test_concurrent_routers_and_a_running_cycle_never_double_book(cycled_workspace):
+    workspace = cycled_workspace  # one daily cycle at AS_OF already ran
     accounts = [account for account, _ in _pool_accounts_by_book(workspace, 30)]
     first, later = accounts[:20], accounts[20:]
     with webhook(workspace) as client:
@@ -371,8 +371,8 @@ def test_concurrent_routers_and_a_running_cycle_never_double_book(workspace):
     assert not doubled
 
 
-def test_a_hand_raise_never_goes_back_to_the_owner_who_left_it_unworked(workspace):
-    _run_cycle(workspace)
+def test_a_hand_raise_never_goes_back_to_the_owner_who_left_it_unworked(cycled_workspace):
+    workspace = cycled_workspace  # one daily cycle at AS_OF already ran
     room = _open_capacity(workspace)
     # An account the cycle retrieved from a rep who, after the cycle, has the most room in the book.
     retrieved = _query(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -92,10 +94,28 @@ def watch(warehouse, rules, crm, store, destination, interval, once, webhook_por
     if webhook_port is not None:
         _serve_webhook_in_background(store_path, rules_dir, host, webhook_port, _verifier(insecure_no_signature))
     click.echo(f"watching {store_path} for hand raises; Ctrl-C to stop", err=True)
+    stopping = threading.Event()
+    previous = signal.signal(signal.SIGINT, _stop_and_interrupt(stopping))
     try:
         _watch_loop(store_path, warehouse_path, rules_dir, target, interval, once)
-    except KeyboardInterrupt:
+    except BaseException:
+        # DuckDB turns Ctrl-C during a query into RuntimeError("Query interrupted"), and a client
+        # may wrap it in its own error: after Ctrl-C, whatever the cut-off call raised is the stop.
+        # Nothing is lost: routing's transaction rolls back, and the sync reads each owner back
+        # from the CRM before writing, so a write whose ledger row was cut off is recognised.
+        if not stopping.is_set():
+            raise
         click.echo("bookflow watch: stopped", err=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stop_and_interrupt(stopping: threading.Event):
+    def interrupt(signum, frame):
+        stopping.set()
+        raise KeyboardInterrupt
+
+    return interrupt
 
 
 def _watch_loop(store_path, warehouse_path, rules_dir, target, interval, once) -> None:
