@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,18 +28,13 @@ from click.testing import CliRunner
 
 from bookflow import paths
 from bookflow.cli import main
+from bookflow.inbound.benchmark import free_port, wait_for_webhook
 from bookflow.inbound.signatures import sign
 from reverse_etl.duckdb_files import open_duckdb
 
 SECRET = "load-test-secret"
 POSTS = 2000
 SENDERS = 32
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _widened(command: list[str]) -> list[str]:
@@ -86,7 +80,7 @@ def test_every_hand_raise_answered_202_reaches_the_inbox_once_while_a_router_rou
             "and status in ('pool', 'resting', 'review') order by account_id limit 300",
         )
     ]
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BOOKFLOW_WEBHOOK_SECRET": SECRET}
     bookflow = [sys.executable, "-m", "bookflow.cli"]
     webhook = subprocess.Popen([*bookflow, "webhook", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True)
@@ -100,14 +94,7 @@ def test_every_hand_raise_answered_202_reaches_the_inbox_once_while_a_router_rou
     answers: dict[str, int] = {}
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline and webhook.poll() is None, "the webhook did not start"
-                time.sleep(0.1)
+        wait_for_webhook(base, webhook)
 
         lock = threading.Lock()
 

@@ -44,10 +44,23 @@ from reverse_etl.duckdb_files import open_duckdb
 BENCH_AS_OF = date(2026, 6, 1)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_for_webhook(base: str, webhook: subprocess.Popen, *, timeout_s: float = 60) -> None:
+    """Return once the webhook process at `base` answers /health; RuntimeError if it ends or never does."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            httpx.get(f"{base}/health", timeout=1).raise_for_status()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or webhook.poll() is not None:
+                raise RuntimeError("the webhook did not start") from None
+            time.sleep(0.1)
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -144,7 +157,7 @@ def _seed_salesforce(salesforce: CrmServer, crm: Path) -> None:
 
 
 def _measure(env, store, secret, stream_accounts, burst_accounts, rate, duration, echo) -> dict:
-    port = _free_port()
+    port = free_port()
     bookflow = [sys.executable, "-m", "bookflow.cli"]
     webhook = subprocess.Popen([*bookflow, "webhook", "--port", str(port)], env=env)
     watcher = subprocess.Popen(
@@ -154,15 +167,7 @@ def _measure(env, store, secret, stream_accounts, burst_accounts, rate, duration
     burst = len(burst_accounts)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or webhook.poll() is not None:
-                    raise RuntimeError("the webhook did not start") from None
-                time.sleep(0.2)
+        wait_for_webhook(base, webhook)
 
         errors: list[str] = []
 
