@@ -325,3 +325,22 @@ def test_a_new_warehouse_extracted_after_a_synced_cycle_plans_no_changes(org: Cr
     with duckdb.connect(str(fresh), read_only=True) as con:
         assert con.execute("select count(*) from marts.ownership_changes").fetchone()[0] == 0
         assert con.execute("select count(*) from salesforce.account_history").fetchone()[0] >= 2 * applied
+
+
+def test_a_pull_waits_its_turn_on_the_landing_and_says_so_when_another_keeps_it(
+    org: CrmServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from bookflow.sources.landing import landing_path
+    from reverse_etl.duckdb_files import turn
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    landing = landing_path(warehouse)
+    landing.parent.mkdir(parents=True)
+    monkeypatch.setattr("bookflow.sources.landing.PULL_WAIT_S", 0.5)
+    # Another pull of this warehouse (a cycle's, say) holds the landing: dlt must not open it meanwhile.
+    with turn(landing, shared=False):
+        result = CliRunner().invoke(main, ["extract", "--crm", "salesforce", "--warehouse", str(warehouse)])
+    assert result.exit_code == 2, result.output
+    assert "another pull from a CRM into" in result.output
+    assert "raw tables in the warehouse are as they were" in result.output
+    assert not landing.exists() and not warehouse.exists()

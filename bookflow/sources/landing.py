@@ -11,6 +11,11 @@
    their records' rows in the raw tables (salesforce.* or hubspot.*, shaped like Fivetran's, each
    row stamped `_fivetran_synced` with when dlt landed it); the input contract is checked before
    the commit. A failure anywhere leaves the previous raw tables as they were.
+
+A pull holds the writer's turn on the landing file (reverse_etl/duckdb_files.py) from before dlt
+first opens it until dlt closed it for the last time, and a publish reads it in a reader's turn:
+a second pull of the same warehouse (`bookflow extract` while a cycle pulls) or a publish waits,
+instead of opening the file as dlt checkpoints it and writing over what dlt had landed.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,10 +31,12 @@ import duckdb
 
 from bookflow.sources.tables import RawTable
 from bookflow.validation import InputError, check_raw_tables
-from reverse_etl.duckdb_files import attach_read_only, open_duckdb
+from reverse_etl.duckdb_files import DEFAULT_LOCK_TIMEOUT_S, attach_read_only, open_duckdb, turn
 
 LANDED_AT = "_fivetran_synced"
 PUBLISHED = "crm_extract.published_loads"  # the newest dlt load published, per CRM
+# How long a pull waits for another pull (or a publish) of the same warehouse to let go of the landing.
+PULL_WAIT_S = DEFAULT_LOCK_TIMEOUT_S
 
 
 def extract_dir(warehouse: Path) -> Path:
@@ -174,10 +182,7 @@ def _cause(error: BaseException) -> BaseException:
 
 
 def pull(crm: str, source, warehouse: Path, *, full_refresh: bool = False) -> dict[str, int]:
-    """Run the dlt pipeline of `source` into the landing; rows landed per table."""
-    import dlt
-    from dlt.pipeline.exceptions import PipelineStepFailed
-
+    """Run the dlt pipeline of `source` into the landing, in the landing's turn; rows landed per table."""
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     # Arrow pages keep dlt's load id on every row: publish reads what landed after its last run.
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
@@ -186,6 +191,22 @@ def pull(crm: str, source, warehouse: Path, *, full_refresh: bool = False) -> di
     logging.getLogger("dlt").setLevel(logging.ERROR)
     folder = extract_dir(warehouse)
     folder.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as held:
+        try:
+            held.enter_context(turn(landing_path(warehouse), shared=False, timeout_s=PULL_WAIT_S))
+        except duckdb.IOException as error:
+            raise InputError(
+                f"another pull from a CRM into {landing_path(warehouse)} (or a publish from it) went on for "
+                f"{PULL_WAIT_S:g} s: run this extract again once it finished"
+            ) from error
+        return _pull_in_turn(crm, source, warehouse, full_refresh=full_refresh)
+
+
+def _pull_in_turn(crm: str, source, warehouse: Path, *, full_refresh: bool) -> dict[str, int]:
+    import dlt
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    folder = extract_dir(warehouse)
     pipeline = dlt.pipeline(
         pipeline_name=f"bookflow_{crm}",
         destination=dlt.destinations.duckdb(str(landing_path(warehouse))),
@@ -217,6 +238,7 @@ def _append_where_nothing_landed(source, crm: str, warehouse: Path, *, everythin
     landed: set[str] = set()
     landing = landing_path(warehouse)
     if not everything and landing.exists():
+        # Inside the pull's own turn: a reader's turn taken here would wait for the pull itself.
         with duckdb.connect(str(landing), read_only=True) as con:
             landed = {
                 row[0]
