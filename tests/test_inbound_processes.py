@@ -151,7 +151,9 @@ def test_ctrl_c_during_a_query_stops_watch_quietly(empty_workspace, monkeypatch)
     # A pass stuck in a long DuckDB query when Ctrl-C comes: DuckDB turns the interrupt into an
     # error of its own, which used to escape as a traceback.
     def long_pass(**_):
-        with duckdb.connect() as con:
+        # One thread: the query's tasks then run on the thread that checks for Ctrl-C between them;
+        # with more, a worker may run the long scan while the caller waits, deaf to the signal.
+        with duckdb.connect(config={"threads": 1}) as con:
             con.execute("select count(*) from range(1000000000000)")
 
     monkeypatch.setattr("bookflow.inbound.service.route_and_sync", long_pass)
