@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bookflow.crm.salesforce.ids import is_valid, to_18
+from bookflow.local_crm.created_records import CreatedRecordRoutes
 from bookflow.local_crm.faults import ANSWERED, APPLIED, RECEIVED, Fault, FaultKnobs
 from bookflow.local_crm.handler import Handler
 from bookflow.local_crm.hubspot import HubSpotRoutes
@@ -27,7 +28,13 @@ class Account:
 
 
 class CrmServer(
-    SalesforceRoutes, SalesforceReadRoutes, HubSpotRoutes, HubSpotReadRoutes, HubSpotLimitRoutes, FaultKnobs
+    SalesforceRoutes,
+    SalesforceReadRoutes,
+    HubSpotRoutes,
+    HubSpotReadRoutes,
+    HubSpotLimitRoutes,
+    CreatedRecordRoutes,
+    FaultKnobs,
 ):
     """State and behaviour; `url` is where it listens. Use as a context manager.
 
@@ -68,6 +75,7 @@ class CrmServer(
         # The read side: records, what field-level security hides, missing scopes.
         self.org = duckdb.connect(str(org_path) if org_path else ":memory:")
         self.org.execute("create schema if not exists salesforce; create schema if not exists hubspot")
+        self.ensure_hand_raise_objects()
         self.hidden_fields: set[tuple[str, str]] = set()  # (object, field), lower case
         self.hubspot_hidden_properties: set[str] = set()
         self.hubspot_missing_scopes: set[str] = set()
@@ -219,6 +227,12 @@ class CrmServer(
             return self._next_page(locator) or self._query_page(locator)
         if path.startswith(f"{API}/sobjects/") and path.endswith("/describe"):
             return self._describe(path.split("/")[-2])
+        if path.startswith(f"{API}/sobjects/") and request.command in ("POST", "PATCH"):
+            created = self._salesforce_record(
+                request.command, path.removeprefix(f"{API}/sobjects/"), json.loads(raw or b"{}")
+            )
+            if created:
+                return created
         if path.startswith(f"{API}/jobs/query"):
             payload = json.loads(raw) if raw else {}
             return self._bulk_query(request.command, path.removeprefix(f"{API}/jobs/query").strip("/"), payload, query)

@@ -80,7 +80,7 @@ def parse(soql: str, columns_of: dict[str, list[str]]) -> Query:
     fields = [] if [s.upper() for s in selected] == ["COUNT()"] else [field(name) for name in selected]
     clauses, params = [], []
     if match["where"]:
-        for condition in re.split(r"\s+AND\s+", match["where"], flags=re.IGNORECASE):
+        for condition in _conjuncts(match["where"]):
             parsed = _CONDITION.match(condition)
             if not parsed:
                 raise SoqlError("MALFORMED_QUERY", f"unexpected condition: {condition[:80]}")
@@ -99,6 +99,29 @@ def parse(soql: str, columns_of: dict[str, list[str]]) -> Query:
                     params.append(value)
     order_by = field(match["order"]) if match["order"] else None
     return Query(sobject, fields, " and ".join(clauses) or "true", params, order_by, _int(match["limit"]))
+
+
+def _conjuncts(where: str) -> list[str]:
+    """The conditions ANDed at the top of `where`, a parenthesised group of ANDs opened up
+    (`SystemModstamp >= ... AND (LeadSource = 'Web' AND IsConverted = false)`). OR is not in the subset."""
+    parts, depth, start = [], 0, 0
+    for match in re.finditer(r"'(?:[^'\\]|\\.)*'|\(|\)|\s+AND\s+", where, flags=re.IGNORECASE):
+        token = match.group()
+        if token.startswith("'"):
+            continue
+        if token in "()":
+            depth += 1 if token == "(" else -1
+        elif depth == 0:
+            parts.append(where[start : match.start()])
+            start = match.end()
+    parts.append(where[start:])
+    conditions = []
+    for part in (part.strip() for part in parts):
+        if part.startswith("(") and part.endswith(")"):
+            conditions += _conjuncts(part[1:-1])
+        else:
+            conditions.append(part)
+    return conditions
 
 
 def _int(value: str | None) -> int | None:
