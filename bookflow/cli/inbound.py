@@ -73,8 +73,34 @@ def _verifier(insecure: bool):
 @click.option("--webhook-port", type=int, help="Also serve the hand-raise webhook at this port.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the webhook binds to.")
 @insecure_option
-def watch(warehouse, rules, crm, store, destination, interval, once, webhook_port, host, insecure_no_signature) -> None:
+@click.option(
+    "--crm-source",
+    type=click.Choice(["salesforce", "hubspot"]),
+    help="Also read hand raises from this CRM (Salesforce leads, HubSpot contacts), with the write-back's credentials.",
+)
+@click.option("--lead-object", default="Lead", show_default=True, help="Salesforce object whose records are hand raises.")
+@click.option("--lead-condition", help="SOQL condition that marks a hand raise, e.g. \"LeadSource = 'Web'\" (default: every record).")
+@click.option(
+    "--contact-property", default="lifecyclestage", show_default=True, help="HubSpot contact property that marks a hand raise."
+)
+@click.option(
+    "--contact-values",
+    default="marketingqualifiedlead",
+    show_default=True,
+    help="Comma-separated values of that property that make a contact a hand raise.",
+)
+@click.option(
+    "--crm-poll-seconds",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="Seconds between reads of the CRM (each is an API call against the org's allowance).",
+)
+def watch(
+    warehouse, rules, crm, store, destination, interval, once, webhook_port, host, insecure_no_signature, **crm_source
+) -> None:
     """Route hand raisers as they arrive and sync them at once (for setups without a Dagster daemon)."""
+    from bookflow.crm.errors import CrmConfigurationError
     from bookflow.destinations import make_destination
     from reverse_etl import ConfigurationError
 
@@ -84,11 +110,14 @@ def watch(warehouse, rules, crm, store, destination, interval, once, webhook_por
     store_path = absolute(store) or paths.inbound_store_path(warehouse_path)
     if destination in ("salesforce", "hubspot"):
         check_crm_credentials("watch", destination)
+    if crm_source["crm_source"]:
+        check_crm_credentials("watch", crm_source["crm_source"])
     try:
         target = None
         if destination != "none":
             target = make_destination(destination, warehouse_path=warehouse_path, demo_crm_path=crm_path)
-    except ConfigurationError as error:
+        source = _crm_hand_raise_source(**crm_source)
+    except (ConfigurationError, CrmConfigurationError) as error:
         click.echo(f"bookflow watch: {error}", err=True)
         sys.exit(2)
     if webhook_port is not None:
@@ -97,7 +126,7 @@ def watch(warehouse, rules, crm, store, destination, interval, once, webhook_por
     stopping = threading.Event()
     previous = signal.signal(signal.SIGINT, _stop_and_interrupt(stopping))
     try:
-        _watch_loop(store_path, warehouse_path, rules_dir, target, interval, once)
+        _watch_loop(store_path, warehouse_path, rules_dir, target, interval, once, source)
     except BaseException:
         # DuckDB turns Ctrl-C during a query into RuntimeError("Query interrupted"), and a client
         # may wrap it in its own error: after Ctrl-C, whatever the cut-off call raised is the stop.
@@ -108,6 +137,28 @@ def watch(warehouse, rules, crm, store, destination, interval, once, webhook_por
         click.echo("bookflow watch: stopped", err=True)
     finally:
         signal.signal(signal.SIGINT, previous)
+        if source is not None:
+            source.close()
+
+
+def _crm_hand_raise_source(
+    crm_source, lead_object, lead_condition, contact_property, contact_values, crm_poll_seconds
+):
+    """The CRM hand-raise source the options ask for, or None."""
+    if not crm_source:
+        return None
+    from bookflow.inbound.crm_source import CrmHandRaiseSettings, CrmHandRaiseSource
+
+    values = tuple(value.strip() for value in contact_values.split(",") if value.strip())
+    settings = CrmHandRaiseSettings(
+        crm=crm_source,
+        lead_object=lead_object,
+        lead_condition=(lead_condition or "").strip() or None,
+        contact_property=contact_property,
+        contact_values=values,
+        every_s=crm_poll_seconds,
+    )
+    return CrmHandRaiseSource(settings)
 
 
 def _stop_and_interrupt(stopping: threading.Event):
@@ -118,7 +169,7 @@ def _stop_and_interrupt(stopping: threading.Event):
     return interrupt
 
 
-def _watch_loop(store_path, warehouse_path, rules_dir, target, interval, once) -> None:
+def _watch_loop(store_path, warehouse_path, rules_dir, target, interval, once, crm_source=None) -> None:
     from bookflow.inbound.routing import NotReady
     from bookflow.inbound.service import route_and_sync
     from bookflow.validation import InputError
@@ -128,9 +179,14 @@ def _watch_loop(store_path, warehouse_path, rules_dir, target, interval, once) -
     while True:
         try:
             outcome = route_and_sync(
-                store=store_path, warehouse=warehouse_path, rules_dir=rules_dir, destination=target
-            )
+                store=store_path, warehouse=warehouse_path, rules_dir=rules_dir, destination=target,
+                crm_source=crm_source,
+            )  # fmt: skip
             waiting_for_cycle = False
+            if outcome.crm_error:
+                click.echo(f"bookflow watch: {outcome.crm_error}", err=True)
+                if once:
+                    sys.exit(1)
             if outcome.routing.hand_raises or outcome.routing.alerts or (outcome.sync and outcome.sync.planned):
                 click.echo(f"{time.strftime('%H:%M:%S')} {outcome.summary()}")
         except NotReady as error:
