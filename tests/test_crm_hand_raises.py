@@ -55,9 +55,7 @@ def test_a_web_lead_created_in_salesforce_ends_as_the_owner_of_its_account(cycle
     from bookflow.local_crm import Account
 
     workspace, crm = cycled_workspace, salesforce_env
-    (raised, raised_name, raised_country), (other, other_name, other_country) = _pool_accounts_named_alone(
-        workspace, 2
-    )
+    (raised, raised_name, raised_country), (other, other_name, other_country) = _pool_accounts_named_alone(workspace, 2)
     reps = [rep for (rep,) in _query(workspace.warehouse, "select rep_id from marts.rep_capacity")]
     crm.users = {POOL: True, **{rep: True for rep in reps}}
     crm.accounts = {raised: Account(owner_id=POOL), other: Account(owner_id=POOL)}
@@ -82,7 +80,9 @@ def test_a_web_lead_created_in_salesforce_ends_as_the_owner_of_its_account(cycle
         result = _watch_once(workspace, *options)
         assert "1 routed" in result.output and "1 new from the CRM" in result.output
         store = _store(workspace)
-        assert _query(store, "select source, source_id from inbound.hand_raise_inbox") == [("salesforce_lead", web_lead)]
+        assert _query(store, "select source, source_id from inbound.hand_raise_inbox") == [
+            ("salesforce_lead", web_lead)
+        ]
         ((account, rule, owner),) = _query(
             store,
             """

@@ -78,10 +78,18 @@ def _verifier(insecure: bool):
     type=click.Choice(["salesforce", "hubspot"]),
     help="Also read hand raises from this CRM (Salesforce leads, HubSpot contacts), with the write-back's credentials.",
 )
-@click.option("--lead-object", default="Lead", show_default=True, help="Salesforce object whose records are hand raises.")
-@click.option("--lead-condition", help="SOQL condition that marks a hand raise, e.g. \"LeadSource = 'Web'\" (default: every record).")
 @click.option(
-    "--contact-property", default="lifecyclestage", show_default=True, help="HubSpot contact property that marks a hand raise."
+    "--lead-object", default="Lead", show_default=True, help="Salesforce object whose records are hand raises."
+)
+@click.option(
+    "--lead-condition",
+    help="SOQL condition that marks a hand raise, e.g. \"LeadSource = 'Web'\" (default: every record).",
+)
+@click.option(
+    "--contact-property",
+    default="lifecyclestage",
+    show_default=True,
+    help="HubSpot contact property that marks a hand raise.",
 )
 @click.option(
     "--contact-values",
@@ -141,9 +149,7 @@ def watch(
             source.close()
 
 
-def _crm_hand_raise_source(
-    crm_source, lead_object, lead_condition, contact_property, contact_values, crm_poll_seconds
-):
+def _crm_hand_raise_source(crm_source, lead_object, lead_condition, contact_property, contact_values, crm_poll_seconds):
     """The CRM hand-raise source the options ask for, or None."""
     if not crm_source:
         return None

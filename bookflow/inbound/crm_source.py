@@ -137,8 +137,11 @@ class CrmHandRaiseSource:
                 "filterGroups": [
                     {
                         "filters": [
-                            {"propertyName": settings.contact_property, "operator": "IN",
-                             "values": list(settings.contact_values)},
+                            {
+                                "propertyName": settings.contact_property,
+                                "operator": "IN",
+                                "values": list(settings.contact_values),
+                            },
                             {"propertyName": CONTACT_MODIFIED, "operator": "GTE", "value": str(start_ms)},
                         ]  # fmt: skip
                     }

@@ -3,8 +3,8 @@
     a hand raise = account hint (account id, e-mail, website, company name, country, employees)
                  + signal type + occurred_at + received_at + source (+ the source's own id)
 
-Sources (the webhook, rows a loader appends to the warehouse, later the CRM's own leads and form
-fills) turn what they receive into `HandRaise`s and append them to the inbox in the store
+Sources (the webhook, rows a loader appends to the warehouse, the CRM's own leads and contacts:
+crm_source.py) turn what they receive into `HandRaise`s and append them to the inbox in the store
 (`inbound.hand_raise_inbox`); routing reads only the inbox. At least one hint must name the
 company: an account id, a company e-mail or website, or a company name.
 """

@@ -92,7 +92,9 @@ class CreatedRecordRoutes:
         known = set(self._columns("contacts")) - _CONTACT_SYSTEM
         unknown = [name for name in properties if name not in known]
         if unknown:
-            return hubspot_error(400, "VALIDATION_ERROR", f'Property values were not valid: "{unknown[0]}" does not exist')
+            return hubspot_error(
+                400, "VALIDATION_ERROR", f'Property values were not valid: "{unknown[0]}" does not exist'
+            )
         email = properties.get("email")
         if email:
             taken = self.org.execute(
