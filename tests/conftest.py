@@ -132,3 +132,13 @@ def crm(certificate):
         server.users = dict(CRM_USERS)
         server.hubspot_owners = {"101", "102"}
         yield server
+
+
+@pytest.fixture
+def salesforce_env(crm, certificate, monkeypatch):
+    """The local Salesforce's credentials in the SALESFORCE_* variables, its certificate trusted."""
+    monkeypatch.setenv("SALESFORCE_INSTANCE_URL", crm.url)
+    monkeypatch.setenv("SALESFORCE_CLIENT_ID", crm.client_id)
+    monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", crm.client_secret)
+    monkeypatch.setenv("BOOKFLOW_CA_BUNDLE", str(certificate[0]))
+    return crm

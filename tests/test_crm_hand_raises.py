@@ -3,7 +3,6 @@ HTTPS Salesforce, contacts in the local HubSpot portal, matched, routed and writ
 
 from __future__ import annotations
 
-import pytest
 from click.testing import CliRunner
 
 from bookflow.cli import main
@@ -32,15 +31,6 @@ def _pool_accounts_named_alone(workspace, limit: int) -> list[tuple[str, str, st
         """,
         [limit],
     )
-
-
-@pytest.fixture
-def salesforce_env(crm, certificate, monkeypatch):
-    monkeypatch.setenv("SALESFORCE_INSTANCE_URL", crm.url)
-    monkeypatch.setenv("SALESFORCE_CLIENT_ID", crm.client_id)
-    monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", crm.client_secret)
-    monkeypatch.setenv("BOOKFLOW_CA_BUNDLE", str(certificate[0]))
-    return crm
 
 
 def _watch_once(workspace, *options: str):

@@ -23,15 +23,6 @@ ACCOUNTS = [to_18(f"001{n:012d}") for n in range(1, 1001)]
 
 
 @pytest.fixture
-def salesforce_env(crm, certificate, monkeypatch):
-    monkeypatch.setenv("SALESFORCE_INSTANCE_URL", crm.url)
-    monkeypatch.setenv("SALESFORCE_CLIENT_ID", crm.client_id)
-    monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", crm.client_secret)
-    monkeypatch.setenv("BOOKFLOW_CA_BUNDLE", str(certificate[0]))
-    return crm
-
-
-@pytest.fixture
 def hubspot_env(crm, certificate, monkeypatch):
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", crm.hubspot_token)
     monkeypatch.setenv("HUBSPOT_BASE_URL", crm.url)
