@@ -253,7 +253,7 @@ def test_hubspot_searches_are_paced_by_a_budget_of_their_own(org: CrmServer):
 def test_hubspot_searches_go_past_the_10000_cap_in_windows(org: CrmServer, tmp_path: Path, monkeypatch):
     """With the cap at 60 results, 250 changed calls (90 of them in one millisecond) arrive whole."""
     import bookflow.crm.hubspot.objects as objects
-    import bookflow.local_crm.hubspot_read as server_side
+    import bookflow.local_crm.hubspot_search as server_side
 
     monkeypatch.setattr(server_side, "SEARCH_CAP", 60)
     monkeypatch.setattr(objects, "SEARCH_CAP", 60)
