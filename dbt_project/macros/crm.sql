@@ -39,5 +39,7 @@
     {%- endfor -%}
     {#- landed_at() may find the real table's landing stamp: the stand-in has the column too. -#}
     {%- do columns.append('cast(null as ' ~ dbt.type_timestamp() ~ ') as _fivetran_synced') -%}
-    {{- return('(select ' ~ columns | join(', ') ~ ' from (select 1 as one) as no_rows where 1 = 0)') -}}
+    {#- Aliased: Postgres before 16 wants a name for every subquery in FROM. -#}
+    {{- return('(select ' ~ columns | join(', ') ~ ' from (select 1 as one) as no_rows where 1 = 0) as '
+        ~ adapter.quote(table_name ~ '_stand_in')) -}}
 {%- endmacro %}
