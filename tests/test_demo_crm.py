@@ -329,7 +329,7 @@ def test_a_failed_generation_leaves_the_previous_crm_alone(tmp_path: Path, monke
     def crash(con):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(demo_crm, "_build_the_rest", crash)
+    monkeypatch.setattr(demo_crm.generator, "build_the_rest", crash)
     with pytest.raises(RuntimeError, match="disk full"):
         generate_demo_crm(path, accounts=MIN_ACCOUNTS, seed=2, as_of=AS_OF)
     assert _fingerprints(path) == before
