@@ -43,11 +43,16 @@ RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-# Columns copied when the CRM has them, and read as null where it does not.
+# Columns copied when the CRM has them, and read as null where it does not. The SDR owner column
+# of `salesforce.account` has no fixed name: settings.csv names it (`sdr_owner_column`, e.g.
+# Fivetran's `sdr_owner_c` for a custom field SDR_Owner__c).
 OPTIONAL_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
     # Account.Website: hand raises are matched to accounts by its registrable domain.
     ("salesforce", "account"): ("website",),
     ("hubspot", "company"): ("property_website",),
+    # The contact or lead an activity was with (Salesforce WhoId): counts distinct contacts touched.
+    ("salesforce", "task"): ("who_id",),
+    ("salesforce", "event"): ("who_id",),
 }
 
 # Tables a CRM may lack: the models read them when they are there (an empty stand-in otherwise).
@@ -122,6 +127,7 @@ RULES_FILES: dict[str, dict[str, str]] = {
         "ramp_days": INT + "?",
         "time_off_start": DATE + "?",
         "time_off_end": DATE + "?",
+        "end_date": DATE + "?",
     },
     "segments.csv": {
         "segment": STRING,
@@ -163,16 +169,54 @@ RULES_FILES: dict[str, dict[str, str]] = {
         "work_end": STRING,
         "unavailable_until": STRING + "?",
     },
+    "roles.csv": {"role": STRING, "owner_field": STRING, "receives": STRING + "?", "description": STRING + "?"},
+    "activity_thresholds.csv": {
+        "role": STRING,
+        "segment": STRING + "?",
+        "period_days": INT,
+        "min_activities": INT,
+        "min_contacts": INT + "?",
+        "description": STRING + "?",
+    },
 }
 
-# Rules files a rules directory may leave out; the run then reads them as empty (header only).
-OPTIONAL_RULES_FILES = ("rep_availability.csv",)
+# Rules files a rules directory may leave out, and what their absence means (bookflow rules check
+# says it); the run reads a missing one as empty (header only).
+OPTIONAL_RULES_FILES: dict[str, str] = {
+    "rep_availability.csv": "every rep takes hand raises at any hour",
+    "roles.csv": "every role writes the CRM owner field and is dealt from the pool",
+    "activity_thresholds.csv": "no working grades: retrieval follows working_sla_days alone",
+}
+
+# Columns added to a rules file after it was first published: a file without them stays valid.
+OPTIONAL_RULES_COLUMNS: dict[str, tuple[str, ...]] = {
+    "reps.csv": ("end_date",),
+    "roles.csv": ("receives",),
+}
 
 # Values a rules column may take.
 RULES_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("fit_bands.csv", "attribute"): ("employees", "revenue"),
     ("account_overrides.csv", "action"): ("pin", "exclude", "reintroduce", "retire"),
+    ("roles.csv", "owner_field"): ("owner", "sdr"),
+    ("roles.csv", "receives"): ("", "pool", "handoffs"),
 }
+
+# Choices and lists some settings take (checked by bookflow.rules).
+DISTRIBUTION_MODES = ("top_off", "fixed_per_rep")
+WORKING_GRADES = ("red", "yellow", "green")
+# pool_rank_keys: the columns the ready pool may be ranked by, each with its natural direction
+# (the best first) used when the key names none; account_id is always the last tie-breaker.
+POOL_RANK_KEYS: dict[str, str] = {
+    "tier": "asc",
+    "priority_score": "desc",
+    "fit_score": "desc",
+    "timing_score": "desc",
+    "last_signal_at": "desc",
+    "created_at": "desc",
+    "account_id": "asc",
+}
+DEFAULT_POOL_RANK_KEYS = "priority_score desc,fit_score desc,account_id"
 
 # settings.csv keys and the kind of value each takes.
 SETTINGS: dict[str, str] = {
@@ -193,6 +237,26 @@ SETTINGS: dict[str, str] = {
     "conversion_window_days": INT + "?",
     # What a hand raise does when every available rep of its book is full: queue (default) or least_loaded.
     "inbound_when_book_full": STRING + "?",
+    # Shared ownership and handoffs (docs/rules.md).
+    "sdr_owner_column": STRING + "?",
+    "handoff_activity_types": STRING + "?",
+    # Distribution modes and per-run caps.
+    "distribution_mode": STRING + "?",
+    "distribution_per_rep": INT + "?",
+    "max_new_per_rep_per_run": INT + "?",
+    "max_new_per_book_per_run": INT + "?",
+    "pool_rank_keys": STRING + "?",
+    "max_retrievals_per_run": INT + "?",
+    # Working grades, leavers and long time off.
+    "retrieve_grades": STRING + "?",
+    "leaver_release_days": INT + "?",
+    "retrieve_during_time_off_days": INT + "?",
+    # Completion and displacement.
+    "completion_days": INT + "?",
+    "completion_activities": INT + "?",
+    "completion_progress_stages": STRING + "?",
+    "completion_rest_days": INT + "?",
+    "displace_for_higher_tier": BOOL + "?",
 }
 
 # Values a setting may take, where they are few.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from bookflow.cli import bench, build, cycle, explain, extract, inbound, operate, outputs, simulate, sync
+from bookflow.cli import bench, build, cycle, explain, extract, inbound, operate, outputs, rules, simulate, sync
 from bookflow.cli.console import BookflowGroup
 from bookflow.fast_exit import run_then_exit
 
@@ -38,6 +38,7 @@ for command in (
     bench.bench_match,
     inbound.watch,
     inbound.webhook,
+    rules.rules,
 ):
     main.add_command(command)
 
