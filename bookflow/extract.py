@@ -9,7 +9,8 @@ are extracted incrementally, the way Fivetran syncs append-mostly objects: the r
 day on, and only the rows that are new or edited land again. Late rows inside the window, and
 edits or deletions inside it, are picked up; an edit to an older row needs `full_refresh`
 (`bookflow run --full-refresh`). Accounts, users, opportunities and returns are small next to
-them and change in place, so they are copied whole.
+them and change in place, so they are copied whole, with every column the CRM has (custom fields
+such as the SDR owner among them, as Fivetran lands them).
 
 A signal can arrive long after it occurred (a hand raise posted to the webhook names when it
 happened): where the CRM stamps when a row arrived (`received_at`, which the webhook writes), that
@@ -29,6 +30,7 @@ import duckdb
 
 from bookflow.contract import OPTIONAL_COLUMNS, RAW_TABLES
 from bookflow.inbound.handoff import begin_cycle, land_in_warehouse
+from bookflow.rules import required_sdr_owner_column
 from bookflow.validation import InputError, check_raw_tables, check_rules
 from reverse_etl.duckdb_files import attach_read_only, open_duckdb
 
@@ -124,11 +126,14 @@ def _copy_window(
     return True
 
 
-def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool = False) -> dict[str, int]:
+def extract_demo_crm(
+    crm_path: Path, warehouse_path: Path, *, full_refresh: bool = False, sdr_owner_column: str | None = None
+) -> dict[str, int]:
     """Copy the contract's tables from the demo CRM file into the warehouse; return row counts.
 
     Without `full_refresh`, activities and signals already in the warehouse are topped up from a
-    window of recent days instead of copied again (see the module docstring).
+    window of recent days instead of copied again (see the module docstring). `sdr_owner_column`
+    (settings.csv) must then be a column of the CRM's accounts.
     """
     if not Path(crm_path).exists():
         raise InputError(f"demo CRM {crm_path} does not exist: run `bookflow demo` to create it")
@@ -142,7 +147,7 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
         con.execute("set preserve_insertion_order = false")
         attach_read_only(con, Path(crm_path), "crm")
         try:
-            check_raw_tables(con, "crm")
+            check_raw_tables(con, "crm", sdr_owner_column=sdr_owner_column)
             con.execute("begin transaction")
             for schema, tables in RAW_TABLES.items():
                 con.execute(f"create schema if not exists {schema}")
@@ -150,10 +155,13 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
                     target = f"{schema}.{_quoted(table)}"
                     stamp = INCREMENTAL_TABLES.get((schema, table))
                     arrival = ARRIVAL_STAMPS.get((schema, table))
-                    in_crm = _columns(con, schema, table, catalog="crm")
-                    has_arrival = arrival is not None and arrival in in_crm
-                    optional = tuple(c for c in OPTIONAL_COLUMNS.get((schema, table), ()) if c in in_crm)
-                    columns = (*contract_columns, *optional, arrival) if has_arrival else (*contract_columns, *optional)
+                    crm_columns = _columns(con, schema, table, catalog="crm")
+                    has_arrival = arrival is not None and arrival in crm_columns
+                    optional = tuple(c for c in OPTIONAL_COLUMNS.get((schema, table), ()) if c in crm_columns)
+                    if stamp is None:
+                        # Copied whole: every column, the contract's first.
+                        optional = tuple(c for c in crm_columns if c not in contract_columns)
+                    columns = (*contract_columns, *optional, *((arrival,) if has_arrival else ()))
                     stamps = (stamp, arrival) if has_arrival else (stamp,)
                     # A warehouse landed before the CRM kept the arrival stamp is copied whole, once.
                     appended = (
@@ -180,14 +188,16 @@ def extract_demo_crm(crm_path: Path, warehouse_path: Path, *, full_refresh: bool
     return counts
 
 
-def check_warehouse_inputs(warehouse_path: Path, crm: str = "salesforce") -> None:
+def check_warehouse_inputs(
+    warehouse_path: Path, crm: str = "salesforce", *, sdr_owner_column: str | None = None
+) -> None:
     """For users who load raw tables themselves: check the contract (of `crm`'s tables) in the warehouse."""
     if not Path(warehouse_path).exists():
         raise InputError(
             f"warehouse {warehouse_path} does not exist: load the raw tables first (see docs/warehouses.md)"
         )
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        check_raw_tables(con, crm=crm)
+        check_raw_tables(con, crm=crm, sdr_owner_column=sdr_owner_column)
 
 
 # The sources whose raw tables a landing asset pulls from the CRM's API before the cycle starts.
@@ -214,17 +224,21 @@ def land_cycle_inputs(
     copied; a broken input raises InputError before anything of the cycle is built.
     """
     check_rules(rules_dir, crm)
+    # Needed from the CRM only when a rep of the roster holds the SDR field.
+    sdr_owner_column = required_sdr_owner_column(rules_dir)
     # First: hand raises routed from here on belong to the next cycle, so none falls between two.
     begin_cycle(inbound_store_path, run_date)
     if source == "demo":
-        counts = extract_demo_crm(demo_crm_path, warehouse_path, full_refresh=full_refresh)
+        counts = extract_demo_crm(
+            demo_crm_path, warehouse_path, full_refresh=full_refresh, sdr_owner_column=sdr_owner_column
+        )
     elif source in PULLED_SOURCES:
         # Imported here: dlt and pyarrow load only for the cycles that pull from a CRM's API.
         from bookflow.sources.run import publish_crm
 
         counts = publish_crm(crm, warehouse_path, full=full_refresh)
     else:
-        check_warehouse_inputs(warehouse_path, crm)
+        check_warehouse_inputs(warehouse_path, crm, sdr_owner_column=sdr_owner_column)
         counts = {}
     # Also creates the ledger the models read as ownership history, if this is the first run.
     return counts, land_in_warehouse(inbound_store_path, warehouse_path)

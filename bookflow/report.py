@@ -4,7 +4,8 @@ It reads the marts (schema `marts` of the warehouse, or of the read-only DuckDB 
 `bookflow publish` writes for BI tools) and draws five plotly charts:
 
 * coverage over time by tier (`coverage_daily_history`): share of NBTAM worked in 30 days;
-* book sizes against capacity per rep (`book_health`, latest day): working, new and unworked;
+* book sizes against capacity per rep (`book_health`, latest day): working, new and unworked,
+  with each book's working grades (green, yellow, red against activity_thresholds.csv);
 * pool depth against open capacity per target book (`capacity_gap`, latest day);
 * returns by reason (`returns_by_reason`, latest day, last 30 and 90 days);
 * conversions by source (`conversion_by_source`, latest day).
@@ -91,7 +92,8 @@ def _read(database: Path) -> dict[str, list[dict]]:
             ),
             "books": rows(
                 """
-                select rep_id, target_book, capacity, book_size, working, new_in_grace, unworked, as_of
+                select rep_id, target_book, capacity, book_size, working, new_in_grace, unworked,
+                    graded_green, graded_yellow, graded_red, as_of
                 from marts.book_health
                 order by target_book, rep_id
                 """

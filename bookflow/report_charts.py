@@ -30,9 +30,18 @@ def build_figures(data: dict[str, list[dict]], chart_ids: tuple[str, ...]) -> li
     names = {row["rep_id"]: row["rep_name"] for row in data["rep_names"]}
     books = go.Figure(layout=layout | {"barmode": "stack"})
     labels = [f"{names.get(row['rep_id'], row['rep_id'])} ({row['target_book']})" for row in data["books"]]
+    grades = [[row["graded_green"], row["graded_yellow"], row["graded_red"]] for row in data["books"]]
     for part, colour in (("working", "#2ca02c"), ("new_in_grace", "#98df8a"), ("unworked", "#d62728")):
         books.add_trace(
-            go.Bar(x=labels, y=[row[part] for row in data["books"]], name=part.replace("_", " "), marker_color=colour)
+            go.Bar(
+                x=labels,
+                y=[row[part] for row in data["books"]],
+                name=part.replace("_", " "),
+                marker_color=colour,
+                customdata=grades,
+                hovertemplate=f"%{{y:,}} {part.replace('_', ' ')}<br>working grades: %{{customdata[0]:,}} green, "
+                "%{customdata[1]:,} yellow, %{customdata[2]:,} red",
+            )
         )
     books.add_trace(
         go.Scatter(

@@ -17,10 +17,22 @@ def read_figures(warehouse_path: Path) -> dict[str, int]:
         figures = {
             "scored": one("select count(*) from marts.account_scores"),
             "quarantined": one("select sum(rows_held) from marts.quarantine"),
-            "pool": one("select count(*) from marts.account_status where status = 'pool'"),
-            "ready": one("select count(*) from marts.account_status where ready"),
-            "resting": one("select count(*) from marts.account_status where status = 'resting' and owner_id is null"),
-            "review": one("select count(*) from marts.account_status where status = 'review' and owner_id is null"),
+            # The pool of the CRM owner field; the SDR field's has a line of its own.
+            "pool": one("select count(*) from marts.account_status where status = 'pool' and crm_field = 'owner_id'"),
+            "ready": one("select count(*) from marts.account_status where ready and crm_field = 'owner_id'"),
+            "resting": one(
+                "select count(*) from marts.account_status "
+                "where status = 'resting' and owner_id is null and crm_field = 'owner_id'"
+            ),
+            "review": one(
+                "select count(*) from marts.account_status "
+                "where status = 'review' and owner_id is null and crm_field = 'owner_id'"
+            ),
+            "sdr_rows": one("select count(*) from marts.account_status where crm_field <> 'owner_id'"),
+            "sdr_pool": one(
+                "select count(*) from marts.account_status where status = 'pool' and crm_field <> 'owner_id'"
+            ),
+            "sdr_ready": one("select count(*) from marts.account_status where ready and crm_field <> 'owner_id'"),
             "reps": one("select count(*) from marts.rep_capacity"),
             "over_capacity": one("select count(*) from marts.rep_capacity where is_over_capacity"),
             "under_capacity": one("select count(*) from marts.rep_capacity where open_slots_after > 0"),
@@ -123,9 +135,13 @@ def format_summary(outcome, log_path: Path | None = None) -> str:  # noqa: ANN00
         f"(source: {outcome.source}, destination: {outcome.destination})",
         f"  accounts scored      {f.get('scored', 0):>9,}   quarantined rows {f.get('quarantined', 0):,}",
         f"  pool                 {f.get('pool', 0):>9,}   ready {f.get('ready', 0):,}, resting {f.get('resting', 0):,}, in review {f.get('review', 0):,}",
+        *([f"  SDR field pool       {f.get('sdr_pool', 0):>9,}   ready {f.get('sdr_ready', 0):,}"] if f.get("sdr_rows") else []),
         f"  retrieved            {f.get('retrieve', 0):>9,}",
         f"  returned             {f.get('return', 0):>9,}",
+        *([f"  completed            {f.get('complete', 0):>9,}"] if f.get("complete") else []),
+        *([f"  displaced            {f.get('displace', 0):>9,}"] if f.get("displace") else []),
         f"  distributed          {f.get('distribute', 0):>9,}",
+        *([f"  handed off to AEs    {f.get('handoff', 0):>9,}"] if f.get("handoff") else []),
         f"  reps                 {f.get('reps', 0):>9,}   over capacity {f.get('over_capacity', 0)}, "
         f"with open slots {f.get('under_capacity', 0)}, no open slot {f.get('at_capacity', 0)}",
         f"  synced to the CRM    {f.get('applied', 0):>9,}   conflicts {f.get('conflict', 0)}, failed {f.get('failed', 0)}",

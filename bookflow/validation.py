@@ -65,7 +65,7 @@ def check_raw_tables(
                 continue
             wanted = (
                 (*columns, sdr_owner_column)
-                if sdr_owner_column and (schema, table) == ("salesforce", "account")
+                if sdr_owner_column and (schema, table) in (("salesforce", "account"), ("hubspot", "company"))
                 else columns
             )
             problems += [f"table {schema}.{table} is missing column '{c}'" for c in wanted if c not in have]

@@ -52,9 +52,9 @@ def allocation_dbt_assets(
 def full_refresh_reason(warehouse_path: Path, rules_dir: Path, as_of: date) -> str | None:
     """Why the incremental models cannot be topped up for this run, or None when they can.
 
-    They hold what earlier runs counted up to their day, with the meaningful activity types and
-    the pool user of that time: a run for an earlier day, new meaningful types or another pool
-    user needs them rebuilt.
+    They hold what earlier runs counted up to their day, with the meaningful activity types, the
+    pool user and the SDR owner column of that time: a run for an earlier day, new meaningful
+    types, another pool user or another SDR column needs them rebuilt.
     """
     if not warehouse_path.exists():
         return None
@@ -73,6 +73,8 @@ def full_refresh_reason(warehouse_path: Path, rules_dir: Path, as_of: date) -> s
             }
             if not {"landed_through", "counted_through"} <= columns:
                 return "int_accounts_last_touched was built by an older bookflow, without its watermarks"
+            if "last_touched_by_sdr_at" not in columns:
+                return "int_accounts_last_touched was built by an older bookflow, without the SDR's touches"
         if "marts.account_status" in tables:
             last_day = con.execute("select max(as_of) from marts.account_status").fetchone()[0]
             if last_day is not None and last_day > as_of:
@@ -89,12 +91,14 @@ def full_refresh_reason(warehouse_path: Path, rules_dir: Path, as_of: date) -> s
             if landed != wanted:
                 return "activity_types.csv changed since the last run"
         if "rules.settings" in tables:
-            # Touches by the owner are not counted for pool accounts: a new pool user changes which.
-            landed = con.execute("select value from rules.settings where setting = 'pool_owner_id'").fetchall()
-            wanted = con.execute(
-                "select value from read_csv(?, header = true, all_varchar = true) where setting = 'pool_owner_id'",
-                [str(rules_dir / "settings.csv")],
-            ).fetchall()
-            if landed != wanted:
-                return "the pool user (pool_owner_id in settings.csv) changed since the last run"
+            # Touches by the owner are not counted for pool accounts: a new pool user changes which;
+            # touches by the SDR are counted for whoever holds the SDR column.
+            for setting, what in (("pool_owner_id", "the pool user"), ("sdr_owner_column", "the SDR owner column")):
+                landed = con.execute("select value from rules.settings where setting = ?", [setting]).fetchall()
+                wanted = con.execute(
+                    "select value from read_csv(?, header = true, all_varchar = true) where setting = ?",
+                    [str(rules_dir / "settings.csv"), setting],
+                ).fetchall()
+                if landed != wanted:
+                    return f"{what} ({setting} in settings.csv) changed since the last run"
     return None

@@ -17,7 +17,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from bookflow import paths
-from bookflow.contract import OPTIONAL_RULES_FILES, RULES_FILES
+from bookflow.rules.defaults import copy_completed
 
 # dbt reads the rules as seeds from a copy inside the project, for two reasons: dbt writes each
 # seed's rendered SQL to target/run/<project>/<seed path>, which for an absolute seed path is the
@@ -46,7 +46,8 @@ def _copy_rules(rules_dir: str | None) -> str:
     """The project-relative folder holding a copy of these rules (made once per distinct set)."""
     rules = Path(rules_dir or paths.rules_dir()).resolve()
     csv_files = sorted(rules.glob("*.csv"))
-    digest = hashlib.sha256()
+    # The salt changes whenever a copy is made differently (copy_completed), so no older copy is reused.
+    digest = hashlib.sha256(b"completed with optional files 1\0")
     for csv_file in csv_files:
         digest.update(csv_file.name.encode() + b"\0" + csv_file.read_bytes() + b"\0")
     relative = RULES_IN_USE / digest.hexdigest()[:16]
@@ -56,12 +57,7 @@ def _copy_rules(rules_dir: str | None) -> str:
     else:
         staging = copy.with_name(f".{copy.name}.{os.getpid()}.{uuid.uuid4().hex[:7]}")
         staging.mkdir(parents=True)
-        for csv_file in csv_files:
-            shutil.copy2(csv_file, staging / csv_file.name)
-        for name in OPTIONAL_RULES_FILES:
-            if not (staging / name).exists():
-                # A rules file left out reads as empty: its header only, so dbt still finds the seed.
-                (staging / name).write_text(",".join(RULES_FILES[name]) + "\n")
+        copy_completed(csv_files, staging)
         try:
             os.rename(staging, copy)
         except OSError:  # another run made the same copy first

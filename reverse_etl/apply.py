@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reverse_etl.destinations.base import Destination, OwnerUpdate, RecordResult
+from reverse_etl.destinations.base import Destination, OwnerUpdate, RecordResult, update_field
 from reverse_etl.exceptions import AnswerLost, DestinationError, LimitReached
 from reverse_etl.ledger import LedgerEntry, SyncStatus, utc_now
 from reverse_etl.plan import PlannedChange
@@ -48,9 +48,12 @@ def apply_batch(
 def read_and_sort(
     batch: Sequence[PlannedChange], destination: Destination, same: OwnerKey, lost: Collection[str] = ()
 ) -> BatchOutcome:
-    """Sort `batch` against the owners the destination holds now; the changes due are `to_write`."""
+    """Sort `batch` (changes of one owner field) against the owners the destination holds now; the
+    changes due are `to_write`."""
+    field = update_field(batch[0].crm_field) if batch else None
+    account_ids = [change.account_id for change in batch]
     try:
-        owners = destination.read_owners([change.account_id for change in batch])
+        owners = destination.read_owners(account_ids) if field is None else destination.read_owners(account_ids, field)
     except DestinationError as error:
         return BatchOutcome(left=list(batch), problem=str(error), limit_reached=isinstance(error, LimitReached))
     outcome = BatchOutcome()
@@ -68,7 +71,7 @@ def read_and_sort(
             outcome.entries.append(entry(change, SyncStatus.APPLIED, attempts, now=now))
         elif current != same(change.from_crm_owner_id):
             message = (
-                f"CRM owner is now {current or 'empty'}, expected {change.from_crm_owner_id}: "
+                f"CRM {field or 'owner'} is now {current or 'empty'}, expected {change.from_crm_owner_id or 'empty'}: "
                 "changed outside bookflow, not overwritten"
             )
             outcome.entries.append(entry(change, SyncStatus.CONFLICT, attempts, message))
@@ -84,7 +87,12 @@ def write(
 ) -> BatchOutcome:
     """Write sorted changes with `send` (the destination's REST or bulk write)."""
     try:
-        results = send([OwnerUpdate(change.account_id, change.to_crm_owner_id) for change in changes])
+        results = send(
+            [
+                OwnerUpdate(change.account_id, change.to_crm_owner_id, update_field(change.crm_field))
+                for change in changes
+            ]
+        )
     except AnswerLost as error:
         return BatchOutcome(unknown=list(changes), problem=str(error))
     except DestinationError as error:

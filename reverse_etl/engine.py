@@ -29,7 +29,7 @@ from reverse_etl.duckdb_files import open_duckdb
 from reverse_etl.exceptions import BlastRadiusExceeded, ConfigurationError, InvalidIds
 from reverse_etl.guard import DEFAULT_MAX_BOOK_SHARE, DEFAULT_MAX_TOTAL_SHARE, BlastRadius
 from reverse_etl.guard import violations as guard_violations
-from reverse_etl.ledger import LedgerWriter, ensure_ledger
+from reverse_etl.ledger import LedgerEntry, LedgerWriter, SyncStatus, ensure_ledger, record_entries
 from reverse_etl.plan import PlannedChange, read_plan
 from reverse_etl.report import ChangeOutcome, SyncReport
 from reverse_etl.runner import Runner
@@ -100,6 +100,7 @@ def sync(
         if not dry_run:
             ensure_ledger(con)
         changes, exhausted = read_plan(con, destination.name, max_attempts, changes_relation)
+        changes, refused = _refuse_unwritable_fields(changes, destination, writable_fields(con))
         problems = [] if force else guard_violations(con, changes, limits)
     if not force and max_changes is not None and len(changes) > max_changes:
         problems.insert(0, f"{len(changes)} changes planned, more than the limit of {max_changes}")
@@ -107,18 +108,25 @@ def sync(
     report = SyncReport(
         destination=destination.name,
         dry_run=dry_run,
-        planned=len(changes),
-        changes=changes,
+        planned=len(changes) + len(refused),
+        changes=changes + [change for _, change in refused],
         exhausted=exhausted,
         guard_violations=problems,
         invalid_ids=base.invalid_ids(destination, {change.account_id for change in changes}, owner_ids),
     )
-    if dry_run or not changes:
+    if dry_run or not (changes or refused):
         return report
     if report.invalid_ids:
         raise InvalidIds(destination.name, report.invalid_ids)
     if problems:
         raise BlastRadiusExceeded(problems)
+    if refused:
+        # Not a problem of the whole sync: these records fail (and are retried) like any the CRM rejects.
+        with _connect(warehouse_path) as con:
+            record_entries(con, destination.name, [entry for entry, _ in refused])
+        report.record([entry for entry, _ in refused])
+    if not changes:
+        return report
 
     started = time.perf_counter()
     ledger = LedgerWriter(warehouse_path, destination.name, every_s=ledger_flush_s)
@@ -138,6 +146,48 @@ def sync(
         report.usage = base.usage(destination)
         report.seconds = time.perf_counter() - started
     return report
+
+
+def writable_fields(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The owner fields a sync may write (as crm_field names them): the CRM owner, and the SDR
+    field the rules of the run name (`sdr_owner_column` in the warehouse's `rules.settings`).
+    Nothing else, whatever a plan says."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'rules' and table_name = 'settings'"
+    ).fetchone()[0]
+    rows = (
+        con.execute("select trim(value) from rules.settings where setting = 'sdr_owner_column'").fetchall()
+        if found
+        else []
+    )
+    return frozenset([base.OWNER_FIELD, *(value for (value,) in rows if value)])
+
+
+def _refuse_unwritable_fields(
+    changes: list[PlannedChange], destination: Destination, writable: frozenset[str]
+) -> tuple[list[PlannedChange], list[tuple[LedgerEntry, PlannedChange]]]:
+    """Split off the changes of a field the rules do not allow or the destination does not write:
+    each fails with INVALID_FIELD (retried by later syncs, until its attempts run out)."""
+    kept: list[PlannedChange] = []
+    refused: list[tuple[LedgerEntry, PlannedChange]] = []
+    verdicts: dict[str, str | None] = {}
+    for change in changes:
+        field = change.crm_field
+        if field not in verdicts:
+            if field not in writable:
+                verdicts[field] = (
+                    f"{field} is not an owner field the sync may write (allowed: {', '.join(sorted(writable))})"
+                )
+            elif not base.writes_field(destination, base.update_field(field)):
+                verdicts[field] = f"destination {destination.name} does not write {field} (see docs/write-back.md)"
+            else:
+                verdicts[field] = None
+        if verdicts[field] is None:
+            kept.append(change)
+        else:
+            error = f"{base.RecordErrorCode.INVALID_FIELD}: {verdicts[field]}"
+            refused.append((change.entry(SyncStatus.FAILED, attempts=change.attempts + 1, error=error), change))
+    return kept, refused
 
 
 @contextmanager

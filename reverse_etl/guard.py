@@ -18,6 +18,8 @@ import duckdb
 # leave room for that and still stop a runaway plan that empties books or reshuffles the CRM.
 DEFAULT_MAX_BOOK_SHARE = 0.5
 DEFAULT_MAX_TOTAL_SHARE = 0.35
+# Change types that take an account out of a book.
+RELEASES = ("retrieve", "return", "complete", "displace")
 # Below this a book is too small for a share to mean anything (3 of 4 accounts is 75%).
 MIN_BOOK_FOR_SHARE = 10
 
@@ -55,7 +57,7 @@ def violations(con: duckdb.DuckDBPyConnection, changes: Sequence, limits: BlastR
         if _table_exists(con, "salesforce", "user"):
             rows = con.execute('select id from salesforce."user" where not coalesce(is_active, false)').fetchall()
             inactive = {row[0] for row in rows}
-        taken = Counter(c.from_owner_id for c in changes if c.from_owner_id and c.change_type in ("retrieve", "return"))
+        taken = Counter(c.from_owner_id for c in changes if c.from_owner_id and c.change_type in RELEASES)
         for rep_id, moved in taken.most_common():
             book = books.get(rep_id, 0)
             if rep_id in inactive or book < MIN_BOOK_FOR_SHARE:

@@ -48,9 +48,13 @@ create table if not exists reverse_etl.sync_ledger (
     from_owner_id varchar,
     to_owner_id varchar,
     updated_at timestamp not null,
+    crm_field varchar,
     primary key (change_id, destination)
 )
 """
+
+# Ledgers created before the SDR field get its column; their rows all wrote the CRM owner.
+_ADD_CRM_FIELD = "alter table reverse_etl.sync_ledger add column if not exists crm_field varchar"
 
 # One statement per flush. The rows arrive as a CSV file that DuckDB reads in bulk: turning
 # thousands of Python values into DuckDB values one by one would cost the sync more CPU than its
@@ -58,9 +62,11 @@ create table if not exists reverse_etl.sync_ledger (
 _UPSERT = """
 insert into reverse_etl.sync_ledger (
     change_id, destination, status, attempts, error, applied_at,
-    as_of, account_id, change_type, from_owner_id, to_owner_id, updated_at
+    as_of, account_id, change_type, from_owner_id, to_owner_id, updated_at, crm_field
 )
-select change_id, ?, status, attempts, error, applied_at, as_of, account_id, change_type, from_owner_id, to_owner_id, ?
+select
+    change_id, ?, status, attempts, error, applied_at, as_of, account_id, change_type, from_owner_id, to_owner_id, ?,
+    crm_field
 from read_csv(
     ?,
     auto_detect = false,  -- the columns are known: sniffing the file would cost more than reading it
@@ -72,7 +78,7 @@ from read_csv(
     columns = {
         'change_id': 'varchar', 'status': 'varchar', 'attempts': 'integer', 'error': 'varchar',
         'applied_at': 'timestamp', 'as_of': 'date', 'account_id': 'varchar', 'change_type': 'varchar',
-        'from_owner_id': 'varchar', 'to_owner_id': 'varchar'
+        'from_owner_id': 'varchar', 'to_owner_id': 'varchar', 'crm_field': 'varchar'
     }
 )
 on conflict (change_id, destination) do update set
@@ -85,7 +91,8 @@ on conflict (change_id, destination) do update set
     change_type = excluded.change_type,
     from_owner_id = excluded.from_owner_id,
     to_owner_id = excluded.to_owner_id,
-    updated_at = excluded.updated_at
+    updated_at = excluded.updated_at,
+    crm_field = excluded.crm_field
 where sync_ledger.status <> 'applied'
 """
 
@@ -107,6 +114,7 @@ class LedgerEntry(NamedTuple):
     change_type: str
     from_owner_id: str | None
     to_owner_id: str | None
+    crm_field: str = "owner_id"  # the owner field the change writes (reverse_etl.destinations.base)
 
 
 def utc_now() -> datetime:
@@ -118,6 +126,7 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     """Create schema `reverse_etl` and table `sync_ledger` if they do not exist yet."""
     con.execute("create schema if not exists reverse_etl")
     con.execute(_CREATE_LEDGER)
+    con.execute(_ADD_CRM_FIELD)
 
 
 def ledger_exists(con: duckdb.DuckDBPyConnection) -> bool:
@@ -153,6 +162,7 @@ def record_entries(con: duckdb.DuckDBPyConnection, destination: str, entries: Se
                     entry.change_type,
                     _NULL if entry.from_owner_id is None else entry.from_owner_id,
                     _NULL if entry.to_owner_id is None else entry.to_owner_id,
+                    entry.crm_field,
                 ]
                 for entry in entries
             )

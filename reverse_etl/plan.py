@@ -15,11 +15,20 @@ from datetime import date, datetime
 
 import duckdb
 
+from reverse_etl.destinations.base import OWNER_FIELD
 from reverse_etl.exceptions import ConfigurationError
 from reverse_etl.ledger import LedgerEntry, SyncStatus, ledger_exists, utc_now
 
 # Releases first: a change_type missing here sorts last rather than failing the sync.
-_CHANGE_ORDER = {"retrieve": 0, "return": 0, "distribute": 1, "inbound": 1}
+_CHANGE_ORDER = {
+    "retrieve": 0,
+    "return": 0,
+    "complete": 0,
+    "displace": 0,
+    "distribute": 1,
+    "handoff": 1,
+    "inbound": 1,
+}
 
 # The plan in one pass of the warehouse: unsettled changes only, in plan order. Changes that ran
 # out of attempts are counted apart (`_EXHAUSTED`).
@@ -38,7 +47,7 @@ with changes as (
 
 select
     change_id, as_of, account_id, from_owner_id, to_owner_id, change_type, reason,
-    from_crm_owner_id, to_crm_owner_id, attempts, ledger_status,
+    from_crm_owner_id, to_crm_owner_id, {crm_field} as crm_field, attempts, ledger_status,
     ledger_status = 'failed' and attempts >= ? as is_exhausted
 from changes
 order by {order}, account_id, change_id
@@ -54,7 +63,8 @@ _NO_LEDGER_YET = (
 
 @dataclass(frozen=True, slots=True)
 class PlannedChange:
-    """One pending ownership change: bookflow's owner ids (None = pool) and the CRM's."""
+    """One pending ownership change: bookflow's owner ids (None = pool) and the CRM's, and the
+    field it writes (`crm_field`: the CRM owner, or the SDR field; an empty SDR field is None)."""
 
     change_id: str
     as_of: date
@@ -63,10 +73,11 @@ class PlannedChange:
     to_owner_id: str | None
     change_type: str
     reason: str | None
-    from_crm_owner_id: str
-    to_crm_owner_id: str
+    from_crm_owner_id: str | None
+    to_crm_owner_id: str | None
     attempts: int = 0  # write attempts already recorded in the ledger
     ledger_status: str | None = None  # what the ledger says of it so far (None: never tried)
+    crm_field: str = OWNER_FIELD
 
     def entry(
         self,
@@ -90,6 +101,7 @@ class PlannedChange:
             self.change_type,
             self.from_owner_id,
             self.to_owner_id,
+            self.crm_field,
         )
 
 
@@ -100,8 +112,12 @@ def read_plan(
     ledger = "reverse_etl.sync_ledger" if ledger_exists(con) else _NO_LEDGER_YET
     order = _ORDER.format(whens=" ".join(f"when '{kind}' then {rank}" for kind, rank in _CHANGE_ORDER.items()))
     try:
+        # Plans written before the SDR field (and inbound routing's own) change the CRM owner only.
+        columns = [column[0] for column in con.execute(f"select * from {changes_relation} limit 0").description]
+        crm_field = f"coalesce(crm_field, '{OWNER_FIELD}')" if "crm_field" in columns else f"'{OWNER_FIELD}'"
         result = con.execute(
-            _PLANNED.format(ledger=ledger, changes=changes_relation, order=order), [destination, max_attempts]
+            _PLANNED.format(ledger=ledger, changes=changes_relation, order=order, crm_field=crm_field),
+            [destination, max_attempts],
         )
     except duckdb.CatalogException as error:
         raise ConfigurationError(
@@ -114,11 +130,11 @@ def read_plan(
     shared: dict = {}
     while rows := result.fetchmany(50_000):
         for row in rows:
-            if row[11]:
+            if row[12]:
                 exhausted += 1
                 continue
             (change_id, as_of, account_id, *repeated, attempts, ledger_status, _) = row
-            from_owner_id, to_owner_id, change_type, reason, from_crm_owner_id, to_crm_owner_id = (
+            from_owner_id, to_owner_id, change_type, reason, from_crm_owner_id, to_crm_owner_id, crm_field = (
                 shared.setdefault(value, value) for value in repeated
             )
             changes.append(
@@ -134,6 +150,7 @@ def read_plan(
                     to_crm_owner_id,
                     attempts,
                     ledger_status,
+                    crm_field,
                 )
             )
     return changes, exhausted
@@ -142,15 +159,16 @@ def read_plan(
 def phases(changes: Sequence[PlannedChange]) -> list[list[PlannedChange]]:
     """The plan's changes in phases to run one after the other, in plan order within each.
 
-    Phase k holds each account's k-th change, releases before assignments: an account appears
-    at most once per phase, and its changes land in plan order. One pass, no sort of the changes.
+    Phase k holds each account's k-th change, releases before assignments, the CRM owner's
+    before another field's (a batch writes one field): an account appears at most once per
+    phase, and its changes land in plan order. One pass, no sort of the changes.
     """
     seen: dict[str, int] = {}
-    groups: dict[tuple[int, int], list[PlannedChange]] = {}
+    groups: dict[tuple[int, int, bool, str], list[PlannedChange]] = {}
     for change in changes:
         occurrence = seen.get(change.account_id, 0)
         seen[change.account_id] = occurrence + 1
-        key = (occurrence, _CHANGE_ORDER.get(change.change_type, 2))
+        key = (occurrence, _CHANGE_ORDER.get(change.change_type, 2), change.crm_field != OWNER_FIELD, change.crm_field)
         group = groups.get(key)
         if group is None:
             group = groups[key] = []

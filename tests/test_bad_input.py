@@ -55,12 +55,12 @@ def test_unknown_rules_values_are_all_reported_with_file_line_and_column(workspa
     with pytest.raises(InputError) as error:
         check_rules(workspace.rules)
     message = str(error.value)
-    assert "account_overrides.csv line 4: column 'action' has unknown value 'steal'" in message
-    assert "reps.csv line 2: column 'capacity' 'lots' is not a integer" in message
+    assert "account_overrides.csv:4:2: error: action has unknown value 'steal'" in message
+    assert "reps.csv:2:6: error: capacity 'lots' is not an integer" in message
 
     result = _run(workspace)
     assert result.exit_code == 1
-    assert "column 'action' has unknown value 'steal'" in result.output
+    assert "action has unknown value 'steal'" in result.output
 
 
 def test_overlapping_bands_and_segments_are_named_before_anything_runs(empty_workspace):
@@ -73,8 +73,13 @@ def test_overlapping_bands_and_segments_are_named_before_anything_runs(empty_wor
     with pytest.raises(InputError) as error:
         check_rules(empty_workspace.rules)
     message = str(error.value)
-    assert "fit_bands.csv lines 2 and 3: the min_value..max_value ranges overlap (attribute employees)" in message
-    assert "segments.csv lines 3 and 4: the min_employees..max_employees ranges overlap" in message
+    assert (
+        "fit_bands.csv:3:2: error: the min_value..max_value range overlaps the one on line 2 (attribute employees)"
+        in message
+    )
+    assert "segments.csv:4:3: error: the min_employees..max_employees range overlaps the one on line 3" in message
+    # The BDRs' row of ENT kept the old band: every role of a segment works one band.
+    assert "segments.csv:5:3: error: segment 'ENT' has another band on line 4" in message
     assert "revenue" not in message
 
 
@@ -87,8 +92,8 @@ def test_rules_missing_column_or_setting(workspace):
     )
     with pytest.raises(InputError) as error:
         check_rules(workspace.rules)
-    assert "segments.csv: missing column 'role'" in str(error.value)
-    assert "settings.csv: missing setting 'grace_days'" in str(error.value)
+    assert "segments.csv:1: error: missing column 'role'" in str(error.value)
+    assert "settings.csv: error: missing setting 'grace_days'" in str(error.value)
 
 
 def test_dirty_crm_rows_are_quarantined_with_reasons(workspace):
@@ -156,7 +161,11 @@ def test_model_level_data_tests_fail_and_name_what_is_wrong(workspace, tmp_path)
     assert _run(workspace, "--destination", "none").exit_code == 0
     with duckdb.connect(str(workspace.warehouse)) as con:
         con.execute("update marts.coverage_daily set worked_60d = null where tier = 1")
-        con.execute("insert into rules.segments select * from rules.segments where segment = 'MM'")
+        # A second role for MM with another band: every role of a segment must share the band.
+        con.execute(
+            "insert into rules.segments select segment, 'AE', min_employees + 10, max_employees, description "
+            "from rules.segments where segment = 'MM'"
+        )
 
     project = str(paths.DBT_PROJECT_DIR)
     with dbt_environment(str(workspace.warehouse), str(workspace.rules)):

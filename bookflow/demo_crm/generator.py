@@ -23,6 +23,7 @@ from bookflow.demo_crm.parameters import (
     set_parameters,
     set_variable,
 )
+from bookflow.rules import setting_value
 from bookflow.validation import check_rules
 
 TABLES = (
@@ -84,7 +85,7 @@ def generate_demo_crm(
             build_accounts(con)
             build_activities(con, activity_ratio=activity_ratio)
             build_the_rest(con)
-            counts = write_tables(con)
+            counts = write_tables(con, sdr_owner_column=setting_value(rules, "sdr_owner_column"))
             con.execute("checkpoint")
     except BaseException:
         _remove(tmp)
@@ -132,9 +133,14 @@ def build_activities(con, *, activity_ratio: float) -> None:
     mean = max(0, round(activity_ratio * n) - owned_rows) / max(1, other_accounts)
     spread = 2 * mean + 1
     stride = int(spread) + 1
-    if (n + 1) * (owned_stride + stride) >= 10**12:
+    # The BDRs' touches on the accounts they hold, numbered after all the others.
+    sdr_spread = 2 * max(1.0, activity_ratio) - 1
+    sdr_stride = int(sdr_spread) + 2
+    sdr_base = (n + 1) * (owned_stride + stride)
+    if sdr_base + (n + 1) * sdr_stride >= 10**12:
         raise ValueError(f"activity_ratio {activity_ratio} is too large for 12-digit activity ids")
     queries.run(con, "activities_background", {"spread": spread, "stride": stride})
+    queries.run(con, "activities_sdr", {"spread": sdr_spread, "stride": sdr_stride, "base": sdr_base})
 
 
 def build_the_rest(con) -> None:
@@ -144,8 +150,11 @@ def build_the_rest(con) -> None:
     queries.run(con, "account_signals")
 
 
-def write_tables(con) -> dict[str, int]:
-    """The contract's tables with their final types; return their row counts."""
+def write_tables(con, sdr_owner_column: str | None = None) -> dict[str, int]:
+    """The contract's tables with their final types; return their row counts.
+
+    The BDRs' field is named as the rules name it (`sdr_owner_column`), or left out without one.
+    """
     con.execute("create schema salesforce")
     con.execute("create schema signals")
     queries.run(
@@ -160,6 +169,11 @@ def write_tables(con) -> dict[str, int]:
         ],
     )
     queries.run(con, "write_accounts")
+    if sdr_owner_column:
+        # A plain identifier: bookflow.rules refuses any other name before this runs.
+        con.execute(f"alter table salesforce.account rename column sdr_owner_id to {sdr_owner_column}")
+    else:
+        con.execute("alter table salesforce.account drop column sdr_owner_id")
     queries.run(con, "write_opportunities")
     queries.run(con, "write_activities")
     con.execute("create table salesforce.task as select * from activities_out('00T', true)")

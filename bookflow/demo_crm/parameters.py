@@ -139,8 +139,17 @@ def set_parameters(con, rules: Path, *, accounts: int, seed: int, as_of: date, d
     def csv(name: str) -> list[str]:
         return [str(rules / name)]
 
+    if (rules / "roles.csv").exists():
+        queries.run(con, "rules_roles", csv("roles.csv"))
+    else:
+        con.execute("create temp table r_roles (role varchar, owner_field varchar)")
+    # Rosters written before end_date existed have no such column: it is added empty.
+    con.execute(
+        "create temp table r_reps_raw as select * from read_csv(?, header = true, all_varchar = true)", csv("reps.csv")
+    )
+    con.execute("alter table r_reps_raw add column if not exists end_date varchar")
+    queries.run(con, "rules_reps")
     for table, file in (
-        ("rules_reps", "reps.csv"),
         ("rules_segments", "segments.csv"),
         ("rules_theaters", "theaters.csv"),
         ("rules_activity_types", "activity_types.csv"),
@@ -151,6 +160,12 @@ def set_parameters(con, rules: Path, *, accounts: int, seed: int, as_of: date, d
         csv("settings.csv"),
     ).fetchone()
     set_variable(con, "pool_id", pool[0])
+    settings = dict(
+        con.execute(
+            "select trim(setting), trim(value) from read_csv(?, header = true, all_varchar = true)", csv("settings.csv")
+        ).fetchall()
+    )
+    handoff_types = [part.strip() for part in (settings.get("handoff_activity_types") or "").split(",") if part.strip()]
     set_variable(con, "former_id", FORMER_REP[0])
     set_variable(con, "unknown_owner_id", UNKNOWN_OWNER_ID)
 
@@ -179,14 +194,27 @@ def set_parameters(con, rules: Path, *, accounts: int, seed: int, as_of: date, d
     _set_vocabulary(con, "name_tails", NAME_TAILS)
     _set_vocabulary(con, "static_users", [u for u, _ in STATIC_USERS])
     set_list(con, "rep_ids", "select rep_id from r_reps order by rep_id")
-    # Whoever touched or returned a pool account before: any rep, or the rep who left.
-    set_list(con, "previous_owners", "select rep_id from r_reps union all select getvariable('former_id') order by 1")
+    # Whoever touched or returned a pool account before: any rep who owns accounts in the CRM
+    # owner field, or the rep who left.
+    set_list(
+        con,
+        "previous_owners",
+        "select rep_id from r_reps where owner_field = 'owner' union all select getvariable('former_id') order by 1",
+    )
 
     queries.run(con, "activity_weights")
     set_list(
         con, "activity_types", "select activity_type from activity_weights, range(slots) r(x) order by activity_type, x"
     )
     set_list(con, "meaningful_types", "select activity_type from activity_weights where is_meaningful order by 1")
+    # A BDR's meeting hands the account to an AE: their everyday touches are of the other types.
+    _set_vocabulary(con, "handoff_types", handoff_types)
+    set_list(
+        con,
+        "prospecting_types",
+        "select activity_type from activity_weights where is_meaningful and not list_contains(?, activity_type) order by 1",
+        [handoff_types],
+    )
     set_list(
         con,
         "idle_types",

@@ -124,11 +124,11 @@ def _report(store: Path, warehouse: Path, wait_s: float) -> int | None:
                 return con.execute(
                     """
                     insert into marts.ownership_changes (
-                        change_id, as_of, account_id, from_owner_id, to_owner_id, change_type, reason,
+                        change_id, as_of, account_id, crm_field, from_owner_id, to_owner_id, change_type, reason,
                         from_crm_owner_id, to_crm_owner_id
                     )
                     select
-                        change_id, as_of, account_id, from_owner_id, to_owner_id, change_type, reason,
+                        change_id, as_of, account_id, 'owner_id', from_owner_id, to_owner_id, change_type, reason,
                         from_crm_owner_id, to_crm_owner_id
                     from inbound_store.inbound.ownership_changes as inbound
                     -- Only what routing did since the last cycle started; older ones had their cycle.

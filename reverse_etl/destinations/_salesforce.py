@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from reverse_etl.destinations.base import OwnerUpdate, RecordErrorCode, RecordResult
+from reverse_etl.destinations.base import OWNER_FIELD, OwnerUpdate, RecordErrorCode, RecordResult
 from reverse_etl.duckdb_files import open_duckdb
 from reverse_etl.exceptions import ConfigurationError, DestinationError
 
@@ -42,12 +42,33 @@ class AccountMatch:
     is_deleted: bool
 
 
-def match_accounts(con: duckdb.DuckDBPyConnection, account_ids: Sequence[str]) -> dict[str, AccountMatch]:
-    """Rows, owner and deletion flag per requested id found in `salesforce.account`."""
+def owner_column(con: duckdb.DuckDBPyConnection, field: str) -> str:
+    """`field` quoted as a column of `salesforce.account`; DestinationError when the table lacks it.
+
+    Only a name the table really has reaches the SQL, so a field can never inject anything.
+    """
+    columns = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'salesforce' "
+            "and table_name = 'account' and table_catalog = current_database()"
+        ).fetchall()
+    }
+    if field not in columns:
+        raise DestinationError(f"salesforce.account has no column {field!r}: the owner field cannot be written")
+    return '"' + field.replace('"', '""') + '"'
+
+
+def match_accounts(
+    con: duckdb.DuckDBPyConnection, account_ids: Sequence[str], field: str | None = None
+) -> dict[str, AccountMatch]:
+    """Rows, value of the owner `field` (None: the CRM owner) and deletion flag per requested id
+    found in `salesforce.account`."""
     if not account_ids:
         return {}
+    column = owner_column(con, field or OWNER_FIELD)
     rows = con.execute(
-        """
+        f"""
         with wanted as (
             select distinct unnest(?::varchar[]) as account_id
         )
@@ -55,7 +76,7 @@ def match_accounts(con: duckdb.DuckDBPyConnection, account_ids: Sequence[str]) -
         select
             account.id,
             count(*) as row_count,
-            any_value(account.owner_id) as owner_id,
+            any_value(account.{column}) as owner_id,
             bool_or(coalesce(account.is_deleted, false)) as is_deleted
         from salesforce.account as account
         inner join wanted on account.id = wanted.account_id
@@ -108,26 +129,28 @@ def check_update(
     update: OwnerUpdate,
     matches: dict[str, AccountMatch],
     users: dict[str, bool],
-    seen: set[str],
+    seen: set[tuple[str, str | None]],
 ) -> RecordResult:
     """The result for one update, in the order Salesforce checks: the record, then the owner.
 
-    `seen` holds the ids already accepted or rejected in this write: a second update of the same
-    id is rejected, since which of the two should win is unknown.
+    `seen` holds the (id, field) pairs already accepted or rejected in this write, and gets this
+    one: a second update of the same field of the same id is rejected, since which of the two
+    should win is unknown.
     """
-    if update.account_id in seen:
+    key = (update.account_id, update.field)
+    duplicate = key in seen
+    seen.add(key)
+    if duplicate:
         return RecordResult.failure(
             update.account_id,
             RecordErrorCode.DUPLICATE_ID,
             f"account {update.account_id} appears more than once in this write",
         )
-    if update.field is not None:
-        return RecordResult.failure(
-            update.account_id, RecordErrorCode.FIELD_NOT_WRITABLE, f"only the owner is written here, not {update.field}"
-        )
     problem = account_problem(update.account_id, matches.get(update.account_id))
     if problem is not None:
         return problem
+    if not update.owner_id and update.field is not None:
+        return RecordResult.success(update.account_id)  # another owner field may be emptied
     if not update.owner_id:
         return RecordResult.failure(
             update.account_id, RecordErrorCode.REQUIRED_FIELD_MISSING, "an account must have an owner"

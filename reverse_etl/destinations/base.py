@@ -6,12 +6,21 @@ engine asks for each with the helpers below and does without when it is absent:
 - `invalid_ids(account_ids, owner_ids)`: ids it cannot accept, refused before the sync starts;
 - `owner_key(owner_id)`: the form owner ids compare in (Salesforce: 15 and 18 characters alike);
 - `bulk_threshold` and `write_owners_bulk(updates)`: a bulk API the engine uses for large syncs;
-- `usage()`: the API allowance used, for the report; `close()`: end the session after a sync.
+- `usage()`: the API allowance used, for the report; `close()`: end the session after a sync;
+- `writes_field(field)`: whether it writes another owner field than the CRM owner (`writes_field`).
+
+Owner fields: the plan names each change's field as the warehouse's raw accounts name it
+(`crm_field` of marts.ownership_changes: `owner_id` for the CRM owner, the column settings.csv
+names in `sdr_owner_column` for the SDR owner). `update_field` turns that into an OwnerUpdate's
+`field`: None for the CRM owner, else the name as given.
 """
 
 from collections.abc import Callable, Collection, Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol
+
+# The CRM owner field, as the raw accounts (and crm_field) name it.
+OWNER_FIELD = "owner_id"
 
 
 class RecordErrorCode(StrEnum):
@@ -23,6 +32,7 @@ class RecordErrorCode(StrEnum):
     ENTITY_IS_DELETED = "ENTITY_IS_DELETED"  # the account is in the recycle bin
     INACTIVE_OWNER = "INACTIVE_OWNER"  # the new owner is not an active user
     REQUIRED_FIELD_MISSING = "REQUIRED_FIELD_MISSING"  # no owner id given
+    INVALID_FIELD = "INVALID_FIELD"  # a field the rules do not allow the sync to write
 
 
 class OwnerUpdate(NamedTuple):
@@ -34,7 +44,7 @@ class OwnerUpdate(NamedTuple):
     """
 
     account_id: str
-    owner_id: str
+    owner_id: str | None  # None empties another owner field (never the owner itself)
     field: str | None = None
 
 
@@ -105,6 +115,17 @@ def bulk_threshold(destination: Any) -> int | None:
     if not callable(getattr(destination, "write_owners_bulk", None)):
         return None
     return getattr(destination, "bulk_threshold", None)
+
+
+def update_field(crm_field: str | None) -> str | None:
+    """An OwnerUpdate's `field` for a change's `crm_field`: None for the CRM owner."""
+    return None if crm_field in (None, OWNER_FIELD) else crm_field
+
+
+def writes_field(destination: Any, field: str | None) -> bool:
+    """Whether `destination` writes `field` (None, the CRM owner, always)."""
+    check = getattr(destination, "writes_field", None)
+    return field is None or (callable(check) and bool(check(field)))
 
 
 def close(destination: Any) -> None:

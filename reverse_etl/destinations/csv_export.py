@@ -1,4 +1,5 @@
-"""A Data Loader-style CSV of owner updates (Id,OwnerId), for teams that load files by hand.
+"""A Data Loader-style CSV of owner updates (Id,OwnerId), for teams that load files by hand. Another
+owner field (the SDR owner) goes to a file of its own beside it, `<name>.<field>.csv` (Id,<field>).
 
 The file grows across batches and runs until someone loads it: each write copies it to a temp
 file, appends, and swaps it in with `os.replace`, so a crash never leaves a half-written file
@@ -42,41 +43,51 @@ class CsvExportDestination:
     def _connect(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         return connect(self.warehouse_path, "warehouse", "run `bookflow run` first")
 
-    def read_owners(self, account_ids: Sequence[str]) -> dict[str, str | None]:
-        """Owner per id in the warehouse's raw `salesforce.account` (exactly one live account only)."""
+    def writes_field(self, field: str) -> bool:
+        """Any owner column of the raw `salesforce.account` (a missing one fails the write as a whole)."""
+        return True
+
+    def path_for(self, field: str | None) -> Path:
+        """The file `field`'s updates go to: the export itself for the CRM owner."""
+        return self.path if field is None else self.path.with_name(f"{self.path.stem}.{field}{self.path.suffix}")
+
+    def read_owners(self, account_ids: Sequence[str], field: str | None = None) -> dict[str, str | None]:
+        """Value of `field` (None: the owner) per id in the warehouse's raw `salesforce.account`
+        (exactly one live account only)."""
         with self._connect() as con:
             try:
-                return writable_owners(match_accounts(con, account_ids))
+                return writable_owners(match_accounts(con, account_ids, field))
             except duckdb.Error as error:
                 raise DestinationError(f"cannot read raw accounts in {self.warehouse_path}: {error}") from error
 
     def write_owners(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
         """Append the updates that pass the CRM's checks to the CSV; one result per update, in order."""
-        if not updates:
-            return []
-        with self._connect() as con:
-            try:
-                matches = match_accounts(con, [update.account_id for update in updates])
-                users = user_activity(con, [update.owner_id for update in updates if update.owner_id])
-            except duckdb.Error as error:
-                raise DestinationError(f"cannot check updates against {self.warehouse_path}: {error}") from error
-        seen: set[str] = set()
-        results: list[RecordResult] = []
-        for update in updates:
-            results.append(check_update(update, matches, users, seen))
-            seen.add(update.account_id)
-        rows = [
-            (update.account_id, update.owner_id) for update, result in zip(updates, results, strict=True) if result.ok
-        ]
-        if rows:
-            try:
-                _append_atomically(self.path, rows)
-            except OSError as error:
-                raise DestinationError(f"cannot write {self.path}: {error}") from error
-        return results
+        results: dict[int, RecordResult] = {}
+        seen: set[tuple[str, str | None]] = set()
+        for field in dict.fromkeys(update.field for update in updates):
+            numbered = [(number, update) for number, update in enumerate(updates) if update.field == field]
+            with self._connect() as con:
+                try:
+                    matches = match_accounts(con, [update.account_id for _, update in numbered], field)
+                    users = user_activity(con, [update.owner_id for _, update in numbered if update.owner_id])
+                except duckdb.Error as error:
+                    raise DestinationError(f"cannot check updates against {self.warehouse_path}: {error}") from error
+            rows = []
+            for number, update in numbered:
+                results[number] = check_update(update, matches, users, seen)
+                if results[number].ok:
+                    rows.append((update.account_id, update.owner_id))
+            if rows:
+                path = self.path_for(field)
+                header = HEADER if field is None else ("Id", field)
+                try:
+                    _append_atomically(path, rows, header)
+                except OSError as error:
+                    raise DestinationError(f"cannot write {path}: {error}") from error
+        return [results[number] for number in range(len(updates))]
 
 
-def _append_atomically(path: Path, rows: Sequence[tuple[str, str]]) -> None:
+def _append_atomically(path: Path, rows: Sequence[tuple[str, str | None]], header: tuple[str, str] = HEADER) -> None:
     """Append `rows` to the CSV at `path` (creating it with a header) in one atomic swap."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -85,12 +96,12 @@ def _append_atomically(path: Path, rows: Sequence[tuple[str, str]]) -> None:
             if path.exists():
                 with path.open(newline="", encoding="utf-8") as existing:
                     first_line = existing.readline()
-                    if first_line.rstrip("\r\n") != ",".join(HEADER):
+                    if first_line.rstrip("\r\n") != ",".join(header):
                         raise DestinationError(f"{path} exists but is not an owner export (header {first_line!r})")
                     out.write(first_line if first_line.endswith("\n") else first_line + "\n")
                     shutil.copyfileobj(existing, out)
             else:
-                csv.writer(out, lineterminator="\n").writerow(HEADER)
+                csv.writer(out, lineterminator="\n").writerow(header)
             csv.writer(out, lineterminator="\n").writerows(rows)
             out.flush()
             # On disk before the swap, or a power cut could leave the new name on empty data.

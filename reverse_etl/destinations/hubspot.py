@@ -98,6 +98,10 @@ class HubSpotDestination:
             found += [f"{kind} id {value!r}: not numeric" for value in sorted(set(values)) if not _NUMERIC.match(value)]
         return found
 
+    def writes_field(self, field: str) -> bool:
+        """Whether `field` is an owner property this destination may write (in `allowed_properties`)."""
+        return field in self.allowed_properties
+
     def read_owners(self, account_ids: Sequence[str], field: str | None = None) -> dict[str, str | None]:
         """The owner property per live company; archived, unknown and non-numeric ids are absent."""
         prop = self._property(field)

@@ -193,6 +193,10 @@ class SalesforceDestination:
 
     # -- reading ------------------------------------------------------------------------------
 
+    def writes_field(self, field: str) -> bool:
+        """Whether `field` is an owner field this destination may write (in `allowed_fields`)."""
+        return field in self.allowed_fields and bool(_FIELD.match(field)) and field.lower() not in _RESERVED_FIELDS
+
     def read_owners(self, account_ids: Sequence[str], field: str | None = None) -> dict[str, str | None]:
         """The owner field (OwnerId unless `field`) per live account, under the id as asked;
         deleted, unknown and invalid ids are absent (bookflow.crm.salesforce.records)."""

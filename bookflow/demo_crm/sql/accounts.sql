@@ -1,5 +1,5 @@
--- Owners: rep books, static account managers, a former rep, the pool; and how the owner works
--- a rep-owned account.
+-- Owners: rep books, static account managers, a former rep, the pool; the BDR holding the SDR
+-- field, where one does; and how the owner and the BDR work the account.
 create temp table acc as
 with owned as (
     select
@@ -19,9 +19,11 @@ with owned as (
             when a.is_customer then pick('static_users', a.i, 'static_owner')
             when f.i is not null then getvariable('former_id')
             else getvariable('pool_id')
-        end as owner_id
+        end as owner_id,
+        s.rep_id as sdr_owner_id
     from acc_base a
-    left join rep_owned r on a.i = r.i
+    left join rep_owned r on a.i = r.i and r.owner_field = 'owner'
+    left join rep_owned s on a.i = s.i and s.owner_field = 'sdr'
     left join former_owned f on a.i = f.i
 ),
 worked as (
@@ -36,7 +38,17 @@ worked as (
             when u(i, 'status') < 0.95 then
                 case when age_days >= 90 and u(i, 'stale_kind') < 0.5 then 'stale_old' else 'stale_auto' end
             else 'new'
-        end as status
+        end as status,
+        -- How the BDR works it: ~80% working, ~8% slowing (last touched 15-29 days ago: red on a
+        -- two-week threshold), ~7% stale (31-60 days ago), ~5% converted (a meeting set in the last
+        -- days: handed to an AE).
+        case
+            when sdr_owner_id is null then null
+            when u(i, 'sdr_status') < 0.80 then 'working'
+            when u(i, 'sdr_status') < 0.88 then 'slowing'
+            when u(i, 'sdr_status') < 0.95 then 'stale'
+            else 'converted'
+        end as sdr_status
     from owned
 )
 select

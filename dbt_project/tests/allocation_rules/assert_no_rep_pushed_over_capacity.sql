@@ -1,11 +1,11 @@
 {{ config(meta={
     'dagster': {'ref': {'name': 'rep_capacity'}},
-    'description': 'Dealing never pushes a rep over capacity, and a rep already at or over capacity gets nothing.'
+    'description': 'Dealing never pushes a rep over capacity, and a rep already at or over capacity gets nothing but the accounts taking the slots its displacements free.'
 }) }}
-select rep_id, capacity, book_size_before, retrieved, returned, distributed, book_size_after
+select rep_id, capacity, book_size_before, retrieved, returned, completed, displaced, distributed, book_size_after
 from {{ ref('rep_capacity') }}
 where distributed > 0
     and (
         book_size_after > capacity
-        or book_size_before - retrieved - returned >= capacity
+        or (book_size_before - retrieved - returned - completed >= capacity and distributed > displaced)
     )

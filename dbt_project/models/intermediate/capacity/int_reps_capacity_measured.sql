@@ -1,10 +1,18 @@
-{#- Each rep's capacity today (ramping reps get a share, reps on time off or inactive get none),
-    their book before this run, what this run takes out of it, and the slots left to deal. -#}
+{#- Each rep's capacity today (ramping reps get a share; reps on time off, leaving, gone or
+    inactive get none), their book before this run (in the owner field their role writes), what
+    this run takes out of it, the slots left, and the slots this run may deal under the
+    distribution mode and the per-rep cap. -#}
 with
 
 reps as (
 
     select * from {{ ref('reps') }}
+
+),
+
+roles as (
+
+    select * from {{ ref('roles') }}
 
 ),
 
@@ -14,9 +22,21 @@ users as (
 
 ),
 
+settings as (
+
+    select * from {{ ref('stg_rules__settings') }}
+
+),
+
 account_status as (
 
     select * from {{ ref('int_accounts_status_derived') }}
+
+),
+
+releases as (
+
+    select * from {{ ref('int_book_releases_planned') }}
 
 ),
 
@@ -24,14 +44,27 @@ books as (
 
     select
         owner_id as rep_id,
-        cast(count(*) as {{ dbt.type_int() }}) as book_size_before,
-        cast(sum(case when is_retrieved then 1 else 0 end) as {{ dbt.type_int() }}) as retrieved,
-        cast(sum(case when is_returned then 1 else 0 end) as {{ dbt.type_int() }}) as returned
+        owner_field,
+        cast(count(*) as {{ dbt.type_int() }}) as book_size_before
 
     from account_status
     where owner_kind = 'rep'
-        and status in ('new', 'working', 'unworked', 'resting', 'review')
-    group by owner_id
+        and status in ('new', 'working', 'unworked', 'completed', 'resting', 'review')
+    group by owner_id, owner_field
+
+),
+
+released as (
+
+    select
+        owner_id as rep_id,
+        owner_field,
+        cast(sum(case when release_type = 'retrieve' then 1 else 0 end) as {{ dbt.type_int() }}) as retrieved,
+        cast(sum(case when release_type = 'return' then 1 else 0 end) as {{ dbt.type_int() }}) as returned,
+        cast(sum(case when release_type = 'complete' then 1 else 0 end) as {{ dbt.type_int() }}) as completed
+
+    from releases
+    group by owner_id, owner_field
 
 ),
 
@@ -39,9 +72,12 @@ stated as (
 
     select
         reps.*,
+        coalesce(roles.owner_field, 'owner') as owner_field,
         {{ days_between('reps.start_date', as_of()) }} as days_since_start,
         case
             when not coalesce(users.is_active, false) then 'inactive in the CRM'
+            when reps.end_date < {{ as_of() }} then 'left'
+            when {{ days_between(as_of(), 'reps.end_date') }} <= settings.leaver_release_days then 'leaving'
             when reps.start_date > {{ as_of() }} then 'not started'
             when reps.time_off_start <= {{ as_of() }}
                 and coalesce(reps.time_off_end, {{ as_of() }}) >= {{ as_of() }} then 'time off'
@@ -51,6 +87,9 @@ stated as (
         end as capacity_state
 
     from reps
+    cross join settings
+    left join roles
+        on reps.role = roles.role
     left join users
         on reps.rep_id = users.user_id
 
@@ -62,6 +101,8 @@ effective as (
         stated.rep_id,
         stated.rep_name,
         stated.role,
+        stated.owner_field,
+        case stated.owner_field when 'owner' then 'owner_id' else settings.sdr_owner_column end as crm_field,
         stated.segment,
         stated.theater,
         {{ dbt.concat(["stated.role", "'-'", "stated.segment", "'-'", "stated.theater"]) }} as target_book,
@@ -73,22 +114,64 @@ effective as (
         end as capacity,
         stated.capacity_state,
         coalesce(books.book_size_before, 0) as book_size_before,
-        coalesce(books.retrieved, 0) as retrieved,
-        coalesce(books.returned, 0) as returned
+        coalesce(released.retrieved, 0) as retrieved,
+        coalesce(released.returned, 0) as returned,
+        coalesce(released.completed, 0) as completed,
+        settings.distribution_mode,
+        settings.distribution_per_rep,
+        settings.max_new_per_rep_per_run
 
     from stated
+    cross join settings
     left join books
         on stated.rep_id = books.rep_id
+        and stated.owner_field = books.owner_field
+    left join released
+        on stated.rep_id = released.rep_id
+        and stated.owner_field = released.owner_field
+
+),
+
+open_slots as (
+
+    select
+        *,
+        greatest(0, capacity - (book_size_before - retrieved - returned - completed)) as open_slots
+
+    from effective
 
 ),
 
 final as (
 
     select
-        *,
-        greatest(0, capacity - (book_size_before - retrieved - returned)) as open_slots_to_deal
+        rep_id,
+        rep_name,
+        role,
+        owner_field,
+        crm_field,
+        segment,
+        theater,
+        target_book,
+        full_capacity,
+        capacity,
+        capacity_state,
+        book_size_before,
+        retrieved,
+        returned,
+        completed,
+        open_slots,
+        {#- top_off fills every open slot; fixed_per_rep deals at most distribution_per_rep; either
+            is capped by max_new_per_rep_per_run. Never above the open slots. #}
+        least(
+            case
+                when distribution_mode = 'fixed_per_rep' then least(open_slots, coalesce(distribution_per_rep, 0))
+                else open_slots
+            end,
+            coalesce(max_new_per_rep_per_run, open_slots)
+        ) as open_slots_to_deal
 
-    from effective
+    from open_slots
 
 )
 

@@ -1,12 +1,35 @@
-{#- Round-robin as a table: every open slot of every rep becomes one pick, ordered by round and
-    then by the rep's seat at the table. The seating rotates one place per day so no rep always
-    picks first. Pick n of a book then takes the n-th best ready account of that book. -#}
+{#- Round-robin as a table: every slot a rep may fill this run becomes one pick, ordered by round
+    and then by the rep's seat at the table. The seating rotates one place per day so no rep always
+    picks first. Pick n of a book then takes the n-th account of that book's deal order. A slot
+    freed by a displacement is one more pick for its rep. -#}
 with
 
 capacity as (
 
     select * from {{ ref('int_reps_capacity_measured') }}
-    where open_slots_to_deal > 0
+
+),
+
+displaced as (
+
+    select owner_id as rep_id, owner_field, count(*) as displaced
+    from {{ ref('int_accounts_displaced') }}
+    group by owner_id, owner_field
+
+),
+
+dealing as (
+
+    select
+        capacity.rep_id,
+        capacity.target_book,
+        capacity.open_slots_to_deal + coalesce(displaced.displaced, 0) as slots_this_run
+
+    from capacity
+    left join displaced
+        on capacity.rep_id = displaced.rep_id
+        and capacity.owner_field = displaced.owner_field
+    where capacity.open_slots_to_deal + coalesce(displaced.displaced, 0) > 0
 
 ),
 
@@ -15,11 +38,11 @@ seated as (
     select
         rep_id,
         target_book,
-        open_slots_to_deal,
+        slots_this_run,
         row_number() over (partition by target_book order by rep_id) - 1 as seat,
         count(*) over (partition by target_book) as reps_at_table
 
-    from capacity
+    from dealing
 
 ),
 
@@ -28,7 +51,7 @@ rotated as (
     select
         rep_id,
         target_book,
-        open_slots_to_deal,
+        slots_this_run,
         mod(
             seat + reps_at_table
                 - mod({{ dbt.datediff("cast('1970-01-01' as date)", as_of(), 'day') }}, reps_at_table),
@@ -41,7 +64,7 @@ rotated as (
 
 rounds as (
 
-    {{ numbers("(select max(open_slots_to_deal) from capacity)") }}
+    {{ numbers("(select max(slots_this_run) from dealing)") }}
 
 ),
 
@@ -55,7 +78,7 @@ slots as (
 
     from rotated
     inner join rounds
-        on rounds.n <= rotated.open_slots_to_deal
+        on rounds.n <= rotated.slots_this_run
 
 ),
 

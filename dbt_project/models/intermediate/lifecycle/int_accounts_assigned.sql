@@ -1,16 +1,18 @@
-{#- Since when the current owner holds each account: the latest day the account went to that
-    owner, by the CRM's own owner history (Salesforce AccountHistory, HubSpot's hubspot_owner_id
-    history) or by bookflow's sync ledger, whichever knows later. A warehouse that never synced
-    anything (a new one beside a CRM bookflow already balanced) so still knows that an account
-    dealt this morning is new. Accounts neither knows about have no row: the status model falls
-    back to the account's creation, which only ever makes an account look older, never newer, so
-    no grace period is invented. bookflow_assigned_on is the ledger's day alone (the coverage
-    marts tell bookflow's deals from books it found). -#}
+{#- Since when the current holder of each owner field has each account: the latest day the
+    account went to that holder. For the CRM owner, by the CRM's own owner history (Salesforce
+    AccountHistory, HubSpot's hubspot_owner_id history) or by bookflow's sync ledger, whichever
+    knows later: a warehouse that never synced anything (a new one beside a CRM bookflow already
+    balanced) so still knows that an account dealt this morning is new. For the SDR field, by the
+    ledger (the CRM's history of a custom field is not read). Holders neither knows about have no
+    row: the status model falls back to the account's creation, or to bookflow's first day, which
+    only ever makes an account look older, never newer, so no grace period is invented.
+    bookflow_assigned_on is the ledger's day alone (the coverage marts tell bookflow's deals from
+    books it found). -#}
 with
 
 accounts as (
 
-    select account_id, owner_id from {{ ref('int_accounts_checked') }}
+    select account_id, owner_id, sdr_owner_id from {{ ref('int_accounts_checked') }}
 
 ),
 
@@ -34,11 +36,16 @@ crm_owner_changes as (
 
 ),
 
+{#- The pool is the pool user in the owner field, an empty SDR field (''). -#}
 owner_changes as (
 
     select
         applied_changes.account_id,
-        coalesce(applied_changes.to_owner_id, settings.pool_owner_id) as owner_id,
+        applied_changes.owner_field,
+        case
+            when applied_changes.owner_field = 'owner' then coalesce(applied_changes.to_owner_id, settings.pool_owner_id)
+            else coalesce(applied_changes.to_owner_id, '')
+        end as owner_id,
         applied_changes.effective_on as changed_on,
         true as is_bookflow_change
 
@@ -49,6 +56,7 @@ owner_changes as (
 
     select
         account_id,
+        'owner' as owner_field,
         owner_id,
         cast(changed_at as date) as changed_on,
         false as is_bookflow_change
@@ -57,19 +65,30 @@ owner_changes as (
 
 ),
 
+holders as (
+
+    select account_id, 'owner' as owner_field, owner_id, owner_id as holder_key from accounts
+    union all
+    select account_id, 'sdr' as owner_field, sdr_owner_id as owner_id, coalesce(sdr_owner_id, '') as holder_key
+    from accounts
+
+),
+
 assigned as (
 
     select
-        accounts.account_id,
-        accounts.owner_id,
+        holders.account_id,
+        holders.owner_field,
+        holders.owner_id,
         max(owner_changes.changed_on) as assigned_on,
         max(case when owner_changes.is_bookflow_change then owner_changes.changed_on end) as bookflow_assigned_on
 
     from owner_changes
-    inner join accounts
-        on owner_changes.account_id = accounts.account_id
-        and owner_changes.owner_id = accounts.owner_id
-    group by accounts.account_id, accounts.owner_id
+    inner join holders
+        on owner_changes.account_id = holders.account_id
+        and owner_changes.owner_field = holders.owner_field
+        and owner_changes.owner_id = holders.holder_key
+    group by holders.account_id, holders.owner_field, holders.owner_id
 
 )
 

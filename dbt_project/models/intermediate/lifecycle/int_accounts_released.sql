@@ -1,8 +1,9 @@
-{#- The last time each account left a rep's book (a return filed in the CRM, or a retrieval:
-    one bookflow applied, or a move from an owner to the pool that the CRM's owner history shows
-    and no return explains) and what that means now: resting until a day, or waiting in review.
-    A strong signal after the release ends the rest early; a RevOps `reintroduce` override
-    after it ends a review. -#}
+{#- The last time each account left a rep's book, per owner field (a return filed in the CRM, or a
+    retrieval, completion or displacement: one bookflow applied, or, for the CRM owner field, a
+    move from an owner to the pool that the CRM's owner history shows and no return explains) and
+    what that means now: resting until a day, or waiting in review. A completed account rests
+    completion_rest_days, a retrieved or displaced one default_rest_days. A strong signal after
+    the release ends the rest early; a RevOps `reintroduce` override after it ends a review. -#}
 with
 
 book_returns as (
@@ -44,6 +45,18 @@ overrides as (
 
 ),
 
+reps as (
+
+    select * from {{ ref('reps') }}
+
+),
+
+roles as (
+
+    select * from {{ ref('roles') }}
+
+),
+
 settings as (
 
     select * from {{ ref('stg_rules__settings') }}
@@ -53,29 +66,43 @@ settings as (
 releases as (
 
     select
-        account_id,
-        cast(returned_at as date) as released_on,
+        book_returns.account_id,
+        {#- The field the returning rep held: theirs by role (roles.csv), the CRM owner by default. #}
+        coalesce(roles.owner_field, 'owner') as owner_field,
+        cast(book_returns.returned_at as date) as released_on,
         'return' as release_type,
-        return_reason as release_reason,
-        rest_days,
-        goes_to_review
+        book_returns.return_reason as release_reason,
+        book_returns.rest_days,
+        book_returns.goes_to_review
 
     from book_returns
-    where cast(returned_at as date) <= {{ as_of() }}
+    left join reps
+        on book_returns.returned_by_id = reps.rep_id
+    left join roles
+        on reps.role = roles.role
+    where cast(book_returns.returned_at as date) <= {{ as_of() }}
 
     union all
 
     select
         applied_changes.account_id,
+        applied_changes.owner_field,
         applied_changes.effective_on as released_on,
-        'retrieve' as release_type,
-        'retrieved' as release_reason,
-        settings.default_rest_days as rest_days,
+        applied_changes.change_type as release_type,
+        case applied_changes.change_type
+            when 'complete' then 'completed'
+            when 'displace' then 'displaced'
+            else 'retrieved'
+        end as release_reason,
+        case
+            when applied_changes.change_type = 'complete' then settings.completion_rest_days
+            else settings.default_rest_days
+        end as rest_days,
         false as goes_to_review
 
     from applied_changes
     cross join settings
-    where applied_changes.change_type = 'retrieve'
+    where applied_changes.change_type in ('retrieve', 'complete', 'displace')
         and applied_changes.effective_on <= {{ as_of() }}
 
     union all
@@ -84,6 +111,7 @@ releases as (
     -- pool move made by hand) still rests the account.
     select
         crm_owner_changes.account_id,
+        'owner' as owner_field,
         crm_owner_changes.changed_on as released_on,
         'retrieve' as release_type,
         'retrieved' as release_reason,
@@ -113,7 +141,7 @@ latest_release as (
     select
         *,
         row_number() over (
-            partition by account_id
+            partition by account_id, owner_field
             order by released_on desc, goes_to_review desc, rest_days desc
         ) as recency
 
@@ -125,6 +153,7 @@ rest_breakers as (
 
     select
         latest_release.account_id,
+        latest_release.owner_field,
         min(cast(signals.occurred_at as date)) as rest_broken_on
 
     from latest_release
@@ -135,7 +164,7 @@ rest_breakers as (
         and cast(signals.occurred_at as date) <= {{ as_of() }}
         and (signals.is_hand_raise or signals.strength >= settings.rest_break_min_strength)
     where latest_release.recency = 1
-    group by latest_release.account_id
+    group by latest_release.account_id, latest_release.owner_field
 
 ),
 
@@ -143,6 +172,7 @@ reintroductions as (
 
     select
         latest_release.account_id,
+        latest_release.owner_field,
         min(overrides.effective_date) as reintroduced_on
 
     from latest_release
@@ -152,7 +182,7 @@ reintroductions as (
         and overrides.effective_date >= latest_release.released_on
         and overrides.effective_date <= {{ as_of() }}
     where latest_release.recency = 1
-    group by latest_release.account_id
+    group by latest_release.account_id, latest_release.owner_field
 
 ),
 
@@ -160,6 +190,7 @@ final as (
 
     select
         latest_release.account_id,
+        latest_release.owner_field,
         latest_release.released_on,
         latest_release.release_type,
         latest_release.release_reason,
@@ -171,8 +202,10 @@ final as (
     from latest_release
     left join rest_breakers
         on latest_release.account_id = rest_breakers.account_id
+        and latest_release.owner_field = rest_breakers.owner_field
     left join reintroductions
         on latest_release.account_id = reintroductions.account_id
+        and latest_release.owner_field = reintroductions.owner_field
     where latest_release.recency = 1
 
 )

@@ -1,5 +1,6 @@
-{#- A return is pending when the rep who filed it still owns the account and filed it after the
-    account came to them: this run hands the account back to the pool. -#}
+{#- A return is pending when the rep who filed it still holds the account and filed it after the
+    account came to them: this run hands the account back to the pool. Which field it frees is
+    the returning rep's: the CRM owner, or the SDR field for a role that writes it (roles.csv). -#}
 with
 
 book_returns as (
@@ -11,7 +12,19 @@ book_returns as (
 
 accounts as (
 
-    select account_id, owner_id, created_at from {{ ref('int_accounts_checked') }}
+    select account_id, owner_id, sdr_owner_id, created_at from {{ ref('int_accounts_checked') }}
+
+),
+
+reps as (
+
+    select * from {{ ref('reps') }}
+
+),
+
+roles as (
+
+    select * from {{ ref('roles') }}
 
 ),
 
@@ -21,36 +34,53 @@ assigned as (
 
 ),
 
+fielded as (
+
+    select
+        book_returns.*,
+        coalesce(roles.owner_field, 'owner') as owner_field
+
+    from book_returns
+    left join reps
+        on book_returns.returned_by_id = reps.rep_id
+    left join roles
+        on reps.role = roles.role
+
+),
+
 matching as (
 
     select
-        book_returns.account_id,
-        book_returns.book_return_id,
-        book_returns.returned_by_id,
-        book_returns.return_reason,
-        book_returns.returned_at,
-        book_returns.rest_days,
-        book_returns.goes_to_review,
+        fielded.account_id,
+        fielded.owner_field,
+        fielded.book_return_id,
+        fielded.returned_by_id,
+        fielded.return_reason,
+        fielded.returned_at,
+        fielded.rest_days,
+        fielded.goes_to_review,
         row_number() over (
-            partition by book_returns.account_id
-            order by book_returns.returned_at desc, book_returns.book_return_id desc
+            partition by fielded.account_id, fielded.owner_field
+            order by fielded.returned_at desc, fielded.book_return_id desc
         ) as recency
 
-    from book_returns
+    from fielded
     inner join accounts
-        on book_returns.account_id = accounts.account_id
-        and book_returns.returned_by_id = accounts.owner_id
+        on fielded.account_id = accounts.account_id
+        and fielded.returned_by_id = case fielded.owner_field when 'owner' then accounts.owner_id else accounts.sdr_owner_id end
     left join assigned
         on accounts.account_id = assigned.account_id
+        and fielded.owner_field = assigned.owner_field
     -- after the account came to the rep: bookflow's change, or else the account's creation
-    where cast(book_returns.returned_at as date)
+    where cast(fielded.returned_at as date)
             >= coalesce(assigned.assigned_on, cast(accounts.created_at as date))
-        and cast(book_returns.returned_at as date) <= {{ as_of() }}
+        and cast(fielded.returned_at as date) <= {{ as_of() }}
 
 )
 
 select
     account_id,
+    owner_field,
     book_return_id,
     returned_by_id,
     return_reason,

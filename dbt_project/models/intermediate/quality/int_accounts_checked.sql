@@ -30,6 +30,7 @@ checked as (
     select
         accounts.account_id,
         accounts.owner_id,
+        accounts.sdr_owner_id,
         accounts.account_type,
         accounts.industry,
         accounts.employee_count,

@@ -1,9 +1,14 @@
-{#- The target book an account belongs to: the role that works its segment, the segment (by
-    employees) and the theater (by billing country). No theater or segment means no book.
+{#- The target books an account belongs to: for the role that writes the CRM owner field and, in
+    a segment an SDR/BDR role also works, for the role that writes the SDR field; each book is
+    role-segment-theater. No theater or segment means no book.
+
+    Several roles may work one segment (segments.csv has a row per role, same band): they are
+    turned into one row per segment first, so each account still meets one row and is not
+    multiplied. roles.csv says which field a role writes; a role it does not list writes the owner.
 
     A view: segmenting is row by row against a few rule rows, so the warehouse does it inside
     the one pass that builds int_accounts_status_derived instead of writing millions of rows to
-    read back (the rule ranges must not overlap: tests/rules/assert_rule_ranges_do_not_overlap.sql). -#}
+    read back (bookflow.rules checks that bands do not overlap). -#}
 {{ config(materialized='view') }}
 
 with
@@ -20,9 +25,31 @@ segments as (
 
 ),
 
+roles as (
+
+    select * from {{ ref('roles') }}
+
+),
+
 theaters as (
 
     select * from {{ ref('theaters') }}
+
+),
+
+segment_roles as (
+
+    select
+        segments.segment,
+        segments.min_employees,
+        segments.max_employees,
+        max(case when coalesce(roles.owner_field, 'owner') = 'owner' then segments.role end) as owner_role,
+        max(case when roles.owner_field = 'sdr' then segments.role end) as sdr_role
+
+    from segments
+    left join roles
+        on segments.role = roles.role
+    group by segments.segment, segments.min_employees, segments.max_employees
 
 ),
 
@@ -31,24 +58,30 @@ segmented as (
     select
         accounts.account_id,
         accounts.owner_id,
+        accounts.sdr_owner_id,
         accounts.account_type,
         accounts.industry,
         accounts.employee_count,
         accounts.annual_revenue,
         accounts.billing_country,
         accounts.created_at,
-        segments.segment,
-        segments.role,
+        segment_roles.segment,
+        segment_roles.owner_role as role,
+        segment_roles.sdr_role,
         theaters.theater,
         case
-            when segments.segment is not null and theaters.theater is not null
-                then {{ dbt.concat(["segments.role", "'-'", "segments.segment", "'-'", "theaters.theater"]) }}
-        end as target_book
+            when segment_roles.owner_role is not null and theaters.theater is not null
+                then {{ dbt.concat(["segment_roles.owner_role", "'-'", "segment_roles.segment", "'-'", "theaters.theater"]) }}
+        end as target_book,
+        case
+            when segment_roles.sdr_role is not null and theaters.theater is not null
+                then {{ dbt.concat(["segment_roles.sdr_role", "'-'", "segment_roles.segment", "'-'", "theaters.theater"]) }}
+        end as sdr_target_book
 
     from accounts
-    left join segments
-        on accounts.employee_count >= segments.min_employees
-        and (segments.max_employees is null or accounts.employee_count <= segments.max_employees)
+    left join segment_roles
+        on accounts.employee_count >= segment_roles.min_employees
+        and (segment_roles.max_employees is null or accounts.employee_count <= segment_roles.max_employees)
     left join theaters
         on accounts.billing_country = upper(theaters.billing_country)
 

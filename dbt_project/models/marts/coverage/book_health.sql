@@ -1,6 +1,8 @@
-{#- Each rep's book as this run found it: how much of it is being worked, how good it is, and
-    how often accounts left it lately. The statuses describe the book before this run's
-    retrievals and returns (the same book as rep_capacity.book_size_before). -#}
+{#- Each rep's book as this run found it: how much of it is being worked (status, and the working
+    grade of activity_thresholds.csv), how good it is, and how often accounts left it lately. The
+    statuses describe the book before this run's releases (the same book as
+    rep_capacity.book_size_before). An SDR keeps the credit for what they converted: the open
+    opportunities of the accounts they still hold, and the accounts handed from them to an AE. -#}
 with
 
 rep_capacity as (
@@ -47,11 +49,14 @@ books as (
         cast(sum(case when status = 'working' then 1 else 0 end) as {{ dbt.type_int() }}) as working,
         cast(sum(case when status = 'new' then 1 else 0 end) as {{ dbt.type_int() }}) as new_in_grace,
         cast(sum(case when status = 'unworked' then 1 else 0 end) as {{ dbt.type_int() }}) as unworked,
+        cast(sum(case when working_grade = 'green' then 1 else 0 end) as {{ dbt.type_int() }}) as graded_green,
+        cast(sum(case when working_grade = 'yellow' then 1 else 0 end) as {{ dbt.type_int() }}) as graded_yellow,
+        cast(sum(case when working_grade = 'red' then 1 else 0 end) as {{ dbt.type_int() }}) as graded_red,
         avg(priority_score) as avg_priority
 
     from account_status
     where owner_kind = 'rep'
-        and status in ('new', 'working', 'unworked', 'resting', 'review')
+        and status in ('new', 'working', 'unworked', 'completed', 'resting', 'review')
     group by owner_id
 
 ),
@@ -101,6 +106,38 @@ retrieval_changes as (
 
 ),
 
+-- Accounts handed from an SDR to an AE: the handoffs the CRM received in the window plus the ones
+-- this run plans, credited to the SDR who still holds the account's SDR field.
+handoff_changes as (
+
+    select change_id, account_id
+    from applied_changes
+    where change_type = 'handoff'
+        and {{ within_days('effective_on', 30) }}
+
+    union
+
+    select change_id, account_id
+    from planned_changes
+    where change_type = 'handoff'
+
+),
+
+handoffs as (
+
+    select
+        account_status.owner_id as rep_id,
+        cast(count(*) as {{ dbt.type_int() }}) as handoffs_30d
+
+    from handoff_changes
+    inner join account_status
+        on handoff_changes.account_id = account_status.account_id
+        and account_status.owner_field = 'sdr'
+        and account_status.owner_kind = 'rep'
+    group by account_status.owner_id
+
+),
+
 retrievals as (
 
     select
@@ -123,10 +160,14 @@ final as (
         coalesce(books.working, 0) as working,
         coalesce(books.new_in_grace, 0) as new_in_grace,
         coalesce(books.unworked, 0) as unworked,
+        coalesce(books.graded_green, 0) as graded_green,
+        coalesce(books.graded_yellow, 0) as graded_yellow,
+        coalesce(books.graded_red, 0) as graded_red,
         books.avg_priority,
         coalesce(open_opportunities.open_opportunities, 0) as open_opportunities,
         coalesce(returns_filed.returns_30d, 0) as returns_30d,
-        coalesce(retrievals.retrievals_30d, 0) as retrievals_30d
+        coalesce(retrievals.retrievals_30d, 0) as retrievals_30d,
+        coalesce(handoffs.handoffs_30d, 0) as handoffs_30d
 
     from rep_capacity
     left join books
@@ -137,6 +178,8 @@ final as (
         on rep_capacity.rep_id = returns_filed.rep_id
     left join retrievals
         on rep_capacity.rep_id = retrievals.rep_id
+    left join handoffs
+        on rep_capacity.rep_id = handoffs.rep_id
 
 )
 

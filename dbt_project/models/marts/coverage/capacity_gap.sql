@@ -59,6 +59,8 @@ dealt_today as (
         cast(count(*) as {{ dbt.type_int() }}) as distributed
 
     from assignments
+    {#- Handoffs are dealt from outside the ready pool. #}
+    where deal_kind = 'distribute'
     group by target_book
 
 ),

@@ -8,7 +8,8 @@
     went live (the first change bookflow applied), or, before any change was applied, one window
     before the run date, so the three sources are measured over windows of the same length.
     Entries whose account already had an opportunity open on the day it entered are left out:
-    they were converted before the book got them. -#}
+    they were converted before the book got them. Books of the CRM owner field only: an SDR's book
+    converts into a handoff to an AE (book_health.handoffs_30d), not into a new entry here. -#}
 with
 
 applied_changes as (
@@ -63,6 +64,7 @@ bookflow_entries as (
 
     from applied_changes
     where change_type in ('distribute', 'inbound')
+        and owner_field = 'owner'
 
 ),
 
@@ -79,7 +81,8 @@ owned_before_entries as (
     from account_status
     cross join go_live
     cross join settings
-    where account_status.owner_kind = 'rep'
+    where account_status.owner_field = 'owner'
+        and account_status.owner_kind = 'rep'
         and not account_status.was_assigned_by_bookflow
         and {{ is_nbtam('account_status.status') }}
 

@@ -27,6 +27,7 @@ final as (
         {%- else -%}
         accounts.owner_id,
         {%- endif %}
+        accounts.sdr_owner_id,
         accounts.account_type,
         accounts.industry,
         accounts.employee_count,

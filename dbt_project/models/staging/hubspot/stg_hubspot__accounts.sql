@@ -14,6 +14,9 @@ renamed as (
         cast(id as {{ dbt.type_string() }}) as account_id,
         cast(property_name as {{ dbt.type_string() }}) as account_name,
         cast(nullif(property_hubspot_owner_id, '') as {{ dbt.type_string() }}) as owner_id,
+        {#- The SDR/BDR owner, from the company property settings.csv names (sdr_owner_column, the
+            column as Fivetran lands it, e.g. property_sdr_owner); null without one. #}
+        {{ optional_column(source('hubspot', 'company'), sdr_owner_column(), dbt.type_string(), 'sdr_owner_id') }},
         cast(property_lifecyclestage as {{ dbt.type_string() }}) as account_type,
         cast(property_industry as {{ dbt.type_string() }}) as industry,
         cast(property_numberofemployees as {{ dbt.type_int() }}) as employee_count,

@@ -28,6 +28,9 @@ renamed as (
             upper(substring(engagements.type, 1, 1)) || lower(substring(engagements.type, 2)) as {{ dbt.type_string() }}
         ) as activity_type,
         cast(engagements.{{ adapter.quote('timestamp') }} as {{ dbt.type_timestamp() }}) as activity_at,
+        {#- Engagements name their contacts through an association table bookflow does not read: no
+            distinct-contact counts for HubSpot (activity_thresholds.csv min_contacts is not checked). #}
+        cast(null as {{ dbt.type_string() }}) as who_id,
         engagements.landed_at
 
     from engagements

@@ -1,3 +1,4 @@
+{#- Accounts renamed and typed; deleted rows removed. -#}
 with
 
 source as (
@@ -12,6 +13,8 @@ renamed as (
         cast(id as {{ dbt.type_string() }}) as account_id,
         cast(name as {{ dbt.type_string() }}) as account_name,
         cast(owner_id as {{ dbt.type_string() }}) as owner_id,
+        {#- The SDR/BDR owner, from the column settings.csv names (sdr_owner_column); null without one. #}
+        {{ optional_column(source('salesforce', 'account'), sdr_owner_column(), dbt.type_string(), 'sdr_owner_id') }},
         cast(type as {{ dbt.type_string() }}) as account_type,
         cast(industry as {{ dbt.type_string() }}) as industry,
         cast(number_of_employees as {{ dbt.type_int() }}) as employee_count,
