@@ -104,10 +104,16 @@ def test_run_prints_a_summary_and_syncs_to_the_demo_crm(workspace, dagster_home)
 
     changes = dict(_query(workspace.warehouse, "select change_type, count(*) from marts.ownership_changes group by 1"))
     assert changes.get("distribute", 0) > 0 and changes.get("retrieve", 0) > 0 and changes.get("return", 0) > 0
-    # Every change reached the CRM: its owner there is now the change's target owner.
-    planned = _query(workspace.warehouse, "select account_id, to_crm_owner_id from marts.ownership_changes")
-    crm_owners = dict(_query(workspace.crm, "select id, owner_id from salesforce.account"))
-    assert all(crm_owners[account] == owner for account, owner in planned)
+    # Every change reached the CRM: the field it writes (the owner, or the BDRs' SDR field) now
+    # holds the change's target.
+    planned = _query(workspace.warehouse, "select account_id, crm_field, to_crm_owner_id from marts.ownership_changes")
+    crm = {
+        (account, field): holder
+        for account, owner, sdr in _query(workspace.crm, "select id, owner_id, sdr_owner_c from salesforce.account")
+        for field, holder in (("owner_id", owner), ("sdr_owner_c", sdr))
+    }
+    assert {field for _, field, _ in planned} == {"owner_id", "sdr_owner_c"}
+    assert all(crm[(account, field)] == holder for account, field, holder in planned)
     applied = _query(workspace.warehouse, "select count(*) from reverse_etl.sync_ledger where status = 'applied'")[0][0]
     assert applied == len(planned)
 
@@ -141,7 +147,7 @@ def test_dry_run_sync_prints_changes_and_writes_nothing(workspace):
 def test_rerun_same_day_emits_no_new_changes_and_sees_new_owners(workspace):
     first = CliRunner().invoke(main, ["run", *workspace.cli_args()])
     assert first.exit_code == 0, first.output
-    dealt = _query(workspace.warehouse, "select account_id, rep_id from marts.ranked_assignments")
+    dealt = _query(workspace.warehouse, "select account_id, crm_field, rep_id from marts.ranked_assignments")
     assert dealt
 
     _explain_a_dealt_account(workspace, dealt)
@@ -153,9 +159,15 @@ def test_rerun_same_day_emits_no_new_changes_and_sees_new_owners(workspace):
     again = CliRunner().invoke(main, ["explain", account, "--warehouse", str(workspace.warehouse)])
     assert f"{AS_OF.isoformat()} distribute pool -> {rep}" in again.output
     assert _query(workspace.warehouse, "select count(*) from marts.ownership_changes")[0][0] == 0
-    # The rerun read the synced owners back from the CRM: dealt accounts are in their new rep's book.
-    status = dict(_query(workspace.warehouse, "select account_id, owner_id from marts.account_status"))
-    assert all(status[account] == rep for account, rep in dealt)
+    # The rerun read the synced owners back from the CRM: dealt accounts are in their new rep's
+    # book, in the field the deal wrote (the CRM owner, or a BDR's SDR field).
+    status = {
+        (account, field): owner
+        for account, field, owner in _query(
+            workspace.warehouse, "select account_id, crm_field, owner_id from marts.account_status"
+        )
+    }
+    assert all(status[(account, field)] == rep for account, field, rep in dealt)
     ledger_rows = _query(
         workspace.warehouse, "select count(*), count(distinct change_id) from reverse_etl.sync_ledger"
     )[0]
@@ -260,6 +272,9 @@ def test_own_raw_tables_in_the_warehouse_are_planned_into_a_csv(workspace):
     assert result.exit_code == 0, result.output
     assert "source: warehouse, destination: csv" in result.output
     lines = export.read_text().splitlines()
-    planned = _query(workspace.warehouse, "select count(*) from marts.ownership_changes")[0][0]
-    assert lines[0] == "Id,OwnerId" and len(lines) == planned + 1 and planned > 0
+    planned = dict(_query(workspace.warehouse, "select crm_field, count(*) from marts.ownership_changes group by 1"))
+    assert lines[0] == "Id,OwnerId" and len(lines) == planned["owner_id"] + 1 and planned["owner_id"] > 0
+    # The BDRs' SDR field goes to a file of its own beside it.
+    sdr_lines = (workspace.root / "owner_updates.sdr_owner_c.csv").read_text().splitlines()
+    assert sdr_lines[0] == "Id,sdr_owner_c" and len(sdr_lines) == planned["sdr_owner_c"] + 1
     assert not workspace.crm.exists()

@@ -86,7 +86,9 @@ def two_days(tmp_path_factory, demo_crm_template):
                 row[0]
                 for row in _rows(
                     con,
-                    "select account_id from marts.ownership_changes where change_type = 'distribute' order by account_id",
+                    # Entries into the books of the CRM owner field (conversion_by_source follows those).
+                    "select account_id from marts.ownership_changes "
+                    "where change_type = 'distribute' and crm_field = 'owner_id' order by account_id",
                 )
             ]
             day_1_coverage = _rows(con, "select * from marts.coverage_daily order by target_book, tier")
@@ -267,11 +269,14 @@ def test_capacity_gap_weighs_ready_pool_against_open_slots(con, two_days):
     reps = _reps(two_days["rules"])
     ready = Counter(book for (book,) in _rows(con, "select target_book from marts.account_status where ready"))
     slots, dealt = Counter(), Counter()
-    for rep_id, capacity, before, retrieved, returned, distributed in _rows(
-        con, "select rep_id, capacity, book_size_before, retrieved, returned, distributed from marts.rep_capacity"
+    for rep_id, capacity, before, released, dealt_from_pool in _rows(
+        con,
+        "select rep_id, capacity, book_size_before, retrieved + returned + completed, distributed - handed_off "
+        "from marts.rep_capacity",
     ):
-        slots[reps[rep_id]] += max(0, capacity - (before - retrieved - returned))
-        dealt[reps[rep_id]] += distributed
+        slots[reps[rep_id]] += max(0, capacity - (before - released))
+        # Handoffs come from outside the ready pool: the gap counts what the pool dealt.
+        dealt[reps[rep_id]] += dealt_from_pool
     ledger = _rows(
         con,
         "select to_owner_id, as_of from reverse_etl.sync_ledger where status = 'applied' and change_type = 'distribute'",
@@ -326,7 +331,8 @@ def test_conversion_by_source_counts_opportunities_within_the_window(con, two_da
     assert set(rows) == {"distributed", "inbound", "owned_before"}
     entries = _rows(
         con,
-        "select account_id, as_of from reverse_etl.sync_ledger where status = 'applied' and change_type = 'distribute'",
+        "select account_id, as_of from reverse_etl.sync_ledger "
+        "where status = 'applied' and change_type = 'distribute' and crm_field = 'owner_id'",
     )
     opened = defaultdict(list)
     for account_id, created in _rows(

@@ -60,6 +60,13 @@ EXPECTED_TYPES = {
     },
     ("signals", "account_signal"): {"account_id": V, "signal_type": V, "occurred_at": T, "strength": D},
 }
+# Optional raw columns the demo fills, after the contract's: the BDRs' SDR field (named by the
+# bundled settings.csv) and the contact each activity was with.
+OPTIONAL_TYPES = {
+    ("salesforce", "account"): {"sdr_owner_c": V},
+    ("salesforce", "task"): {"who_id": V},
+    ("salesforce", "event"): {"who_id": V},
+}
 
 
 def _fingerprints(path: Path) -> dict[str, tuple[int, str]]:
@@ -75,7 +82,7 @@ def _fingerprints(path: Path) -> dict[str, tuple[int, str]]:
 
 
 def _book_checks(con: duckdb.DuckDBPyConnection, rules: Path) -> list[tuple]:
-    """Rep-owned accounts outside the owner's segment or theater (should be none)."""
+    """Rep-held accounts (the CRM owner, or the SDR field) outside the rep's segment or theater (should be none)."""
     return con.execute(
         """
         with reps as (select * from read_csv(?, header = true, all_varchar = true)),
@@ -83,8 +90,8 @@ def _book_checks(con: duckdb.DuckDBPyConnection, rules: Path) -> list[tuple]:
         theaters as (select * from read_csv(?, header = true, all_varchar = true))
         select a.id, a.owner_id, a.number_of_employees, a.billing_country
         from salesforce.account a
-        join reps r on r.rep_id = a.owner_id
-        join segments s on s.segment = r.segment
+        join reps r on r.rep_id = a.owner_id or r.rep_id = a.sdr_owner_c
+        join segments s on s.segment = r.segment and s.role = r.role
         left join theaters t on upper(t.billing_country) = upper(a.billing_country) and t.theater = r.theater
         where t.theater is null
             or a.number_of_employees < cast(s.min_employees as integer)
@@ -115,8 +122,9 @@ def test_tables_have_exactly_the_contract_columns_and_types(con):
             "where table_schema = ? and table_name = ? order by ordinal_position",
             [schema, table],
         ).fetchall()
-        assert dict(columns) == expected, f"{schema}.{table}"
-        assert tuple(name for name, _ in columns) == RAW_TABLES[schema][table]
+        optional = OPTIONAL_TYPES.get((schema, table), {})
+        assert dict(columns) == expected | optional, f"{schema}.{table}"
+        assert tuple(name for name, _ in columns) == (*RAW_TABLES[schema][table], *optional)
 
 
 def test_every_id_is_a_valid_salesforce_id(con):
@@ -176,9 +184,11 @@ def test_sizes_follow_the_arguments(tmp_path: Path):
 
 def test_every_rep_account_is_in_the_reps_target_book(con):
     assert _book_checks(con, paths.BUNDLED_RULES_DIR) == []
+    # A BDR's book is the accounts whose SDR field they hold.
     per_rep = dict(
         con.execute(
-            "select owner_id, count(*) from salesforce.account where owner_id in (select unnest(?)) group by 1",
+            "select holder, count(*) from (select owner_id as holder from salesforce.account "
+            "union all select sdr_owner_c from salesforce.account) where holder in (select unnest(?)) group by 1",
             [REP_IDS],
         ).fetchall()
     )

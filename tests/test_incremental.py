@@ -71,7 +71,8 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
         ]
     with duckdb.connect(str(workspace.warehouse)) as con:
         con.execute(
-            "insert into salesforce.task values ('00TSENTINEL0000001', ?, '005Dn0000000085IAA', 'Other', ?, false, ?)",
+            "insert into salesforce.task (id, account_id, owner_id, type, activity_date, is_deleted, _fivetran_synced) "
+            "values ('00TSENTINEL0000001', ?, '005Dn0000000085IAA', 'Other', ?, false, ?)",
             [SENTINEL_ACCOUNT, AS_OF - timedelta(days=60), MARK],
         )
         marked = con.execute(

@@ -1,7 +1,7 @@
 -- The BDRs' own touches on the accounts they hold in the SDR field, numbered after every other
 -- activity ($base). A working account has its touches in the last 12 days, a slowing one its
 -- last 15-29 days ago, a stale one 31-60 days ago; a converted one a meeting (the first handoff
--- type) in the last 7 days. Their other touches avoid the handoff types, so only converted
+-- type) in the last 6 days. Their other touches avoid the handoff types, so only converted
 -- accounts hand off.
 create temp table act_sdr as
 with counted as (
@@ -29,7 +29,7 @@ select
         else pick('prospecting_types', num, 'sdr_type')
     end as type,
     case
-        when k = 0 and sdr_status = 'converted' then floor(u(num, 'sdr_day') * 7)
+        when k = 0 and sdr_status = 'converted' then 1 + floor(u(num, 'sdr_day') * 6)
         when sdr_status = 'slowing' then least(age_days, 15 + floor(u(num, 'sdr_day') * 15))
         when sdr_status = 'stale' then least(age_days, 31 + floor(u(num, 'sdr_day') * 30))
         else 1 + floor(u(num, 'sdr_day') * least(12, age_days))

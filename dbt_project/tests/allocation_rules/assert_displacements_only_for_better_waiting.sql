@@ -1,4 +1,4 @@
-{{ config(meta={'dagster': {'ref': {'name': 'ownership_changes'}}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'ranked_assignments'}}}) }}
 -- A displacement releases a held account only for a waiting account of a better tier, which this
 -- run deals in the same book; never a pinned account.
 select displaced.account_id, displaced.displaced_by_account_id, displaced.tier, assignments.tier as waiting_tier

@@ -19,7 +19,10 @@ undealt as (
 
 slots_left as (
 
-    select target_book, sum(slots_this_run - distributed) as slots_left, sum(distributed) as distributed
+    select
+        target_book,
+        sum(slots_this_run - distributed) as slots_left,
+        sum(distributed + dealt_today) as distributed
     from {{ ref('rep_capacity') }}
     group by target_book
 

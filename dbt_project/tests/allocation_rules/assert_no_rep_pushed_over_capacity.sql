@@ -1,11 +1,11 @@
 {{ config(meta={
     'dagster': {'ref': {'name': 'rep_capacity'}},
-    'description': 'Dealing never pushes a rep over capacity, and a rep already at or over capacity gets nothing but the accounts taking the slots its displacements free.'
+    'description': 'Dealing never pushes a rep over capacity, and a rep already at or over capacity gets nothing, but for the accounts taking the places its displacements free (a swap never grows a book).'
 }) }}
 select rep_id, capacity, book_size_before, retrieved, returned, completed, displaced, distributed, book_size_after
 from {{ ref('rep_capacity') }}
-where distributed > 0
+where distributed > displaced
     and (
         book_size_after > capacity
-        or (book_size_before - retrieved - returned - completed >= capacity and distributed > displaced)
+        or book_size_before - retrieved - returned - completed >= capacity
     )

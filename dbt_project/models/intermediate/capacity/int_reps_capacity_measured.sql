@@ -1,7 +1,8 @@
 {#- Each rep's capacity today (ramping reps get a share; reps on time off, leaving, gone or
     inactive get none), their book before this run (in the owner field their role writes), what
     this run takes out of it, the slots left, and the slots this run may deal under the
-    distribution mode and the per-rep cap. -#}
+    distribution mode and the per-rep cap. The caps are per day: what the CRM already received
+    today counts (`dealt_today`, from the sync ledger), so a rerun of the day deals no more. -#}
 with
 
 reps as (
@@ -51,6 +52,16 @@ books as (
     where owner_kind = 'rep'
         and status in ('new', 'working', 'unworked', 'completed', 'resting', 'review')
     group by owner_id, owner_field
+
+),
+
+dealt_today as (
+
+    select to_owner_id as rep_id, owner_field, cast(count(*) as {{ dbt.type_int() }}) as dealt_today
+    from {{ ref('stg_reverse_etl__applied_changes') }}
+    where effective_on = {{ as_of() }}
+        and change_type in ('distribute', 'handoff')
+    group by to_owner_id, owner_field
 
 ),
 
@@ -117,6 +128,7 @@ effective as (
         coalesce(released.retrieved, 0) as retrieved,
         coalesce(released.returned, 0) as returned,
         coalesce(released.completed, 0) as completed,
+        coalesce(dealt_today.dealt_today, 0) as dealt_today,
         settings.distribution_mode,
         settings.distribution_per_rep,
         settings.max_new_per_rep_per_run
@@ -129,6 +141,9 @@ effective as (
     left join released
         on stated.rep_id = released.rep_id
         and stated.owner_field = released.owner_field
+    left join dealt_today
+        on stated.rep_id = dealt_today.rep_id
+        and stated.owner_field = dealt_today.owner_field
 
 ),
 
@@ -160,15 +175,20 @@ final as (
         retrieved,
         returned,
         completed,
+        dealt_today,
         open_slots,
-        {#- top_off fills every open slot; fixed_per_rep deals at most distribution_per_rep; either
-            is capped by max_new_per_rep_per_run. Never above the open slots. #}
-        least(
-            case
-                when distribution_mode = 'fixed_per_rep' then least(open_slots, coalesce(distribution_per_rep, 0))
-                else open_slots
-            end,
-            coalesce(max_new_per_rep_per_run, open_slots)
+        {#- top_off fills every open slot; fixed_per_rep deals at most distribution_per_rep a day;
+            either is capped by max_new_per_rep_per_run a day. Never above the open slots. #}
+        greatest(
+            0,
+            least(
+                case
+                    when distribution_mode = 'fixed_per_rep'
+                        then least(open_slots, coalesce(distribution_per_rep, 0) - dealt_today)
+                    else open_slots
+                end,
+                coalesce(max_new_per_rep_per_run - dealt_today, open_slots)
+            )
         ) as open_slots_to_deal
 
     from open_slots

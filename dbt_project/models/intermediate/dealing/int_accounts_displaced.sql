@@ -4,7 +4,8 @@
     it). The n-th waiting account meets the n-th worst held one, and pairing stops at the first
     pair where the waiting account is not better, so no swap ever lowers a book's quality. The
     displaced account goes back to the pool (it rests default_rest_days) and its rep's freed slot
-    is dealt this run, to the waiting account that displaced it.
+    is dealt this run, to the waiting account that displaced it: so a book never displaces more
+    than its max_new_per_book_per_run leaves room to deal.
 
     Off (the default), nothing is read: the ready pool is not ranked a second time. -#}
 {%- set enabled = (setting_at_compile('displace_for_higher_tier', 'false') | lower) == 'true' %}
@@ -34,9 +35,15 @@ releases as (
 
 ),
 
+settings as (
+
+    select * from {{ ref('stg_rules__settings') }}
+
+),
+
 book_slots as (
 
-    select target_book, sum(open_slots_to_deal) as slots
+    select target_book, sum(open_slots_to_deal) as slots, sum(dealt_today) as dealt_today
     from capacity
     group by target_book
 
@@ -53,8 +60,13 @@ waiting as (
     from pool
     inner join book_slots
         on pool.target_book = book_slots.target_book
+    cross join settings
     where pool.deal_kind = 'distribute'
         and pool.pool_rank > book_slots.slots
+        and (
+            settings.max_new_per_book_per_run is null
+            or pool.pool_rank <= settings.max_new_per_book_per_run - book_slots.dealt_today
+        )
 
 ),
 

@@ -337,7 +337,8 @@ derived as (
             when owner_field = 'owner' and owner_kind = 'pool' and is_converted_by_sdr and book is not null
                 and not (coalesce(released_to_review, false) and reintroduced_on is null) then 'handoff'
             when has_open_opportunity then 'converted'
-            when owner_field = 'sdr' and is_converted_by_sdr then 'converted'
+            {#- A meeting the SDR set converts the account for its AE too: it stays, never retrieved. #}
+            when is_converted_by_sdr and owner_kind <> 'pool' then 'converted'
             when owner_kind in ('rep', 'inactive') then
                 case
                     when pending_return_id is not null then

@@ -1,7 +1,10 @@
 {#- The accounts that leave a book this run, per owner field: every pending return and completion;
     unworked accounts stalest first, as many as max_retrievals_per_run allows (the rest stay in
     their book and wait for the next run, never lost); and a leaver's book evenly over the days
-    left, oldest untouched first. Few rows: only the candidates int_accounts_status_derived marks. -#}
+    left, oldest untouched first. Few rows: only the candidates int_accounts_status_derived marks.
+
+    The cap and a leaver's pace are per day: what the CRM already received today (the sync
+    ledger) counts, so rerunning a day after its sync plans nothing more. -#}
 with
 
 candidates as (
@@ -14,6 +17,36 @@ candidates as (
 settings as (
 
     select * from {{ ref('stg_rules__settings') }}
+
+),
+
+retrieved_today as (
+
+    select from_owner_id as owner_id, owner_field, count(*) as retrieved
+    from {{ ref('stg_reverse_etl__applied_changes') }}
+    where effective_on = {{ as_of() }}
+        and change_type = 'retrieve'
+    group by from_owner_id, owner_field
+
+),
+
+leaver_books as (
+
+    select distinct owner_id, owner_field
+    from candidates
+    where release_candidate = 'leaver'
+
+),
+
+{#- Today's retrievals for lack of work: all of today's but those out of a leaver's book. #}
+capped_today as (
+
+    select coalesce(sum(retrieved_today.retrieved), 0) as retrieved
+    from retrieved_today
+    left join leaver_books
+        on retrieved_today.owner_id = leaver_books.owner_id
+        and retrieved_today.owner_field = leaver_books.owner_field
+    where leaver_books.owner_id is null
 
 ),
 
@@ -32,9 +65,13 @@ ranked as (
             order by candidates.last_activity_at asc nulls first, candidates.held_since asc, candidates.account_id
         ) as rank_in_book,
         count(*) over (partition by candidates.release_candidate, candidates.owner_field, candidates.owner_id)
-            as candidates_in_book
+            as candidates_in_book,
+        coalesce(retrieved_today.retrieved, 0) as released_today
 
     from candidates
+    left join retrieved_today
+        on candidates.owner_id = retrieved_today.owner_id
+        and candidates.owner_field = retrieved_today.owner_field
 
 ),
 
@@ -52,14 +89,21 @@ planned as (
 
     from ranked
     cross join settings
+    cross join capped_today
     where ranked.release_candidate in ('return', 'complete')
         or (
             ranked.release_candidate = 'retrieve'
-            and (settings.max_retrievals_per_run is null or ranked.staleness_rank <= settings.max_retrievals_per_run)
+            and (
+                settings.max_retrievals_per_run is null
+                or ranked.staleness_rank <= settings.max_retrievals_per_run - capped_today.retrieved
+            )
         )
+        {#- The book as the day began (what stays plus what left today), a share of it per day left. #}
         or (
             ranked.release_candidate = 'leaver'
-            and ranked.rank_in_book <= ceil(ranked.candidates_in_book * 1.0 / (ranked.release_days_left + 1))
+            and ranked.rank_in_book <= ceil(
+                (ranked.candidates_in_book + ranked.released_today) * 1.0 / (ranked.release_days_left + 1)
+            ) - ranked.released_today
         )
 
 )

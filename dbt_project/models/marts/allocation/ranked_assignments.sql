@@ -1,6 +1,7 @@
 {#- The deal: the n-th pick of a target book takes the n-th account of its deal order (handoffs,
-    then the ready pool). Picks beyond the pool, accounts beyond the picks, and picks beyond
-    max_new_per_book_per_run find no partner. -#}
+    then the ready pool). Picks beyond the pool, accounts beyond the picks, and picks beyond what
+    max_new_per_book_per_run leaves of the day (after what the CRM already received today) find
+    no partner. -#}
 with
 
 pool as (
@@ -18,6 +19,14 @@ slots as (
 settings as (
 
     select * from {{ ref('stg_rules__settings') }}
+
+),
+
+book_dealt_today as (
+
+    select target_book, sum(dealt_today) as dealt_today
+    from {{ ref('int_reps_capacity_measured') }}
+    group by target_book
 
 ),
 
@@ -44,8 +53,10 @@ dealt as (
         on pool.target_book = slots.target_book
         and pool.pool_rank = slots.pick_order
     cross join settings
+    left join book_dealt_today
+        on pool.target_book = book_dealt_today.target_book
     where settings.max_new_per_book_per_run is null
-        or slots.pick_order <= settings.max_new_per_book_per_run
+        or slots.pick_order <= settings.max_new_per_book_per_run - coalesce(book_dealt_today.dealt_today, 0)
 
 )
 

@@ -64,6 +64,7 @@ final as (
         completed,
         displaced,
         open_slots_to_deal + displaced as slots_this_run,
+        dealt_today,
         distributed,
         handed_off,
         book_size_after,
