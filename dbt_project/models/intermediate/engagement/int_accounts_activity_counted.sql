@@ -105,6 +105,8 @@ recent as (
 
     {{ meaningful_activities() }}
         and activities.activity_at >= {{ day_starts(dbt.dateadd('day', -window_days, as_of())) }}
+        {#- Only reps hold accounts here: other users' activities are never counted. #}
+        and activities.owner_id in (select rep_id from reps)
 
 ),
 

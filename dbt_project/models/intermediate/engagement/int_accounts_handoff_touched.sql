@@ -4,8 +4,8 @@
     The status model reads it for the SDR holding the account. Without handoff types only
     opportunities hand off, and this model is empty.
 
-    Few rows: one activity type in a recent window, so the warehouse skips most blocks of
-    activities on the date and type columns. -#}
+    Few rows: one activity type in a recent window (the warehouse skips most blocks of activities
+    on the date column), logged by the reps of a role writing the SDR field. -#}
 {#- The window is a constant in the SQL, so the warehouse can skip blocks of older activities. #}
 {%- set types = handoff_activity_types() %}
 {%- set window_days = setting_at_compile('working_sla_days', 30) | int %}
@@ -14,6 +14,16 @@ with
 activities as (
 
     select * from {{ ref('stg_crm__activities') }}
+
+),
+
+sdr_reps as (
+
+    select reps.rep_id
+    from {{ ref('reps') }} as reps
+    inner join {{ ref('roles') }} as roles
+        on reps.role = roles.role
+    where roles.owner_field = 'sdr'
 
 ),
 
@@ -29,7 +39,7 @@ touched as (
     where activities.activity_type in ({{ types }})
         and activities.activity_at >= {{ day_starts(dbt.dateadd('day', -window_days, as_of())) }}
         and activities.account_id is not null
-        and activities.owner_id is not null
+        and activities.owner_id in (select rep_id from sdr_reps)
     {%- else %}
     where 1 = 0
     {%- endif %}

@@ -10,10 +10,11 @@
 
     int_accounts_scored is the spine (one row per clean account with its owner, books and scores,
     a view computed in this pass; marts.account_scores reads the scores back from here). Every
-    join keyed to the account alone runs before the rows are split by field, so an account no
-    second role works is read and joined once; after the split only small tables keyed to
-    (account, field) are joined (bookflow's own changes, returns, activity counts). Everything
-    joined is either tiny (users, roster, rules) or keyed to the accounts that have such a fact.
+    join keyed to the account alone runs before the rows are split by field (the roster is joined
+    there for both holders), so an account no second role works is read and joined once; after
+    the split one join brings the facts keyed to (account, field), gathered first from small
+    tables (bookflow's own changes, returns, releases, activity counts). Everything joined is
+    either tiny (users, roster, rules) or keyed to the accounts that have such a fact.
     The hooks keep DuckDB from hashing the wide accounts side of the joins with the last touches
     and the timing scores (macros/join_build_side.sql). -#}
 {{ config(pre_hook="{{ keep_join_build_sides() }}", post_hook="{{ reset_join_build_sides() }}") }}
@@ -138,6 +139,74 @@ roster as (
 
 ),
 
+{#- The facts keyed to (account, field), one row each: one join after the split instead of four. #}
+field_facts as (
+
+    select
+        account_id,
+        owner_field,
+        max(assigned_on) as assigned_on,
+        max(bookflow_assigned_on) as bookflow_assigned_on,
+        max(book_return_id) as pending_return_id,
+        max(return_reason) as pending_return_reason,
+        max(pending_return_goes_to_review) as pending_return_goes_to_review,
+        max(pending_return_rest_until) as pending_return_rest_until,
+        max(released_rest_until) as released_rest_until,
+        max(released_to_review) as released_to_review,
+        max(rest_broken_on) as rest_broken_on,
+        max(reintroduced_on) as reintroduced_on,
+        max(period_days) as period_days,
+        max(min_activities) as min_activities,
+        max(min_contacts) as min_contacts,
+        max(activities_in_period) as activities_in_period,
+        max(contacts_in_period) as contacts_in_period,
+        max(activities_since_held) as activities_since_held
+
+    from (
+        select
+            account_id, owner_field, assigned_on, bookflow_assigned_on,
+            cast(null as {{ dbt.type_string() }}) as book_return_id,
+            cast(null as {{ dbt.type_string() }}) as return_reason,
+            cast(null as {{ dbt.type_boolean() }}) as pending_return_goes_to_review,
+            cast(null as date) as pending_return_rest_until,
+            cast(null as date) as released_rest_until,
+            cast(null as {{ dbt.type_boolean() }}) as released_to_review,
+            cast(null as date) as rest_broken_on,
+            cast(null as date) as reintroduced_on,
+            cast(null as {{ dbt.type_int() }}) as period_days,
+            cast(null as {{ dbt.type_int() }}) as min_activities,
+            cast(null as {{ dbt.type_int() }}) as min_contacts,
+            cast(null as {{ dbt.type_int() }}) as activities_in_period,
+            cast(null as {{ dbt.type_int() }}) as contacts_in_period,
+            cast(null as {{ dbt.type_int() }}) as activities_since_held
+        from assigned
+
+        union all
+
+        select
+            account_id, owner_field, null, null, book_return_id, return_reason, goes_to_review,
+            cast({{ dbt.dateadd('day', 'rest_days', 'cast(returned_at as date)') }} as date),
+            null, null, null, null, null, null, null, null, null, null
+        from pending_returns
+
+        union all
+
+        select
+            account_id, owner_field, null, null, null, null, null, null,
+            rest_until, goes_to_review, rest_broken_on, reintroduced_on, null, null, null, null, null, null
+        from released
+
+        union all
+
+        select
+            account_id, owner_field, null, null, null, null, null, null, null, null, null, null,
+            period_days, min_activities, min_contacts, activities_in_period, contacts_in_period, activities_since_held
+        from activity_counted
+    ) as facts
+    group by account_id, owner_field
+
+),
+
 owner_fields as (
 
     select 'owner' as owner_field
@@ -173,7 +242,20 @@ account_facts as (
         opportunity_flags.last_progress_on,
         handoff_touched.last_handoff_activity_at as sdr_handoff_activity_at,
         overrides.action as override_action,
-        overrides.reason as override_reason
+        overrides.reason as override_reason,
+        {#- Each holder's place in the roster, picked per field after the split. #}
+        owner_reps.role as owner_rep_role,
+        owner_reps.rep_name as owner_rep_name,
+        owner_reps.end_date as owner_rep_end_date,
+        owner_reps.time_off_end as owner_rep_time_off_end,
+        owner_reps.is_leaving as owner_rep_is_leaving,
+        owner_reps.is_on_long_time_off as owner_rep_is_on_long_time_off,
+        sdr_reps.role as sdr_rep_role,
+        sdr_reps.rep_name as sdr_rep_name,
+        sdr_reps.end_date as sdr_rep_end_date,
+        sdr_reps.time_off_end as sdr_rep_time_off_end,
+        sdr_reps.is_leaving as sdr_rep_is_leaving,
+        sdr_reps.is_on_long_time_off as sdr_rep_is_on_long_time_off
 
     from accounts
     cross join settings
@@ -209,6 +291,33 @@ split as (
         case owner_fields.owner_field when 'owner' then account_facts.crm_owner_kind else account_facts.sdr_owner_kind end
             as owner_kind,
         case owner_fields.owner_field when 'owner' then account_facts.role else account_facts.sdr_role end as book_role,
+        case owner_fields.owner_field
+            when 'owner' then account_facts.owner_receives else account_facts.sdr_receives
+        end as receives,
+        {#- The holder's roster facts, only where the holder is a rep of this field's role. #}
+        case
+            when owner_fields.owner_field = 'owner' and account_facts.crm_owner_kind = 'rep' then account_facts.owner_rep_role
+            when owner_fields.owner_field = 'sdr' and account_facts.sdr_owner_kind = 'rep' then account_facts.sdr_rep_role
+        end as holder_role,
+        case owner_fields.owner_field when 'owner' then account_facts.owner_rep_name else account_facts.sdr_rep_name end
+            as holder_name,
+        case owner_fields.owner_field when 'owner' then account_facts.owner_rep_end_date else account_facts.sdr_rep_end_date end
+            as holder_end_date,
+        case owner_fields.owner_field
+            when 'owner' then account_facts.owner_rep_time_off_end else account_facts.sdr_rep_time_off_end
+        end as holder_time_off_end,
+        case
+            when owner_fields.owner_field = 'owner' and account_facts.crm_owner_kind = 'rep' then account_facts.owner_rep_is_leaving
+            when owner_fields.owner_field = 'sdr' and account_facts.sdr_owner_kind = 'rep' then account_facts.sdr_rep_is_leaving
+            else false
+        end as is_holder_leaving,
+        case
+            when owner_fields.owner_field = 'owner' and account_facts.crm_owner_kind = 'rep'
+                then account_facts.owner_rep_is_on_long_time_off
+            when owner_fields.owner_field = 'sdr' and account_facts.sdr_owner_kind = 'rep'
+                then account_facts.sdr_rep_is_on_long_time_off
+            else false
+        end as is_holder_on_long_time_off,
         case owner_fields.owner_field when 'owner' then account_facts.target_book else account_facts.sdr_target_book end
             as book,
         case owner_fields.owner_field
@@ -232,31 +341,24 @@ joined as (
 
     select
         split.*,
-        coalesce(holder_reps.role, split.book_role) as row_role,
-        book_roles.receives,
-        holder_reps.rep_name as holder_name,
-        holder_reps.end_date as holder_end_date,
-        holder_reps.time_off_end as holder_time_off_end,
-        coalesce(holder_reps.is_leaving, false) as is_holder_leaving,
-        coalesce(holder_reps.is_on_long_time_off, false) as is_holder_on_long_time_off,
-        coalesce(assigned.assigned_on, cast(split.created_at as date)) as assigned_on,
-        assigned.bookflow_assigned_on is not null as was_assigned_by_bookflow,
-        {{ held_since('assigned.assigned_on', 'split.created_at', 'first_change.first_change_on') }} as held_since,
-        pending_returns.book_return_id as pending_return_id,
-        pending_returns.return_reason as pending_return_reason,
-        pending_returns.goes_to_review as pending_return_goes_to_review,
-        cast({{ dbt.dateadd('day', 'pending_returns.rest_days', 'cast(pending_returns.returned_at as date)') }} as date)
-            as pending_return_rest_until,
-        released.rest_until as released_rest_until,
-        released.goes_to_review as released_to_review,
-        released.rest_broken_on,
-        released.reintroduced_on,
-        activity_counted.period_days,
-        activity_counted.min_activities,
-        activity_counted.min_contacts,
-        activity_counted.activities_in_period,
-        activity_counted.contacts_in_period,
-        activity_counted.activities_since_held,
+        coalesce(split.holder_role, split.book_role) as row_role,
+        coalesce(field_facts.assigned_on, cast(split.created_at as date)) as assigned_on,
+        field_facts.bookflow_assigned_on is not null as was_assigned_by_bookflow,
+        {{ held_since('field_facts.assigned_on', 'split.created_at', 'first_change.first_change_on') }} as held_since,
+        field_facts.pending_return_id,
+        field_facts.pending_return_reason,
+        field_facts.pending_return_goes_to_review,
+        field_facts.pending_return_rest_until,
+        field_facts.released_rest_until,
+        field_facts.released_to_review,
+        field_facts.rest_broken_on,
+        field_facts.reintroduced_on,
+        field_facts.period_days,
+        field_facts.min_activities,
+        field_facts.min_contacts,
+        field_facts.activities_in_period,
+        field_facts.contacts_in_period,
+        field_facts.activities_since_held,
         settings.sdr_owner_column,
         settings.working_sla_days,
         settings.grace_days,
@@ -270,24 +372,9 @@ joined as (
     from split
     cross join settings
     cross join first_change
-    left join roster as holder_reps
-        on split.holder_id = holder_reps.rep_id
-        and split.owner_field = holder_reps.owner_field
-    left join roles as book_roles
-        on split.book_role = book_roles.role
-    left join assigned
-        on split.account_id = assigned.account_id
-        and split.owner_field = assigned.owner_field
-    left join pending_returns
-        on split.account_id = pending_returns.account_id
-        and split.owner_field = pending_returns.owner_field
-    left join released
-        on split.account_id = released.account_id
-        and split.owner_field = released.owner_field
-    left join activity_counted
-        on split.account_id = activity_counted.account_id
-        and split.owner_field = activity_counted.owner_field
-        and split.holder_id = activity_counted.holder_id
+    left join field_facts
+        on split.account_id = field_facts.account_id
+        and split.owner_field = field_facts.owner_field
 
 ),
 

@@ -55,6 +55,8 @@ tiered as (
         segment,
         role,
         sdr_role,
+        owner_receives,
+        sdr_receives,
         target_book,
         sdr_target_book,
         fit_score,

@@ -44,7 +44,9 @@ segment_roles as (
         segments.min_employees,
         segments.max_employees,
         max(case when coalesce(roles.owner_field, 'owner') = 'owner' then segments.role end) as owner_role,
-        max(case when roles.owner_field = 'sdr' then segments.role end) as sdr_role
+        max(case when roles.owner_field = 'sdr' then segments.role end) as sdr_role,
+        max(case when coalesce(roles.owner_field, 'owner') = 'owner' then roles.receives end) as owner_receives,
+        max(case when roles.owner_field = 'sdr' then roles.receives end) as sdr_receives
 
     from segments
     left join roles
@@ -68,6 +70,8 @@ segmented as (
         segment_roles.segment,
         segment_roles.owner_role as role,
         segment_roles.sdr_role,
+        segment_roles.owner_receives,
+        segment_roles.sdr_receives,
         theaters.theater,
         case
             when segment_roles.owner_role is not null and theaters.theater is not null
