@@ -37,6 +37,7 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("from_owner_id", "varchar"),
     ("to_owner_id", "varchar"),
     ("updated_at", "timestamp"),
+    ("crm_field", "varchar"),
 )
 
 # Inbound routing's tables as the extract lands them (bookflow/inbound/handoff.py): empty until

@@ -38,6 +38,18 @@ def dagster_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     return home
 
 
+def run_day(workspace: Workspace, day: date, *extra: str) -> str:
+    """`bookflow run` for `day` on the workspace's warehouse, CRM and rules; its output (asserts success)."""
+    from click.testing import CliRunner
+
+    from bookflow.cli import main
+
+    command = ["run", "--as-of", day.isoformat(), "--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)]
+    result = CliRunner().invoke(main, [*command, "--rules", str(workspace.rules), *extra])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 @pytest.fixture(scope="session")
 def demo_crm_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from bookflow.demo_crm import generate_demo_crm

@@ -96,7 +96,8 @@ def _pool_accounts_by_book(workspace, limit: int) -> list[tuple[str, str]]:
         workspace.warehouse,
         """
         select account_id, target_book from marts.account_status
-        where owner_id is null and target_book is not null and status in ('pool', 'resting', 'review')
+        where crm_field = 'owner_id' and owner_id is null and target_book is not null
+            and status in ('pool', 'resting', 'review')
             and account_id not in (select account_id from marts.ownership_changes)
         order by account_id limit ?
         """,
@@ -147,14 +148,17 @@ def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle(c
     other = next(accounts[0] for book, accounts in sorted(books.items()) if book != crowded_book)
     worked = _query(
         workspace.warehouse,
-        "select account_id, owner_id from marts.account_status where status = 'working' order by account_id limit 1",
+        "select account_id, owner_id from marts.account_status where crm_field = 'owner_id' and status = 'working' "
+        "order by account_id limit 1",
     )[0]
     converted = _query(
-        workspace.warehouse, "select account_id from marts.account_status where status = 'converted' limit 1"
+        workspace.warehouse,
+        "select account_id from marts.account_status where crm_field = 'owner_id' and status = 'converted' limit 1",
     )[0][0]
     bookless = _query(
         workspace.warehouse,
-        "select account_id from marts.account_status where excluded_reason like 'no target book%' limit 1",
+        "select account_id from marts.account_status "
+        "where crm_field = 'owner_id' and excluded_reason like 'no target book%' limit 1",
     )[0][0]
 
     owners_before = dict(_query(workspace.crm, "select id, owner_id from salesforce.account"))
@@ -242,8 +246,8 @@ def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle(c
     statuses = dict(
         _query(
             workspace.warehouse,
-            "select account_id, owner_id || ':' || status from marts.account_status where account_id in "
-            "(select account_id from inbound.ownership_changes)",
+            "select account_id, owner_id || ':' || status from marts.account_status where crm_field = 'owner_id' "
+            "and account_id in (select account_id from inbound.ownership_changes)",
         )
     )
     for account, rep in routed.items():

@@ -11,34 +11,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import duckdb
-from click.testing import CliRunner
 
-from bookflow.cli import main
 from bookflow.simulate.scenarios import JANE_ID as JANE
 from bookflow.simulate.scenarios import JOE_ID as JOE
 from bookflow.simulate.scenarios import POOL_ID as POOL
 from bookflow.simulate.scenarios import write_jane_joe
+from tests.conftest import run_day
 
 AS_OF = date(2026, 6, 1)
-
-
-def _run(workspace, day: date, *extra: str) -> None:
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--as-of",
-            day.isoformat(),
-            "--warehouse",
-            str(workspace.warehouse),
-            "--crm",
-            str(workspace.crm),
-            "--rules",
-            str(workspace.rules),
-            *extra,
-        ],
-    )
-    assert result.exit_code == 0, result.output
 
 
 def test_dynamic_books_give_each_rep_sixty_good_accounts(empty_workspace):
@@ -48,7 +28,7 @@ def test_dynamic_books_give_each_rep_sixty_good_accounts(empty_workspace):
 
     # Moving from static territories retrieves 80 of Jane's 100 accounts at once: exactly what the
     # blast-radius guard is there to stop unless a person confirms it.
-    _run(workspace, AS_OF, "--force")
+    run_day(workspace, AS_OF, "--force")
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         retrieved = dict(
             con.execute(
@@ -61,8 +41,8 @@ def test_dynamic_books_give_each_rep_sixty_good_accounts(empty_workspace):
     assert retrieved == {JANE: 80, JOE: 40}
     assert reasons == [("no meaningful activity by the owner in 30 days",)]
 
-    _run(workspace, AS_OF + timedelta(days=1))
-    _run(workspace, AS_OF + timedelta(days=2))  # steady state: nothing left to move
+    run_day(workspace, AS_OF + timedelta(days=1))
+    run_day(workspace, AS_OF + timedelta(days=2))  # steady state: nothing left to move
 
     with duckdb.connect(str(workspace.crm), read_only=True) as con:
         books = dict(

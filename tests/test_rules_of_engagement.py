@@ -14,9 +14,8 @@ import math
 from datetime import date
 
 import duckdb
-from click.testing import CliRunner
 
-from bookflow.cli import main
+from tests.conftest import run_day
 
 DAY_1, DAY_2 = date(2026, 6, 1), date(2026, 6, 2)
 LEAVER = "005REP000000000005"  # Elena Rossi, SDR-SMB-EMEA
@@ -28,26 +27,6 @@ def _set(rules, **settings: str) -> None:
     ]
     lines += [f'{name},"{value}",set by the test' for name, value in settings.items()]
     (rules / "settings.csv").write_text("\n".join(lines) + "\n")
-
-
-def _run(workspace, day: date) -> str:
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--as-of",
-            day.isoformat(),
-            "--warehouse",
-            str(workspace.warehouse),
-            "--crm",
-            str(workspace.crm),
-            "--rules",
-            str(workspace.rules),
-            "--force",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def _query(path, sql: str) -> list[tuple]:
@@ -69,7 +48,7 @@ def test_roles_handoffs_modes_caps_displacement_completion_and_leavers(workspace
         max_retrievals_per_run="5",
         displace_for_higher_tier="true",
     )
-    output = _run(workspace, DAY_1)
+    output = run_day(workspace, DAY_1, "--force")
     assert "handed off to AEs" in output and "displaced" in output
 
     wh = workspace.warehouse
@@ -163,7 +142,7 @@ def test_roles_handoffs_modes_caps_displacement_completion_and_leavers(workspace
     reps = (rules / "reps.csv").read_text().splitlines()
     reps = [line[: line.rfind(",") + 1] + "2026-06-05" if line.startswith(LEAVER) else line for line in reps]
     (rules / "reps.csv").write_text("\n".join(reps) + "\n")
-    _run(workspace, DAY_2)
+    run_day(workspace, DAY_2, "--force")
     book_before = _query(
         wh,
         f"""

@@ -31,22 +31,8 @@ def add_demo_day(
         con.execute("set enable_progress_bar = false")
         con.execute(sql_macros())
         queries.run(con, "day_picked", {"seed": seed, "stamp": stamp, "share": share})
-        meaningful = [
-            row[0]
-            for row in con.execute(
-                "select trim(activity_type) from read_csv(?, header = true, all_varchar = true) "
-                "where lower(trim(is_meaningful)) = 'true' order by 1",
-                [str(rules / "activity_types.csv")],
-            ).fetchall()
-        ]
-        signal_types = [
-            row[0]
-            for row in con.execute(
-                "select trim(signal_type) from read_csv(?, header = true, all_varchar = true) "
-                "where lower(trim(is_hand_raise)) <> 'true' order by 1",
-                [str(rules / "signal_weights.csv")],
-            ).fetchall()
-        ]
+        meaningful = _values(con, rules / "activity_types.csv", "activity_type", "lower(trim(is_meaningful)) = 'true'")
+        signal_types = _values(con, rules / "signal_weights.csv", "signal_type", "lower(trim(is_hand_raise)) <> 'true'")
         con.execute("begin transaction")
         if meaningful:
             queries.run(con, "day_tasks", {"stamp": stamp, "types": meaningful, "seed": seed, "day": day})
@@ -58,3 +44,14 @@ def add_demo_day(
         "salesforce.task": added[0] if meaningful else 0,
         "signals.account_signal": added[1] if signal_types else 0,
     }
+
+
+def _values(con: duckdb.DuckDBPyConnection, path: Path, column: str, condition: str) -> list[str]:
+    """The values of one column of a rules file on the rows meeting `condition`, sorted."""
+    return [
+        row[0]
+        for row in con.execute(
+            f"select trim({column}) from read_csv(?, header = true, all_varchar = true) where {condition} order by 1",
+            [str(path)],
+        ).fetchall()
+    ]

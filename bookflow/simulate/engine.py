@@ -92,8 +92,9 @@ def simulate_here(
                 insert into pipeline_days
                 select ?, ?, ?, ?, 0,
                     (select count(*) from warehouse.marts.account_status
-                     where ready and account_id not in (select account_id from warehouse.marts.ranked_assignments)),
-                    (select sum(open_slots_after) from warehouse.marts.rep_capacity)
+                     where ready and crm_field = 'owner_id'
+                        and account_id not in (select account_id from warehouse.marts.ranked_assignments)),
+                    (select sum(open_slots_after) from warehouse.marts.rep_capacity where crm_field = 'owner_id')
                 """,
                 [day, ran.extract_s, ran.dbt_s, ran.sync_s],
             )

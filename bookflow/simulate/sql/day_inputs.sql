@@ -21,7 +21,9 @@ select
         when getvariable('weekends_off') and isodow(getvariable('day')) >= 6 then 0
         else cast(round(capacity * getvariable('touches_per_day_per_slot')) as integer)
     end
-from warehouse.marts.rep_capacity;
+from warehouse.marts.rep_capacity
+-- The simulation plays the CRM owner's books; an SDR field's books are not in it.
+where crm_field = 'owner_id';
 
 -- On the first day every NBTAM account is a prospect; later, the accounts that arrived.
 insert into prospects
@@ -37,7 +39,8 @@ select
     getvariable('day')
 from warehouse.marts.account_status as status
 inner join crm_accounts using (account_id)
-where status.target_book is not null
+where status.crm_field = 'owner_id'
+    and status.target_book is not null
     and status.status not in ('customer', 'excluded', 'converted')
     and (getvariable('day') = getvariable('start') or status.account_id in (select account_id from new_accounts))
     and status.account_id not in (select account_id from prospects);
@@ -45,6 +48,7 @@ where status.target_book is not null
 insert into pipeline_changes
 select getvariable('day'), change_type, count(*)
 from warehouse.marts.ownership_changes
+where crm_field = 'owner_id'
 group by change_type;
 
 -- The prospecting book of the world being lived (getvariable('world'), temp table `book`): the

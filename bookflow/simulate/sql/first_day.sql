@@ -8,4 +8,6 @@ select
     capacity.target_book,
     capacity.capacity_state <> 'not started'
         and capacity.rep_id not in (select hire_id from successions) as is_carved
-from warehouse.marts.rep_capacity as capacity;
+from warehouse.marts.rep_capacity as capacity
+-- The simulation plays the CRM owner's books; an SDR field's books are not in it.
+where capacity.crm_field = 'owner_id';

@@ -149,10 +149,12 @@ field_facts as (
         max(bookflow_assigned_on) as bookflow_assigned_on,
         max(book_return_id) as pending_return_id,
         max(return_reason) as pending_return_reason,
-        max(pending_return_goes_to_review) as pending_return_goes_to_review,
+        {#- Booleans through 1/0: Postgres has no max(boolean). #}
+        max(case when pending_return_goes_to_review then 1 when not pending_return_goes_to_review then 0 end) = 1
+            as pending_return_goes_to_review,
         max(pending_return_rest_until) as pending_return_rest_until,
         max(released_rest_until) as released_rest_until,
-        max(released_to_review) as released_to_review,
+        max(case when released_to_review then 1 when not released_to_review then 0 end) = 1 as released_to_review,
         max(rest_broken_on) as rest_broken_on,
         max(reintroduced_on) as reintroduced_on,
         max(period_days) as period_days,

@@ -113,10 +113,10 @@ final as (
     from changes
     cross join settings
     -- A hand raiser routed during this cycle (after its extract read the CRM) keeps that owner:
-    -- the cycle's own plan for the account's owner is stale, and two changes would make two owners.
+    -- the cycle's own plan for the account is stale (its SDR field's too, read before the route),
+    -- and two changes would make two owners.
     left join inbound
         on changes.account_id = inbound.account_id
-        and changes.owner_field = 'owner'
     where inbound.account_id is null
 
 ),
