@@ -92,12 +92,14 @@ def _quoted(identifier: str) -> str:
 
 
 def _raw_columns(crm: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
-    """(column, DuckDB type) of one raw table, in the contract's column order."""
+    """(column, DuckDB type) of one raw table: the contract's columns in its order, then the
+    optional ones the CRM has (the SDR owner field, who an activity was with)."""
+    described = crm.execute(f"describe {schema}.{_quoted(table)}").fetchall()
+    types = {name: column_type for name, column_type, *_ in described}
     columns = RAW_TABLES[schema][table]
-    described = crm.execute(
-        f"describe select {', '.join(_quoted(c) for c in columns)} from {schema}.{_quoted(table)}"
-    ).fetchall()
-    return [(name, column_type) for name, column_type, *_ in described]
+    return [(name, types[name]) for name in columns] + [
+        (name, column_type) for name, column_type in types.items() if name not in columns
+    ]
 
 
 def _open_checked_crm(crm_path: Path) -> duckdb.DuckDBPyConnection:
