@@ -135,7 +135,11 @@ def format_summary(outcome, log_path: Path | None = None) -> str:  # noqa: ANN00
         f"(source: {outcome.source}, destination: {outcome.destination})",
         f"  accounts scored      {f.get('scored', 0):>9,}   quarantined rows {f.get('quarantined', 0):,}",
         f"  pool                 {f.get('pool', 0):>9,}   ready {f.get('ready', 0):,}, resting {f.get('resting', 0):,}, in review {f.get('review', 0):,}",
-        *([f"  SDR field pool       {f.get('sdr_pool', 0):>9,}   ready {f.get('sdr_ready', 0):,}"] if f.get("sdr_rows") else []),
+        *(
+            [f"  SDR field pool       {f.get('sdr_pool', 0):>9,}   ready {f.get('sdr_ready', 0):,}"]
+            if f.get("sdr_rows")
+            else []
+        ),
         f"  retrieved            {f.get('retrieve', 0):>9,}",
         f"  returned             {f.get('return', 0):>9,}",
         *([f"  completed            {f.get('complete', 0):>9,}"] if f.get("complete") else []),

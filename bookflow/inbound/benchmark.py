@@ -113,7 +113,8 @@ def run_inbound_benchmark(
             for row in con.execute(
                 """
                 select account_id from marts.account_status
-                where owner_id is null and target_book is not null and status in ('pool', 'resting', 'review')
+                where crm_field = 'owner_id' and owner_id is null and target_book is not null
+                    and status in ('pool', 'resting', 'review')
                     and account_id not in (select account_id from marts.ownership_changes)
                 """
             ).fetchall()

@@ -12,7 +12,9 @@ with
 
 account_status as (
 
+    {#- The CRM owner's row: one per account (an SDR field's row is in marts.account_status). #}
     select * from {{ ref('int_accounts_status_derived') }}
+    where owner_field = 'owner'
 
 ),
 
@@ -39,18 +41,21 @@ signals as (
 pool_ranked as (
 
     select * from {{ ref('int_pool_ranked') }}
+    where owner_field = 'owner'
 
 ),
 
 assignments as (
 
     select * from {{ ref('ranked_assignments') }}
+    where crm_field = 'owner_id'
 
 ),
 
 changes as (
 
     select * from {{ ref('ownership_changes') }}
+    where crm_field = 'owner_id'
 
 ),
 
@@ -94,6 +99,7 @@ owner_history as (
         ) }} as owner_history
 
     from applied_changes
+    where owner_field = 'owner'
     group by account_id
 
 ),
@@ -128,7 +134,7 @@ explained as (
                 "', within the '", "cast(settings.working_sla_days as " ~ dbt.type_string() ~ ")", "'-day SLA'",
             ]) }}
             when 'unworked' then {{ dbt.concat([
-                "'unworked: '", "coalesce(account_status.retrieval_reason, 'no meaningful activity by the owner within the SLA')",
+                "'unworked: '", "coalesce(account_status.release_reason, 'no meaningful activity by the owner within the SLA')",
                 "case when account_status.is_pinned then '; pinned by RevOps, so never retrieved' else '' end",
             ]) }}
             else case

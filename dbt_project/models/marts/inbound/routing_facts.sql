@@ -17,7 +17,9 @@ with
 
 derived as (
 
+    {#- Routing moves the CRM owner: the SDR field's rows (and changes) are not its business. #}
     select * from {{ ref('int_accounts_status_derived') }}
+    where owner_field = 'owner'
 
 ),
 
@@ -37,6 +39,7 @@ changes as (
         row_number() over (partition by account_id order by change_type) as nth
 
     from {{ ref('ownership_changes') }}
+    where crm_field = 'owner_id'
 
 ),
 
