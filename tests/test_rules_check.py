@@ -45,7 +45,7 @@ def test_every_problem_is_named_with_file_line_and_column(tmp_path):
     _replace(rules / "segments.csv", "MM,SDR,200,999,", "MM,SDR,250,999,")
     (rules / "segments.csv").write_text((rules / "segments.csv").read_text() + "MM,AE,250,999,Mid-market AEs\n")
     _replace(rules / "segments.csv", "ENT,BDR,1000,,", "ENT,BDR,1200,,")
-    _replace(rules / "reps.csv", "005REP000000000001,Ava Martin,SDR,SMB", "005REP000000000001,Ava Martin,CSM,SMB")
+    _replace(rules / "reps.csv", "005Dn0000000001IAA,Ava Martin,SDR,SMB", "005Dn0000000001IAA,Ava Martin,CSM,SMB")
     settings = rules / "settings.csv"
     settings.write_text(
         settings.read_text()
@@ -110,7 +110,7 @@ def test_warehouse_warnings_name_books_without_accounts_and_short_capacity(tmp_p
     rules = _rules(tmp_path)
     (rules / "theaters.csv").write_text((rules / "theaters.csv").read_text() + "AR,LATAM\n")
     (rules / "reps.csv").write_text(
-        (rules / "reps.csv").read_text() + "005REP000000000099,Lia Costa,SDR,SMB,LATAM,150,2024-01-01,0,,,\n"
+        (rules / "reps.csv").read_text() + "005Dn000000001bIAA,Lia Costa,SDR,SMB,LATAM,150,2024-01-01,0,,,\n"
     )
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:

@@ -18,7 +18,7 @@ import duckdb
 from tests.conftest import run_day
 
 DAY_1, DAY_2 = date(2026, 6, 1), date(2026, 6, 2)
-LEAVER = "005REP000000000005"  # Elena Rossi, SDR-SMB-EMEA
+LEAVER = "005Dn0000000005IAA"  # Elena Rossi, SDR-SMB-EMEA
 
 
 def _set(rules, **settings: str) -> None:
