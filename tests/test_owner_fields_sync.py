@@ -109,7 +109,7 @@ def test_each_change_writes_its_owner_field_and_only_allowlisted_ones(tmp_path):
 
 
 class OwnerOnly:
-    """A destination that writes the CRM owner only (as the Salesforce and HubSpot ones do today)."""
+    """A destination that writes the CRM owner only (no `writes_field`)."""
 
     name = "owner_only"
 
@@ -131,13 +131,15 @@ def test_a_destination_without_other_fields_is_never_sent_them(tmp_path):
     warehouse = _warehouse(tmp_path / "warehouse.duckdb")
     destination = OwnerOnly()
     report = sync(warehouse, destination, force=True)
-    # Only the CRM-owner change reached the destination; the SDR ones failed before any call.
-    assert destination.asked == [("read", ("001A",)), ("write", (("001A", "owner_id"),))]
+    # Only the CRM-owner change reached the destination (field None: the owner); the SDR ones
+    # failed before any call.
+    assert destination.asked == [("read", ("001A",)), ("write", (("001A", None),))]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         errors = dict(
             con.execute("select change_id, error from reverse_etl.sync_ledger where status = 'failed'").fetchall()
         )
     assert (
-        errors["001B-sdr_owner_c"] == "INVALID_FIELD: destination owner_only writes only the CRM owner, not sdr_owner_c"
+        errors["001B-sdr_owner_c"]
+        == "INVALID_FIELD: destination owner_only does not write sdr_owner_c (see docs/write-back.md)"
     )
     assert report.counts["failed"] == 4
