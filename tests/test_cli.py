@@ -155,7 +155,7 @@ def test_rerun_same_day_emits_no_new_changes_and_sees_new_owners(workspace):
     second = CliRunner().invoke(main, ["run", *workspace.cli_args()])
     assert second.exit_code == 0, second.output
     # Its owner history now holds the change the CRM received.
-    account, rep = dealt[0]
+    account, rep = next((account, rep) for account, field, rep in dealt if field == "owner_id")
     again = CliRunner().invoke(main, ["explain", account, "--warehouse", str(workspace.warehouse)])
     assert f"{AS_OF.isoformat()} distribute pool -> {rep}" in again.output
     assert _query(workspace.warehouse, "select count(*) from marts.ownership_changes")[0][0] == 0
@@ -178,23 +178,23 @@ def _explain_a_dealt_account(workspace, dealt) -> None:
     """`bookflow explain` prints the mart's row: status, scores and parts, rank and round, the rule."""
     from reverse_etl.duckdb_files import cycle_lock
 
-    # One row per account of account_status, and the deal as ranked_assignments has it.
+    # One row per account (account_status's CRM-owner rows), and the deal as ranked_assignments has it.
     assert _query(workspace.warehouse, "select count(*) from marts.account_explanations") == _query(
-        workspace.warehouse, "select count(*) from marts.account_status"
+        workspace.warehouse, "select count(*) from marts.account_status where crm_field = 'owner_id'"
     )
     mismatched = _query(
         workspace.warehouse,
         """
         select count(*) from marts.ranked_assignments as dealt
         left join marts.account_explanations as explained using (account_id)
-        where explained.dealt_to_rep_id is distinct from dealt.rep_id
+        where dealt.crm_field = 'owner_id' and explained.dealt_to_rep_id is distinct from dealt.rep_id
             or explained.pool_rank is distinct from dealt.pool_rank
             or explained.deal_round is distinct from dealt.deal_round
             or explained.change_type is distinct from 'distribute'
         """,
     )
     assert mismatched == [(0,)]
-    account, rep = dealt[0]
+    account, rep = next((account, rep) for account, field, rep in dealt if field == "owner_id")
     [(rank, deal_round, reason, fit, industry_points)] = _query(
         workspace.warehouse,
         f"select pool_rank, deal_round, change_reason, fit_score, industry_points from marts.account_explanations "

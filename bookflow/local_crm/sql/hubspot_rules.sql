@@ -1,10 +1,16 @@
 -- The bundled rules in HubSpot's ids (catalog `portal` is the demo portal, its id_map): reps (and
 -- their working hours) are HubSpot owners, overrides name companies. Run once per file with `source` and `target` set.
+-- The portal has no SDR owner property: the reps of a role writing the SDR field (roles.csv) stay
+-- out, so the HubSpot demo runs the CRM owner's books only.
 copy (
     select owners.hubspot_id as rep_id, reps.* exclude (rep_id)
     from read_csv(getvariable('source') || '/reps.csv', header = true, all_varchar = true) as reps
     inner join portal.hubspot.id_map as owners
         on owners.kind = 'owner' and owners.salesforce_id = reps.rep_id
+    where reps.role not in (
+        select role from read_csv(getvariable('source') || '/roles.csv', header = true, all_varchar = true)
+        where owner_field = 'sdr'
+    )
 ) to (getvariable('target') || '/reps.csv') (header true);
 
 copy (
