@@ -187,10 +187,12 @@ def _explain_a_dealt_account(workspace, dealt) -> None:
         """
         select count(*) from marts.ranked_assignments as dealt
         left join marts.account_explanations as explained using (account_id)
-        where dealt.crm_field = 'owner_id' and explained.dealt_to_rep_id is distinct from dealt.rep_id
+        where dealt.crm_field = 'owner_id' and (
+            explained.dealt_to_rep_id is distinct from dealt.rep_id
             or explained.pool_rank is distinct from dealt.pool_rank
             or explained.deal_round is distinct from dealt.deal_round
-            or explained.change_type is distinct from 'distribute'
+            or explained.change_type is distinct from dealt.deal_kind
+        )
         """,
     )
     assert mismatched == [(0,)]
