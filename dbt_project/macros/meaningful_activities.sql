@@ -18,9 +18,10 @@
 {%- endmacro %}
 
 {#- Since when a holder has an account, for the completion clock: the day bookflow gave it to
-    them; for an account they held before bookflow, the later of its creation and bookflow's
-    first applied change (`first_change_on`, null before any: then today), so a book inherited
-    from static territories is not completed on the first days. -#}
+    them (its ledger's day, not the CRM's owner history); for an account they held before
+    bookflow, the later of its creation and bookflow's first applied change (`first_change_on`,
+    null before any: then today), so a book inherited from static territories is not completed
+    on the first days. -#}
 {% macro held_since(assigned_on, created_at, first_change_on) -%}
     coalesce(
         {{ assigned_on }},

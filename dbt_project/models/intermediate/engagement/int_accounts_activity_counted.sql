@@ -79,7 +79,7 @@ measured as (
         coalesce(in_segment.period_days, for_role.period_days) as period_days,
         coalesce(in_segment.min_activities, for_role.min_activities) as min_activities,
         case when in_segment.role is not null then in_segment.min_contacts else for_role.min_contacts end as min_contacts,
-        {{ held_since('assigned.assigned_on', 'holders.created_at', 'first_change.first_change_on') }} as held_since
+        {{ held_since('assigned.bookflow_assigned_on', 'holders.created_at', 'first_change.first_change_on') }} as held_since
 
     from holders
     cross join first_change

@@ -346,7 +346,7 @@ joined as (
         coalesce(split.holder_role, split.book_role) as row_role,
         coalesce(field_facts.assigned_on, cast(split.created_at as date)) as assigned_on,
         field_facts.bookflow_assigned_on is not null as was_assigned_by_bookflow,
-        {{ held_since('field_facts.assigned_on', 'split.created_at', 'first_change.first_change_on') }} as held_since,
+        {{ held_since('field_facts.bookflow_assigned_on', 'split.created_at', 'first_change.first_change_on') }} as held_since,
         field_facts.pending_return_id,
         field_facts.pending_return_reason,
         field_facts.pending_return_goes_to_review,

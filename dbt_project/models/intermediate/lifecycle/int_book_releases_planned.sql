@@ -4,7 +4,8 @@
     left, oldest untouched first. Few rows: only the candidates int_accounts_status_derived marks.
 
     The cap and a leaver's pace are per day: what the CRM already received today (the sync
-    ledger) counts, so rerunning a day after its sync plans nothing more. -#}
+    ledger, or the CRM's owner history) counts, so rerunning a day after its sync plans nothing
+    more. -#}
 with
 
 candidates as (
@@ -20,13 +21,30 @@ settings as (
 
 ),
 
+{#- Today's retrievals per book: by the ledger, or, for the CRM owner, by the CRM's owner history
+    (moves to the pool today), whichever counts more: a new warehouse beside a CRM bookflow already
+    synced today still knows what left. -#}
 retrieved_today as (
 
-    select from_owner_id as owner_id, owner_field, count(*) as retrieved
-    from {{ ref('stg_reverse_etl__applied_changes') }}
-    where effective_on = {{ as_of() }}
-        and change_type = 'retrieve'
-    group by from_owner_id, owner_field
+    select owner_id, owner_field, max(retrieved) as retrieved
+    from (
+        select from_owner_id as owner_id, owner_field, count(*) as retrieved
+        from {{ ref('stg_reverse_etl__applied_changes') }}
+        where effective_on = {{ as_of() }}
+            and change_type = 'retrieve'
+        group by from_owner_id, owner_field
+
+        union all
+
+        select crm_owner_changes.previous_owner_id as owner_id, 'owner' as owner_field, count(*) as retrieved
+        from {{ ref('stg_crm__owner_changes') }} as crm_owner_changes
+        cross join settings
+        where cast(crm_owner_changes.changed_at as date) = {{ as_of() }}
+            and crm_owner_changes.owner_id = settings.pool_owner_id
+            and crm_owner_changes.previous_owner_id <> settings.pool_owner_id
+        group by crm_owner_changes.previous_owner_id
+    ) as counted
+    group by owner_id, owner_field
 
 ),
 
