@@ -77,7 +77,7 @@ def test_a_failed_run_posts_what_to_fix(workspace, receiver):
     assert result.exit_code == 1
     [text] = receiver.texts()
     assert text.startswith(f"bookflow: run FAILED for {AS_OF.isoformat()}")
-    assert "segments.csv: missing column 'segment'" in text and "log: " in text
+    assert "segments.csv:1: error: missing column 'segment'" in text and "log: " in text
     assert len(text.splitlines()) < 10
 
 
