@@ -239,6 +239,7 @@ SETTINGS: dict[str, str] = {
     "inbound_when_book_full": STRING + "?",
     # Shared ownership and handoffs (docs/rules.md).
     "sdr_owner_column": STRING + "?",
+    "sdr_owner_crm_field": STRING + "?",
     "handoff_activity_types": STRING + "?",
     # Distribution modes and per-run caps.
     "distribution_mode": STRING + "?",

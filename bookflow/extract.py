@@ -234,9 +234,15 @@ def land_cycle_inputs(
         )
     elif source in PULLED_SOURCES:
         # Imported here: dlt and pyarrow load only for the cycles that pull from a CRM's API.
+        from bookflow.crm.errors import CrmError
+        from bookflow.crm.sdr_field import needed_sdr_field
         from bookflow.sources.run import publish_crm
 
-        counts = publish_crm(crm, warehouse_path, full=full_refresh)
+        try:
+            sdr_field = needed_sdr_field(rules_dir, crm)
+        except CrmError as error:
+            raise InputError(str(error)) from error
+        counts = publish_crm(crm, warehouse_path, full=full_refresh, sdr_field=sdr_field)
     else:
         check_warehouse_inputs(warehouse_path, crm, sdr_owner_column=sdr_owner_column)
         counts = {}

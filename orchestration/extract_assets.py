@@ -55,10 +55,16 @@ sync_ledger = dg.AssetSpec(
 
 def _landing_asset(crm: str) -> dg.AssetsDefinition:
     def landing(context: dg.AssetExecutionContext, bookflow: BookflowSettings, cycle_lock: CycleLock):
+        from bookflow.crm.sdr_field import needed_sdr_field
         from bookflow.sources.run import pull_crm
 
         try:
-            pulled = pull_crm(crm, Path(bookflow.warehouse_path), full_refresh=bookflow.full_refresh)
+            pulled = pull_crm(
+                crm,
+                Path(bookflow.warehouse_path),
+                full_refresh=bookflow.full_refresh,
+                sdr_field=needed_sdr_field(Path(bookflow.rules_dir), crm),
+            )
         except (CrmError, InputError) as error:
             raise dg.Failure(description=str(error)) from error
         return dg.MaterializeResult(metadata={f"pulled_{table}": rows for table, rows in pulled.items()})

@@ -11,12 +11,19 @@ filled from the same rows, so what the write-back changes, the extract reads bac
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from bookflow.local_crm.server import Account, CrmServer
 
 _SQL = Path(__file__).parent / "sql"
 
 
-def _run_script(crm: CrmServer, name: str, demo_crm: Path, variables: dict[str, object]) -> None:
+# The demo's BDR field, as Fivetran lands it and as the org names it (the bundled rules'
+# sdr_owner_column and sdr_owner_crm_field).
+DEMO_SDR_FIELD = ("sdr_owner_c", "SDR_Owner__c")
+
+
+def _run_script(crm: CrmServer, name: str, demo_crm: Path, variables: dict[str, object], then: str = "") -> None:
     with crm.lock:
         con = crm.org
         con.execute("attach ? as demo (read_only)", [str(demo_crm)])
@@ -24,6 +31,8 @@ def _run_script(crm: CrmServer, name: str, demo_crm: Path, variables: dict[str, 
             for variable, value in variables.items():
                 con.execute(f"set variable {variable} = ?", [value])
             con.execute((_SQL / name).read_text())
+            if then:
+                con.execute(then)
         finally:
             con.execute("detach demo")
         crm.loaded.add(name.split("_")[0])
@@ -31,14 +40,34 @@ def _run_script(crm: CrmServer, name: str, demo_crm: Path, variables: dict[str, 
 
 def load_salesforce_org(crm: CrmServer, demo_crm: Path, *, write_state: bool = True) -> None:
     """Serve the demo CRM's records as a Salesforce org (and accept owner writes to them)."""
-    _run_script(crm, "salesforce_org.sql", demo_crm, {"now": datetime.now(UTC).replace(tzinfo=None)})
+    column, field = DEMO_SDR_FIELD
+    with duckdb.connect(str(demo_crm), read_only=True) as demo:
+        has_sdr = bool(
+            demo.execute(
+                "select count(*) from information_schema.columns "
+                "where table_schema = 'salesforce' and table_name = 'account' and column_name = ?",
+                [column],
+            ).fetchone()[0]
+        )
+    # A custom field of the org: the demo's BDR of each account, the first row of a duplicated id.
+    then = (
+        f'alter table salesforce."Account" add column "{field}" varchar; '
+        f'update salesforce."Account" as org set "{field}" = (select {column} from demo.salesforce.account as a '
+        f'where a.id = org."Id" order by a.created_date, a.name limit 1)'
+        if has_sdr
+        else ""
+    )
+    _run_script(crm, "salesforce_org.sql", demo_crm, {"now": datetime.now(UTC).replace(tzinfo=None)}, then)
     if not write_state:
         return
     with crm.lock:
         users = crm.org.execute('select "Id", "IsActive" from salesforce."User"').fetchall()
-        accounts = crm.org.execute('select "Id", "OwnerId", "IsDeleted" from salesforce."Account"').fetchall()
+        sdr = f'"{field}"' if has_sdr else "null"
+        accounts = crm.org.execute(f'select "Id", "OwnerId", "IsDeleted", {sdr} from salesforce."Account"').fetchall()
         crm.users.update(dict(users))
-        crm.accounts.update({row[0]: Account(row[1], deleted=row[2]) for row in accounts})
+        crm.accounts.update(
+            {row[0]: Account(row[1], deleted=row[2], fields={field: row[3]} if has_sdr else None) for row in accounts}
+        )
 
 
 def load_hubspot_portal(crm: CrmServer, demo_crm: Path, *, pool_user: str | None, write_state: bool = True) -> None:

@@ -24,6 +24,12 @@ SESSION_EXPIRED = [{"message": "Session expired or invalid", "errorCode": "INVAL
 REQUEST_LIMIT = [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
 
 
+# User-lookup fields of Account besides OwnerId (the demo org's BDR field): a write of one alone
+# leaves the owner as it is, names an active user or empties it (null; Bulk API 2.0: #N/A).
+ACCOUNT_USER_FIELDS = frozenset({"SDR_Owner__c"})
+_BULK_NULL = "#N/A"
+
+
 class SalesforceRoutes:
     def _token(self, form: dict[str, list[str]]) -> tuple:
         value = {key: values[0] for key, values in form.items()}
@@ -135,8 +141,11 @@ class SalesforceRoutes:
             return record_id
         return None if problem(record_id) else to_18(record_id)
 
-    def _account_error(self, account_id: str, owner_id: str | None) -> tuple[str, str] | None:
-        """Why Salesforce would refuse setting this account's owner, or None; ids as sent."""
+    def _account_error(
+        self, account_id: str, owner_id: str | None, users: dict[str, str | None] | None = None
+    ) -> tuple[str, str] | None:
+        """Why Salesforce would refuse setting this account's owner (or, with `users`, only these
+        user fields), or None; ids as sent."""
         key = self._record_key(account_id, self.accounts)
         if key is None:
             return "MALFORMED_ID", f"Account ID: id value of incorrect type: {account_id}"
@@ -145,31 +154,49 @@ class SalesforceRoutes:
             return "NOT_FOUND", "Provided external ID field does not exist or is not accessible"
         if account.deleted:
             return "ENTITY_IS_DELETED", "entity is deleted"
-        owner = self._record_key(owner_id, self.users) if owner_id else None
-        if owner is None or owner not in self.users:
-            return "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id"
-        if not self.users[owner]:
-            return "INACTIVE_OWNER_OR_USER", "operation performed with inactive user as owner of account"
+        for user_id in [owner_id] if users is None else [value for value in users.values() if value]:
+            user = self._record_key(user_id, self.users) if user_id else None
+            if user is None or user not in self.users:
+                return "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id"
+            if not self.users[user]:
+                return "INACTIVE_OWNER_OR_USER", "operation performed with inactive user as owner of account"
         return None
 
-    def _apply(self, account_id: str, owner_id: str, fields: dict[str, str]) -> str:
-        """Set the owner (and allowlisted fields) of a valid account; returns its 18-character id."""
+    def _user_fields(self, fields: dict[str, Any]) -> dict[str, str | None] | None:
+        """The user-lookup fields of a write without OwnerId, 18-character ids or None; None when
+        the write sets OwnerId or no such field."""
+        named = {name: value for name, value in fields.items() if name in ACCOUNT_USER_FIELDS}
+        if not named:
+            return None
+        return {
+            name: self._record_key(value, self.users) or value if value and value != _BULK_NULL else None
+            for name, value in named.items()
+        }
+
+    def _apply(self, account_id: str, owner_id: str | None, fields: dict[str, str | None]) -> str:
+        """Set the owner (None: leave it) and other fields of a valid account; returns its
+        18-character id."""
         key = self._record_key(account_id, self.accounts)
         account = self.accounts[key]
-        previous, account.owner_id = account.owner_id, self._record_key(owner_id, self.users)
         if fields:
             account.fields = {**(account.fields or {}), **fields}
+            self.record_account_fields(key, fields)
+        if owner_id is None:
+            return key
+        previous, account.owner_id = account.owner_id, self._record_key(owner_id, self.users)
         self.owner_writes.append((key, account.owner_id))
         self.record_account_owner(key, previous, account.owner_id)  # what the read routes serve
         return key
 
     def _update_account(self, record: dict[str, Any]) -> dict[str, Any]:
         account_id, owner_id = str(record.get("id", "")), record.get("OwnerId")
-        error = self._account_error(account_id, owner_id)
-        if error:
-            return {"success": False, "errors": [{"statusCode": error[0], "message": error[1], "fields": ["OwnerId"]}]}
         extra = {key: value for key, value in record.items() if key not in ("attributes", "id", "OwnerId")}
-        return {"id": self._apply(account_id, owner_id, extra), "success": True, "errors": []}
+        users = None if "OwnerId" in record else self._user_fields(extra)
+        error = self._account_error(account_id, owner_id, users)
+        if error:
+            fields = ["OwnerId"] if users is None else list(users)
+            return {"success": False, "errors": [{"statusCode": error[0], "message": error[1], "fields": fields}]}
+        return {"id": self._apply(account_id, owner_id, extra | (users or {})), "success": True, "errors": []}
 
     def _bulk(self, method: str, rest: str, raw: bytes) -> tuple:
         parts = rest.split("/") if rest else []
@@ -210,10 +237,12 @@ class SalesforceRoutes:
         ok_writer.writerow(["sf__Id", "sf__Created", *columns])
         failed_writer.writerow(["sf__Id", "sf__Error", *columns])
         for row in rows:
-            error = self._account_error(row["Id"], row["OwnerId"])
+            extra = {k: v for k, v in row.items() if k not in ("Id", "OwnerId")}
+            users = None if "OwnerId" in row else self._user_fields(extra)
+            error = self._account_error(row["Id"], row.get("OwnerId"), users)
             if error:
                 failed_writer.writerow(["", f"{error[0]}:{error[1]}:--", *row.values()])
             else:
-                extra = {k: v for k, v in row.items() if k not in ("Id", "OwnerId")}
-                ok_writer.writerow([self._apply(row["Id"], row["OwnerId"], extra), "false", *row.values()])
+                written = self._apply(row["Id"], row.get("OwnerId"), extra | (users or {}))
+                ok_writer.writerow([written, "false", *row.values()])
         job["ok"], job["failed"] = ok.getvalue(), failed.getvalue()

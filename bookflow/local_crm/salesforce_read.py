@@ -80,6 +80,20 @@ class SalesforceReadRoutes:
                     ["017" + secrets.token_hex(6), account_id, old, new, now],
                 )
 
+    def record_account_fields(self, account_id: str, fields: dict[str, str | None]) -> None:
+        """Other fields written through the API: those the org's Account has change, and its
+        SystemModstamp moves (an incremental extract reads the record again)."""
+        if "salesforce" not in self.loaded:
+            return
+        known = {name.lower(): name for name in self._column_types("Account")}
+        for name, value in fields.items():
+            if name.lower() in known:
+                column = known[name.lower()].replace('"', '""')
+                self.org.execute(
+                    f'update salesforce."Account" set "{column}" = ?, "SystemModstamp" = ? where "Id" = ?',
+                    [value, datetime.now(UTC).replace(tzinfo=None), account_id],
+                )
+
     def _has_table(self, schema: str, table: str) -> bool:
         return bool(
             self.org.execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bookflow.contract import DISTRIBUTION_MODES, POOL_RANK_KEYS, SETTING_VALUES, SETTINGS, WORKING_GRADES
+from bookflow.crm.sdr_field import sdr_field
 from bookflow.rules.files import Problem, Row, Table, value_problem
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -145,6 +146,14 @@ def check_settings(settings: Table, problems: list[Problem], crm: str = "salesfo
     column = values.get("sdr_owner_column", "")
     if column and not _IDENTIFIER.match(column):
         bad("sdr_owner_column", f"is {column!r}: a column name in lowercase letters, digits and underscores")
+    elif column and values.get("sdr_owner_crm_field"):
+        # Without it the extract and the write-back derive the name when they need it, and say so if they cannot.
+        try:
+            sdr_field(crm, column, values["sdr_owner_crm_field"])
+        except ValueError as error:
+            problems.append(settings.problem(rows["sdr_owner_crm_field"], "value", str(error)))
+    elif values.get("sdr_owner_crm_field") and not column:
+        bad("sdr_owner_crm_field", "names a field, but sdr_owner_column names no column to hold it")
     return values
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ import dlt
 import pyarrow as pa
 
 from bookflow.crm.hubspot.objects import HubSpotReader
+from bookflow.crm.sdr_field import SdrField
 from bookflow.sources.tables import BOOL, FLOAT, INT, TEXT, TIMESTAMP, RawTable
 
 EPOCH = "1970-01-01T00:00:00.000Z"
@@ -154,11 +156,14 @@ def _stamp(record: dict[str, Any]) -> str:
 
 
 @dlt.source(name="hubspot", max_table_nesting=0)
-def hubspot_source(reader: HubSpotReader) -> list:
-    reader.require_properties("companies", [name for name in COMPANY_PROPERTIES.values() if name != "website"])
+def hubspot_source(reader: HubSpotReader, sdr_field: SdrField | None = None) -> list:
+    """One resource per object of the input contract; companies with the SDR property the rules
+    need (`sdr_field`: a property the portal lacks stops the pull naming it)."""
+    properties = COMPANY_PROPERTIES | ({sdr_field.column: sdr_field.api_name} if sdr_field else {})
+    reader.require_properties("companies", [name for name in properties.values() if name != "website"])
     reader.require_properties("deals", list(DEAL_PROPERTIES.values()))
     return [
-        _companies(reader),
+        _companies(reader, properties),
         _owners(reader),
         _deals(reader),
         *(_engagements(reader, object_type) for object_type in ENGAGEMENT_TYPES),
@@ -177,12 +182,25 @@ def _columns(table: str, *extra: str) -> dict[str, dict[str, str]]:
     return {column: {"data_type": "text"} for column in _landed(table, *extra)}
 
 
-def _companies(reader: HubSpotReader):
+def raw_tables(sdr_field: SdrField | None = None) -> list[RawTable]:
+    """The raw tables the pull lands, hubspot.company with the SDR column if the rules need it."""
+    return [
+        replace(raw, columns=raw.columns | {sdr_field.column: TEXT}) if sdr_field and raw.name == "company" else raw
+        for raw in RAW.values()
+    ]
+
+
+def _companies(reader: HubSpotReader, company_properties: dict[str, str]):
+    extra = [column for column in company_properties if column not in COMPANY_PROPERTIES]
+
     @dlt.resource(
-        name="company", primary_key="id", write_disposition="merge", columns=_columns("company", "owner_history")
+        name="company",
+        primary_key="id",
+        write_disposition="merge",
+        columns=_columns("company", *extra, "owner_history"),
     )
     def company(cursor=_incremental()) -> Iterator[Any]:  # noqa: B008 (dlt reads the cursor from the default)
-        properties = list(COMPANY_PROPERTIES.values())
+        properties = list(company_properties.values())
         for records, _ in _pages(reader, "companies", cursor.last_value, properties, [OWNER]):
             rows = []
             for record in records:
@@ -194,12 +212,12 @@ def _companies(reader: HubSpotReader):
                         "is_deleted": "true" if record.get("archived") else "false",
                         CURSOR: _stamp(record),
                     }
-                    | {column: _text(values.get(name)) for column, name in COMPANY_PROPERTIES.items()}
+                    | {column: _text(values.get(name)) for column, name in company_properties.items()}
                     # the versions as HubSpot gave them, newest first; publish makes a row of each
                     | {"owner_history": json.dumps(history) if history is not None else None}
                 )
             if rows:
-                yield _arrow(rows, _landed("company", "owner_history"))
+                yield _arrow(rows, _landed("company", *extra, "owner_history"))
 
     return company
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bookflow.crm.sdr_field import SdrField
 from bookflow.sources.landing import ExtractReport, publish, pull
 
 
@@ -25,14 +26,14 @@ class ExtractOptions:
     reserve: float = 0.1
 
 
-def raw_tables(crm: str):
+def raw_tables(crm: str, sdr_field: SdrField | None = None):
     if crm == "salesforce":
-        from bookflow.sources.salesforce import SOBJECTS
+        from bookflow.sources.salesforce import raw_tables as salesforce_tables
 
-        return [raw for _, raw in SOBJECTS.values()]
-    from bookflow.sources.hubspot import RAW
+        return salesforce_tables(sdr_field)
+    from bookflow.sources.hubspot import raw_tables as hubspot_tables
 
-    return list(RAW.values())
+    return hubspot_tables(sdr_field)
 
 
 def extract_crm(
@@ -42,31 +43,42 @@ def extract_crm(
     full_refresh: bool = False,
     options: ExtractOptions | None = None,
     credentials=None,
+    sdr_field: SdrField | None = None,
 ) -> ExtractReport:
     """Pull what changed in `crm` since the last pull, then publish it into the warehouse's raw tables.
 
-    `credentials` (SalesforceCredentials or HubSpotCredentials) default to the environment's.
+    `credentials` (SalesforceCredentials or HubSpotCredentials) default to the environment's;
+    `sdr_field`, the SDR owner field the rules need (bookflow.crm.sdr_field.needed_sdr_field).
     """
     started = time.perf_counter()
     report = ExtractReport(crm)
-    report.pulled, report.requests = _pull(crm, warehouse, full_refresh, options or ExtractOptions(), credentials)
-    report.published = publish_crm(crm, warehouse, full=full_refresh)
+    report.pulled, report.requests = _pull(
+        crm, warehouse, full_refresh, options or ExtractOptions(), credentials, sdr_field
+    )
+    report.published = publish_crm(crm, warehouse, full=full_refresh, sdr_field=sdr_field)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def pull_crm(crm: str, warehouse: Path, *, full_refresh: bool = False, options: ExtractOptions | None = None):
+def pull_crm(
+    crm: str,
+    warehouse: Path,
+    *,
+    full_refresh: bool = False,
+    options: ExtractOptions | None = None,
+    sdr_field: SdrField | None = None,
+):
     """Only the pull into the landing (the cycle's per-CRM asset); rows landed per table."""
-    return _pull(crm, warehouse, full_refresh, options or ExtractOptions(), None)[0]
+    return _pull(crm, warehouse, full_refresh, options or ExtractOptions(), None, sdr_field)[0]
 
 
-def publish_crm(crm: str, warehouse: Path, *, full: bool = False) -> dict[str, int]:
+def publish_crm(crm: str, warehouse: Path, *, full: bool = False, sdr_field: SdrField | None = None) -> dict[str, int]:
     """Only the publish of what landed into the raw tables (the cycle's extract step)."""
-    return publish(crm, raw_tables(crm), warehouse, full=full)
+    return publish(crm, raw_tables(crm, sdr_field), warehouse, full=full)
 
 
 def _pull(
-    crm: str, warehouse: Path, full_refresh: bool, options: ExtractOptions, credentials
+    crm: str, warehouse: Path, full_refresh: bool, options: ExtractOptions, credentials, sdr_field: SdrField | None
 ) -> tuple[dict[str, int], int]:
     pulled: dict[str, int] = {}
     if crm == "salesforce":
@@ -76,7 +88,11 @@ def _pull(
         credentials = credentials or SalesforceCredentials.from_env()
         with SalesforceSession(credentials, verify=options.verify) as session:
             source = salesforce_source(
-                session, reserve=options.reserve, bulk_threshold=options.bulk_threshold, bulk_page=options.bulk_page
+                session,
+                reserve=options.reserve,
+                bulk_threshold=options.bulk_threshold,
+                bulk_page=options.bulk_page,
+                sdr_field=sdr_field,
             )
             pulled = pull(crm, source, warehouse, full_refresh=full_refresh)
             requests = session.requests
@@ -87,7 +103,8 @@ def _pull(
 
         credentials = credentials or HubSpotCredentials.from_env()
         with HubSpotSession(credentials, verify=options.verify) as session:
-            pulled = pull(crm, hubspot_source(HubSpotReader(session)), warehouse, full_refresh=full_refresh)
+            source = hubspot_source(HubSpotReader(session), sdr_field=sdr_field)
+            pulled = pull(crm, source, warehouse, full_refresh=full_refresh)
             requests = session.requests
     else:
         raise ValueError(f"unknown CRM {crm!r}: bookflow extracts from salesforce or hubspot")

@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 from bookflow.crm.errors import CrmConfigurationError
 from bookflow.crm.salesforce.query import REST_PAGE, bulk_pages, count, readable_fields, require_fields, rest_pages
 from bookflow.crm.salesforce.session import SalesforceSession
+from bookflow.crm.sdr_field import SdrField
 from bookflow.sources.tables import BOOL, DATE, FLOAT, INT, TEXT, TIMESTAMP, RawTable
 
 EPOCH = "1970-01-01T00:00:00.000Z"
@@ -139,6 +140,21 @@ SOBJECTS: dict[str, tuple[SObject, RawTable]] = {
 }  # fmt: skip
 
 
+def _owner_fields(name: str, sdr_field: SdrField | None) -> dict[str, str]:
+    """The SDR field as a contract column of Account (raw column -> API name), if the rules need it."""
+    return {sdr_field.column: sdr_field.api_name} if sdr_field and name == "account" else {}
+
+
+def raw_tables(sdr_field: SdrField | None = None) -> list[RawTable]:
+    """The raw tables the pull lands, salesforce.account with the SDR column if the rules need it."""
+    tables = [raw for _, raw in SOBJECTS.values()]
+    if sdr_field is None:
+        return tables
+    return [
+        replace(raw, columns=raw.columns | {sdr_field.column: TEXT}) if raw.name == "account" else raw for raw in tables
+    ]
+
+
 def _soql_datetime(value: str) -> str:
     """A cursor as a SOQL datetime literal, down to the second (the `>=` re-reads that second)."""
     return value[:19] + "Z"
@@ -167,8 +183,11 @@ def salesforce_source(
     reserve: float = 0.1,
     bulk_threshold: int = 10_000,
     bulk_page: int = 100_000,
+    sdr_field: SdrField | None = None,
 ) -> list:
-    """One resource per object of the input contract that the org has (AccountHistory may be absent).
+    """One resource per object of the input contract that the org has (AccountHistory may be absent),
+    Account with the SDR field the rules need (`sdr_field`: a field missing from the org, or hidden
+    from the integration user, stops the pull naming it).
 
     Objects are pulled side by side (dlt's parallelized resources; one session, one budget). Each
     claims the calls its pages need from the org's daily allocation first (the session's budget
@@ -182,9 +201,10 @@ def salesforce_source(
             if raw.optional:
                 continue
             raise
-        require_fields(sobject.api_name, [*sobject.fields.values(), sobject.cursor_field], readable)
+        required = dict(sobject.fields) | _owner_fields(name, sdr_field)
+        require_fields(sobject.api_name, [*required.values(), sobject.cursor_field], readable)
         present = {field.lower() for field in readable}
-        wanted = dict(sobject.fields) | {c: f for c, f in sobject.optional_fields if f.lower() in present}
+        wanted = required | {c: f for c, f in sobject.optional_fields if f.lower() in present}
         resources.append(_resource(session, name, replace(sobject, fields=wanted), reserve, bulk_threshold, bulk_page))
     return resources
 

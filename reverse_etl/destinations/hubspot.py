@@ -51,7 +51,9 @@ class HubSpotDestination:
 
     The private app needs the crm.objects.companies.read and .write scopes, and
     crm.objects.owners.read for the owner check (without it the check is skipped, with a warning).
-    Other owner properties than hubspot_owner_id are written only when in `allowed_properties`.
+    Other owner properties than hubspot_owner_id are written only when in `allowed_properties`;
+    `field_columns` maps the warehouse's column of such a property (an OwnerUpdate's `field`, e.g.
+    property_sdr_owner) to the property (sdr_owner).
     """
 
     max_batch = _BATCH
@@ -62,6 +64,7 @@ class HubSpotDestination:
         *,
         base_url: str = DEFAULT_BASE_URL,
         allowed_properties: Collection[str] = (),
+        field_columns: Mapping[str, str] | None = None,
         split_requests: int = 8,
         name: str = "hubspot",
         **session: Any,
@@ -72,6 +75,7 @@ class HubSpotDestination:
         self.name = name
         self.base_url = credentials.base_url
         self.allowed_properties = {OWNER_PROPERTY, *allowed_properties}
+        self.field_columns = dict(field_columns or {})
         self.split_requests = split_requests
         self._session = HubSpotSession(credentials, **session)
         self._owners: set[str] | None = None
@@ -100,7 +104,7 @@ class HubSpotDestination:
 
     def writes_field(self, field: str) -> bool:
         """Whether `field` is an owner property this destination may write (in `allowed_properties`)."""
-        return field in self.allowed_properties
+        return self.field_columns.get(field, field) in self.allowed_properties
 
     def read_owners(self, account_ids: Sequence[str], field: str | None = None) -> dict[str, str | None]:
         """The owner property per live company; archived, unknown and non-numeric ids are absent."""
@@ -146,7 +150,7 @@ class HubSpotDestination:
         return [results[position] for position in range(len(updates))]
 
     def _property(self, field: str | None) -> str:
-        prop = field or OWNER_PROPERTY
+        prop = self.field_columns.get(field, field) if field else OWNER_PROPERTY
         if prop not in self.allowed_properties:
             raise ConfigurationError(f"HubSpot property {prop!r} is not in allowed_properties: it is never written")
         return prop

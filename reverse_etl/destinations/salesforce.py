@@ -53,7 +53,9 @@ class SalesforceDestination:
     written with every owner change (e.g. {"Owner_Change_Source__c": "bookflow"}), and an
     OwnerUpdate may name another user-lookup field than OwnerId (e.g. SDR_Owner__c); each such
     name must be in `allowed_fields`, so a typo or an unexpected field fails at construction or
-    per record rather than writing somewhere nobody looks.
+    per record rather than writing somewhere nobody looks. `field_columns` maps the warehouse's
+    column of such a field (an OwnerUpdate's `field`, e.g. sdr_owner_c) to its API name
+    (SDR_Owner__c). Another owner field than OwnerId may be emptied (an OwnerUpdate without owner).
     """
 
     max_batch = _COLLECTION_CHUNK
@@ -94,6 +96,7 @@ class SalesforceDestination:
         *,
         extra_fields: Mapping[str, str] | None = None,
         allowed_fields: Collection[str] = (),
+        field_columns: Mapping[str, str] | None = None,
         bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
         bulk_timeout: float = 1800.0,
         bulk_poll_interval: float = 2.0,
@@ -108,6 +111,7 @@ class SalesforceDestination:
         self.credentials = credentials
         self.extra_fields = dict(extra_fields or {})
         self.allowed_fields = set(allowed_fields)
+        self.field_columns = dict(field_columns or {})
         for field in self.extra_fields:
             if field not in self.allowed_fields:
                 raise ConfigurationError(
@@ -195,6 +199,7 @@ class SalesforceDestination:
 
     def writes_field(self, field: str) -> bool:
         """Whether `field` is an owner field this destination may write (in `allowed_fields`)."""
+        field = self.field_columns.get(field, field)
         return field in self.allowed_fields and bool(_FIELD.match(field)) and field.lower() not in _RESERVED_FIELDS
 
     def read_owners(self, account_ids: Sequence[str], field: str | None = None) -> dict[str, str | None]:
@@ -223,6 +228,7 @@ class SalesforceDestination:
     def _field(self, field: str | None) -> str:
         if field is None or field == OWNER_FIELD:
             return OWNER_FIELD
+        field = self.field_columns.get(field, field)
         if field not in self.allowed_fields or not _FIELD.match(field) or field.lower() in _RESERVED_FIELDS:
             raise ConfigurationError(f"Salesforce field {field!r} is not in allowed_fields: it is never written")
         return field
@@ -236,7 +242,7 @@ class SalesforceDestination:
             # 15 and 18 characters of one record are one key; 18 characters are taken as they are.
             record = update.account_id if len(update.account_id) != 15 else salesforce_ids.canonical(update.account_id)
             key = (record or update.account_id, field)
-            if not update.owner_id:
+            if not update.owner_id and field == OWNER_FIELD:
                 results[position] = RecordResult.failure(
                     update.account_id, RecordErrorCode.REQUIRED_FIELD_MISSING, "no owner id given"
                 )
@@ -282,7 +288,8 @@ class SalesforceDestination:
 
     def _write_bulk(self, field: str, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
         columns = ["Id", field, *self.extra_fields]
-        rows = [[update.account_id, update.owner_id, *self.extra_fields.values()] for update in updates]
+        # Bulk API 2.0 leaves a field as it is for an empty value and empties it for #N/A.
+        rows = [[update.account_id, update.owner_id or "#N/A", *self.extra_fields.values()] for update in updates]
         outcomes = update_records(self._session, "Account", columns, rows, polling=self.polling)
         return [
             RecordResult.success(update.account_id)

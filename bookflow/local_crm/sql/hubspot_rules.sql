@@ -27,10 +27,10 @@ copy (
         on companies.kind = 'company' and companies.salesforce_id = overrides.account_id
 ) to (getvariable('target') || '/account_overrides.csv') (header true);
 
--- No pool user: in HubSpot the pool is the unowned companies.
+-- No pool user: in HubSpot the pool is the unowned companies; no SDR property either.
 copy (
     select * from read_csv(getvariable('source') || '/settings.csv', header = true, all_varchar = true)
-    where setting <> 'pool_owner_id'
+    where setting not in ('pool_owner_id', 'sdr_owner_crm_field')
 ) to (getvariable('target') || '/settings.csv') (header true);
 
 -- HubSpot's engagement types: a task logged by the rep counts, a note does not.

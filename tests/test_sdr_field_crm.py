@@ -1,0 +1,109 @@
+"""The SDR/BDR owner field on a real CRM's API: a cycle extracted from the local HTTPS Salesforce
+writes the BDRs' accounts into the org's custom field SDR_Owner__c, and the next cycle extracts them back
+and plans no SDR change."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from bookflow.cli import main
+from bookflow.crm.sdr_field import column_of, derived_api_name, sdr_field
+from bookflow.local_crm import CrmServer
+from bookflow.local_crm.orgs import load_salesforce_org
+from bookflow.rules import review_rules
+
+TODAY = date.today()  # the CRM stamps history with the real clock: cycles here run on today
+
+
+@pytest.fixture
+def org(certificate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A Salesforce org made of a small demo CRM (its BDRs in SDR_Owner__c), and its credentials."""
+    from bookflow.demo_crm import generate_demo_crm
+
+    demo = tmp_path / "org_demo.duckdb"
+    generate_demo_crm(demo, accounts=500, seed=3, as_of=TODAY)
+    with CrmServer(*certificate) as server:
+        load_salesforce_org(server, demo)
+        server.query_page_size = 500
+        for name, value in {
+            "SALESFORCE_INSTANCE_URL": server.url,
+            "SALESFORCE_CLIENT_ID": server.client_id,
+            "SALESFORCE_CLIENT_SECRET": server.client_secret,
+            "BOOKFLOW_CA_BUNDLE": str(certificate[0]),
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield server
+
+
+def _org_sdr(crm: CrmServer) -> dict[str, str | None]:
+    with crm.lock:
+        return dict(crm.org.execute('select "Id", "SDR_Owner__c" from salesforce."Account"').fetchall())
+
+
+def test_a_cycle_writes_the_sdr_field_to_salesforce_and_the_next_reads_it_back(org: CrmServer, workspace):
+    before = _org_sdr(org)
+    common = ["run", "--source", "salesforce", "--as-of", TODAY.isoformat(), "--rules", str(workspace.rules)]
+    first = CliRunner().invoke(main, [*common, "--warehouse", str(workspace.warehouse), "--destination", "salesforce"])
+    assert first.exit_code == 0, first.output
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        written = con.execute(
+            """
+            select c.account_id, c.to_crm_owner_id, l.status
+            from marts.ownership_changes as c
+            inner join reverse_etl.sync_ledger as l using (change_id)
+            where c.crm_field = 'sdr_owner_c'
+            """
+        ).fetchall()
+    assert written, "the demo org's ENT BDRs get no SDR change"
+    assert {status for *_, status in written} == {"applied"}
+    after = _org_sdr(org)
+    assert {account: after[account] for account, _, _ in written} == {account: owner for account, owner, _ in written}
+    assert any(owner for _, owner, _ in written) and any(before[a] != after[a] for a, _, _ in written)
+
+    # The next cycle extracts the accounts the write touched again (their SystemModstamp moved):
+    # the warehouse holds what the org holds, and nothing of the SDR field is planned again.
+    second = CliRunner().invoke(main, [*common, "--warehouse", str(workspace.warehouse), "--destination", "none"])
+    assert second.exit_code == 0, second.output
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        landed = dict(con.execute("select id, sdr_owner_c from salesforce.account").fetchall())
+        planned = con.execute(
+            "select change_type, count(*) from marts.ownership_changes where crm_field = 'sdr_owner_c' group by 1"
+        ).fetchall()
+    assert {account: landed[account] for account, _, _ in written} == {
+        account: after[account] for account, _, _ in written
+    }
+    assert planned == []
+
+
+def test_a_missing_sdr_field_in_the_org_names_the_field(org: CrmServer, workspace, tmp_path: Path):
+    with org.lock:
+        org.hidden_fields.add(("account", "sdr_owner__c"))
+    command = ["run", "--source", "salesforce", "--as-of", TODAY.isoformat(), "--rules", str(workspace.rules)]
+    result = CliRunner().invoke(main, [*command, "--warehouse", str(tmp_path / "w.duckdb"), "--destination", "none"])
+    assert result.exit_code != 0
+    assert "SDR_Owner__c" in result.output
+
+
+@pytest.mark.parametrize(
+    ("crm", "api_name", "column"),
+    [("salesforce", "SDR_Owner__c", "sdr_owner_c"), ("hubspot", "sdr_owner", "property_sdr_owner")],
+)
+def test_one_mapping_between_the_api_name_and_the_raw_column(crm: str, api_name: str, column: str):
+    assert column_of(crm, api_name) == column
+    assert derived_api_name(crm, column).lower() == api_name.lower()
+    assert sdr_field(crm, column, api_name).api_name == api_name
+    with pytest.raises(ValueError, match="lands in column"):
+        sdr_field(crm, "bdr_owner_c" if crm == "salesforce" else "property_bdr", api_name)
+
+
+def test_the_rules_check_refuses_an_sdr_field_of_another_column(workspace):
+    settings = workspace.rules / "settings.csv"
+    text = settings.read_text().replace("sdr_owner_crm_field,SDR_Owner__c", "sdr_owner_crm_field,BDR_Owner__c")
+    settings.write_text(text)
+    errors = [p for p in review_rules(workspace.rules) if p.severity == "error"]
+    assert any("BDR_Owner__c" in str(p) and "sdr_owner_c" in str(p) for p in errors), errors
