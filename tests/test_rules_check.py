@@ -65,10 +65,10 @@ def test_every_problem_is_named_with_file_line_and_column(tmp_path):
         "segments.csv:5:3: error: segment 'ENT' has another band on line 4: every role working a segment works "
         "the same band of employees",
         "reps.csv:2:3: error: role 'CSM' and segment 'SMB' match no row of segments.csv",
-        "settings.csv:24:2: error: setting 'max_retrievals_per_run' is negative",
-        "settings.csv:25:2: error: setting 'max_new_per_book_per_run' 'lots' is not an integer",
-        "settings.csv:17:2: error: fixed_per_rep needs setting 'distribution_per_rep'",
-        "settings.csv:19:2: error: setting 'retrieve_grades' names 'green': only red and yellow accounts can be "
+        "settings.csv:25:2: error: setting 'max_retrievals_per_run' is negative",
+        "settings.csv:26:2: error: setting 'max_new_per_book_per_run' 'lots' is not an integer",
+        "settings.csv:18:2: error: fixed_per_rep needs setting 'distribution_per_rep'",
+        "settings.csv:20:2: error: setting 'retrieve_grades' names 'green': only red and yellow accounts can be "
         "retrieved",
         "settings.csv:15:2: error: setting 'sdr_owner_column' is 'SDR_Owner__c; drop table x': a column name in "
         "lowercase letters, digits and underscores",
