@@ -317,14 +317,20 @@ def test_a_new_warehouse_extracted_after_a_synced_cycle_plans_no_changes(org: Cr
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         kinds = dict(con.execute("select change_type, count(*) from marts.ownership_changes group by 1").fetchall())
         applied = con.execute("select count(*) from reverse_etl.sync_ledger where status = 'applied'").fetchone()[0]
+        owner_applied = con.execute(
+            "select count(*) from reverse_etl.sync_ledger where status = 'applied' and crm_field = 'owner_id'"
+        ).fetchone()[0]
     assert kinds.get("distribute") and kinds.get("retrieve") and applied == sum(kinds.values())
 
     fresh = tmp_path / "new_warehouse.duckdb"
     second = CliRunner().invoke(main, [*common, "--warehouse", str(fresh), "--destination", "none"])
     assert second.exit_code == 0, second.output
     with duckdb.connect(str(fresh), read_only=True) as con:
-        assert con.execute("select count(*) from marts.ownership_changes").fetchone()[0] == 0
-        assert con.execute("select count(*) from salesforce.account_history").fetchone()[0] >= 2 * applied
+        # The CRM owner's; the SDR field's start is not in AccountHistory (docs/rules.md), so a new
+        # warehouse takes the BDRs' accounts written today for long held.
+        planned = "select count(*) from marts.ownership_changes where crm_field = 'owner_id'"
+        assert con.execute(planned).fetchone()[0] == 0
+        assert con.execute("select count(*) from salesforce.account_history").fetchone()[0] >= 2 * owner_applied
 
 
 def test_a_pull_waits_its_turn_on_the_landing_and_says_so_when_another_keeps_it(

@@ -107,3 +107,53 @@ def test_the_rules_check_refuses_an_sdr_field_of_another_column(workspace):
     settings.write_text(text)
     errors = [p for p in review_rules(workspace.rules) if p.severity == "error"]
     assert any("BDR_Owner__c" in str(p) and "sdr_owner_c" in str(p) for p in errors), errors
+
+
+def _hubspot_warehouse(path: Path) -> Path:
+    """A warehouse whose last run moved the SDR property of three companies (HubSpot ids)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts; create schema rules")
+        con.execute("create table rules.settings (setting varchar, value varchar, description varchar)")
+        con.execute("insert into rules.settings values ('sdr_owner_column', 'property_sdr_owner', 'the SDR')")
+        con.execute(
+            "create table marts.ownership_changes (change_id varchar, as_of date, account_id varchar, role varchar, "
+            "crm_field varchar, from_owner_id varchar, to_owner_id varchar, change_type varchar, reason varchar, "
+            "from_crm_owner_id varchar, to_crm_owner_id varchar)"
+        )
+        con.executemany(
+            "insert into marts.ownership_changes values (?, current_date, ?, 'SDR', 'property_sdr_owner', ?, ?, ?, "
+            "'test', ?, ?)",
+            [
+                (f"c{company}", company, old, new, kind, old, new)
+                for company, kind, old, new in [
+                    ("1", "distribute", None, "102"),
+                    ("2", "retrieve", "102", None),
+                    ("3", "distribute", None, "102"),  # another SDR set by hand in HubSpot: a conflict
+                ]
+            ],
+        )
+    return path
+
+
+def test_bookflow_sync_writes_the_sdr_property_to_hubspot(crm: CrmServer, certificate, tmp_path, monkeypatch):
+    for name, value in {
+        "HUBSPOT_ACCESS_TOKEN": crm.hubspot_token,
+        "HUBSPOT_BASE_URL": crm.url,
+        "BOOKFLOW_CA_BUNDLE": str(certificate[0]),
+    }.items():
+        monkeypatch.setenv(name, value)
+    crm.companies.update({"1": "101", "2": "101", "3": "101"})
+    crm.company_owner_properties.update({"2": {"sdr_owner": "102"}, "3": {"sdr_owner": "101"}})
+    warehouse = _hubspot_warehouse(tmp_path / "warehouse.duckdb")
+
+    result = CliRunner().invoke(main, ["sync", "--destination", "hubspot", "--warehouse", str(warehouse), "--force"])
+    assert result.exit_code == 1, result.output  # the conflict stays for the next run
+    assert crm.company_owner_properties == {
+        "1": {"sdr_owner": "102"},
+        "2": {"sdr_owner": ""},
+        "3": {"sdr_owner": "101"},
+    }
+    assert crm.companies == {"1": "101", "2": "101", "3": "101"}  # the company owner untouched
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        statuses = dict(con.execute("select account_id, status from reverse_etl.sync_ledger").fetchall())
+    assert statuses == {"1": "applied", "2": "applied", "3": "conflict"}

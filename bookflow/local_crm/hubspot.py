@@ -7,12 +7,16 @@ A mixin of CrmServer, like SalesforceRoutes; routes run under the server's lock.
 from typing import Any
 
 OWNERS_PAGE_MAX = 500  # GET /crm/v3/owners answers at most this many per page
+OWNER = "hubspot_owner_id"
+# A custom property of type owner besides the company owner (a portal's SDR/BDR field).
+OWNER_PROPERTIES = frozenset({OWNER, "sdr_owner"})
 
 
 class HubSpotRoutes:
     companies: dict[str, str | None]
     hubspot_owners: set[str]
     owner_writes: list[tuple[str, str]]
+    company_owner_properties: dict[str, dict[str, str]]
 
     def _hubspot_owners(self, query: dict[str, list[str]]) -> tuple:
         limit = min(int(query.get("limit", ["100"])[0]), OWNERS_PAGE_MAX)
@@ -32,8 +36,18 @@ class HubSpotRoutes:
     def _hubspot_read(self, payload: dict[str, Any]) -> tuple:
         ids = [item["id"] for item in payload["inputs"]]
         found = [i for i in ids if i in self.companies]
+        names = [name for name in payload.get("properties") or [OWNER] if name in OWNER_PROPERTIES]
         results = [
-            {"id": i, "properties": {"hs_object_id": i, "hubspot_owner_id": self.companies[i] or ""}, "archived": False}
+            {
+                "id": i,
+                "properties": {"hs_object_id": i}
+                | {
+                    name: (self.companies[i] if name == OWNER else self.company_owner_properties.get(i, {}).get(name))
+                    or ""
+                    for name in names
+                },
+                "archived": False,
+            }
             for i in found
         ]
         return self._hubspot_batch(results, [i for i in ids if i not in self.companies])
@@ -41,16 +55,23 @@ class HubSpotRoutes:
     def _hubspot_update(self, payload: dict[str, Any]) -> tuple:
         inputs = payload["inputs"]
         # An empty owner unassigns the company (bookflow's pool); any other must be a known owner.
-        bad = [i for i in inputs if i["properties"].get("hubspot_owner_id") not in {*self.hubspot_owners, ""}]
+        bad = [
+            (name, value)
+            for item in inputs
+            for name, value in (
+                item["properties"].items() if OWNER_PROPERTIES & item["properties"].keys() else [(OWNER, None)]
+            )
+            if name in OWNER_PROPERTIES and value not in {*self.hubspot_owners, ""}
+        ]
         if bad:  # HubSpot validates property values for the whole batch first and writes nothing
-            owner = bad[0]["properties"].get("hubspot_owner_id")
+            name, owner = bad[0]
             return (
                 400,
                 {
                     "status": "error",
                     "category": "VALIDATION_ERROR",
                     "message": f'Property values were not valid: [{{"isValid":false,"message":"{owner} is not '
-                    f'a valid owner id","error":"INVALID_OWNER_ID","name":"hubspot_owner_id"}}]',
+                    f'a valid owner id","error":"INVALID_OWNER_ID","name":"{name}"}}]',
                 },
                 None,
             )
@@ -59,7 +80,13 @@ class HubSpotRoutes:
             if item["id"] not in self.companies:
                 missing.append(item["id"])
                 continue
-            owner = item["properties"]["hubspot_owner_id"]
+            others = {name: value for name, value in item["properties"].items() if name != OWNER}
+            if others:
+                self.company_owner_properties.setdefault(item["id"], {}).update(others)
+            if OWNER not in item["properties"]:
+                results.append({"id": item["id"], "properties": others, "archived": False})
+                continue
+            owner = item["properties"][OWNER]
             self.record_company_owner(item["id"], owner or None)  # what the read routes serve
             self.companies[item["id"]] = owner
             self.owner_writes.append((item["id"], owner))

@@ -53,6 +53,8 @@ class CrmServer(
         self._users: dict[str, bool] = {}  # Salesforce user id -> active
         self.companies: dict[str, str | None] = {}  # HubSpot company id -> owner id
         self.hubspot_owners: set[str] = set()
+        # Other owner-typed company properties (a portal's SDR owner), by company id.
+        self.company_owner_properties: dict[str, dict[str, str]] = {}
         self.hubspot_limits: HubSpotLimits | None = None  # no HubSpot rate limits unless set
         self.api_daily_limit = 5_000_000  # Sforce-Limit-Info's allocation
         self.collections_retrieve = True  # False: answer 404 to it, as an API without it would
