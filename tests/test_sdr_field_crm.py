@@ -21,23 +21,15 @@ TODAY = date.today()  # the CRM stamps history with the real clock: cycles here 
 
 
 @pytest.fixture
-def org(certificate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A Salesforce org made of a small demo CRM (its BDRs in SDR_Owner__c), and its credentials."""
+def org(salesforce_env: CrmServer, tmp_path: Path) -> CrmServer:
+    """A Salesforce org made of a small demo CRM (its BDRs in SDR_Owner__c), its credentials set."""
     from bookflow.demo_crm import generate_demo_crm
 
     demo = tmp_path / "org_demo.duckdb"
     generate_demo_crm(demo, accounts=500, seed=3, as_of=TODAY)
-    with CrmServer(*certificate) as server:
-        load_salesforce_org(server, demo)
-        server.query_page_size = 500
-        for name, value in {
-            "SALESFORCE_INSTANCE_URL": server.url,
-            "SALESFORCE_CLIENT_ID": server.client_id,
-            "SALESFORCE_CLIENT_SECRET": server.client_secret,
-            "BOOKFLOW_CA_BUNDLE": str(certificate[0]),
-        }.items():
-            monkeypatch.setenv(name, value)
-        yield server
+    load_salesforce_org(salesforce_env, demo)
+    salesforce_env.query_page_size = 500
+    return salesforce_env
 
 
 def _org_sdr(crm: CrmServer) -> dict[str, str | None]:
@@ -78,6 +70,19 @@ def test_a_cycle_writes_the_sdr_field_to_salesforce_and_the_next_reads_it_back(o
         account: after[account] for account, _, _ in written
     }
     assert planned == []
+
+
+def test_an_sdr_field_the_rules_come_to_need_is_read_for_every_account(org: CrmServer, tmp_path: Path):
+    from bookflow.sources.run import extract_crm
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    extract_crm("salesforce", warehouse)
+    # Nothing changed in the org since: only a pull that starts over fills the new column.
+    extract_crm("salesforce", warehouse, sdr_field=sdr_field("salesforce", "sdr_owner_c", "SDR_Owner__c"))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        landed = dict(con.execute("select id, sdr_owner_c from salesforce.account").fetchall())
+    held = {account: owner for account, owner in _org_sdr(org).items() if owner}
+    assert held and {account: landed[account] for account in held} == held
 
 
 def test_a_missing_sdr_field_in_the_org_names_the_field(org: CrmServer, workspace, tmp_path: Path):

@@ -217,6 +217,9 @@ def _pull_in_turn(crm: str, source, warehouse: Path, *, full_refresh: bool) -> d
     if pipeline.has_pending_data:
         pipeline.normalize()
         pipeline.load()
+    # A column the pull now reads (a field the rules came to need) holds nothing in the records
+    # landed before it: they are all read again, once.
+    full_refresh = full_refresh or bool(_columns_not_landed(source, crm, warehouse))
     _append_where_nothing_landed(source, crm, warehouse, everything=full_refresh)
     try:
         info = pipeline.run(source, refresh="drop_sources" if full_refresh else None)
@@ -228,6 +231,29 @@ def _pull_in_turn(crm: str, source, warehouse: Path, *, full_refresh: bool) -> d
         if not table.startswith("_dlt"):
             counts[table] = rows
     return counts
+
+
+def _columns_not_landed(source, crm: str, warehouse: Path) -> list[str]:
+    """`table.column` of each column the source's resources declare that their landed table lacks
+    (tables not landed yet aside)."""
+    landing = landing_path(warehouse)
+    if not landing.exists():
+        return []
+    # Inside the pull's own turn, as in _append_where_nothing_landed.
+    with duckdb.connect(str(landing), read_only=True) as con:
+        rows = con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = ?", [crm]
+        ).fetchall()
+    landed: dict[str, set[str]] = {}
+    for table, column in rows:
+        landed.setdefault(table, set()).add(column)
+    return [
+        f"{resource.table_name}.{column}"
+        for resource in source.resources.values()
+        if resource.table_name in landed
+        for column in resource.columns or {}
+        if column not in landed[resource.table_name]
+    ]
 
 
 def _append_where_nothing_landed(source, crm: str, warehouse: Path, *, everything: bool) -> None:
