@@ -1,7 +1,7 @@
-{{ config(meta={'dagster': {'ref': {'name': 'ownership_changes'}}}) }}
--- An account is completed only when its holder has had it completion_days days since the later
--- of getting it and the last progress (an opportunity), or logged completion_activities
--- meaningful activities on it without progress since getting it; never a pinned one.
+{{ config(meta={
+    'dagster': {'ref': {'name': 'ownership_changes'}},
+    'description': 'An account is completed only when its holder has had it completion_days days since the later of getting it and the last progress (an opportunity), or logged completion_activities meaningful activities on it without progress since getting it; never a pinned one.'
+}) }}
 select changes.change_id, changes.account_id, derived.held_since, flags.last_progress_on
 from {{ ref('ownership_changes') }} as changes
 inner join {{ ref('int_accounts_status_derived') }} as derived

@@ -1,6 +1,7 @@
-{{ config(meta={'dagster': {'ref': {'name': 'ranked_assignments'}}}) }}
--- A displacement releases a held account only for a waiting account of a better tier, which this
--- run deals in the same book; never a pinned account.
+{{ config(meta={
+    'dagster': {'ref': {'name': 'ranked_assignments'}},
+    'description': 'A displacement releases a held account only for a waiting account of a better tier, which this run deals in the same book; never a pinned account.'
+}) }}
 select displaced.account_id, displaced.displaced_by_account_id, displaced.tier, assignments.tier as waiting_tier
 from {{ ref('int_accounts_displaced') }} as displaced
 left join {{ ref('ranked_assignments') }} as assignments

@@ -1,6 +1,7 @@
-{{ config(meta={'dagster': {'ref': {'name': 'ownership_changes'}}}) }}
--- A handoff moves the CRM owner of a pool account whose SDR converted it (an open opportunity
--- or a meeting they set, and the SDR still holds it) to an AE of the account's own book.
+{{ config(meta={
+    'dagster': {'ref': {'name': 'ownership_changes'}},
+    'description': 'A handoff moves the CRM owner of a pool account whose SDR converted it (an open opportunity or a meeting they set, and the SDR still holds it) to an AE of the account\'s own book.'
+}) }}
 with
 
 handoffs as (

@@ -1,7 +1,7 @@
-{{ config(meta={'dagster': {'ref': {'name': 'rep_capacity'}}}) }}
--- No rep is dealt more than max_new_per_rep_per_run (or, in fixed_per_rep mode, more than
--- distribution_per_rep) besides the accounts filling slots displacements freed, and no book more
--- than max_new_per_book_per_run.
+{{ config(meta={
+    'dagster': {'ref': {'name': 'rep_capacity'}},
+    'description': 'No rep is dealt more than max_new_per_rep_per_run (or, in fixed_per_rep mode, more than distribution_per_rep) besides the accounts filling slots displacements freed, and no book more than max_new_per_book_per_run.'
+}) }}
 with
 
 per_rep as (

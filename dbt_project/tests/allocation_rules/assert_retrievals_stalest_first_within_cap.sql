@@ -1,7 +1,7 @@
-{{ config(meta={'dagster': {'ref': {'name': 'int_book_releases_planned'}}}) }}
--- Unworked accounts leave stalest first, at most max_retrievals_per_run of them: no unworked
--- account waits that its holder touched earlier (or never) than one retrieved for lack of work,
--- and never more are retrieved than the cap. (A leaver's book is paced apart.)
+{{ config(meta={
+    'dagster': {'ref': {'name': 'int_book_releases_planned'}},
+    'description': 'Unworked accounts leave stalest first, at most max_retrievals_per_run of them: no unworked account waits that its holder touched earlier (or never) than one retrieved for lack of work, and never more are retrieved than the cap. (A leaver\'s book is paced apart.)'
+}) }}
 with
 
 unworked as (
