@@ -49,7 +49,9 @@ books as (
         cast(count(*) as {{ dbt.type_int() }}) as book_size_before
 
     from account_status
-    where owner_kind = 'rep'
+    {#- A rep the CRM deactivated still holds the accounts this run retrieves from them: counting
+        them keeps the book that stays (before minus released) from going below zero. #}
+    where owner_kind in ('rep', 'inactive')
         and status in ('new', 'working', 'unworked', 'completed', 'resting', 'review')
     group by owner_id, owner_field
 
