@@ -152,7 +152,10 @@ def test_demo_behaviour_feeds_the_next_pipeline_run(tmp_path):
     returns_applied = {
         account for day, account, kind, _ in ledger if kind == "return" and day.isoformat() == "2026-06-02"
     }
-    assert returned_day_one <= returns_applied
+    # An account an SDR converted (handed off to an AE, its opportunity open) is protected: its
+    # return waits, as the rules of engagement say.
+    handed_off = {account for _, account, kind, _ in ledger if kind == "handoff"}
+    assert returned_day_one - handed_off and returned_day_one - handed_off <= returns_applied
     assert any(kind == "retrieve" and owner == leaver and day == leaves_on for day, _, kind, owner in ledger)
     # Accounts that arrived before the last morning were scored by it.
     assert arrived_early and arrived_early <= scored
