@@ -13,8 +13,10 @@
 import logging
 import os
 import ssl
+import threading
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -86,6 +88,38 @@ def make_client(*, timeout: float, verify: bool | str | Path, connections: int =
         follow_redirects=False,
         limits=limits,
     )
+
+
+class SessionClient:
+    """The one pooled client of a CRM session, opened on first use and closed once (or by `with`).
+
+    A session sets `timeout`, `verify`, `connections`, `_lock` and `_client = None` in its __init__.
+    """
+
+    timeout: float
+    verify: bool | str | Path
+    connections: int
+    _lock: threading.Lock
+    _client: httpx.Client | None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    @property
+    def client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = make_client(timeout=self.timeout, verify=self.verify, connections=self.connections)
+            return self._client
 
 
 def tls_failure(error: BaseException, url: str) -> CrmConfigurationError | None:

@@ -15,8 +15,8 @@ import httpx
 
 from bookflow.crm.budget import HubSpotBudget, hubspot_search_budget
 from bookflow.crm.errors import CrmConfigurationError
-from bookflow.crm.http import RetryPolicy, Secret, make_client, send
-from bookflow.crm.transport import require_https
+from bookflow.crm.http import RetryPolicy, Secret, send
+from bookflow.crm.transport import SessionClient, require_https
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 
@@ -45,7 +45,7 @@ class HubSpotCredentials:
         return cls(Secret(token), env.get("HUBSPOT_BASE_URL", "").strip() or DEFAULT_BASE_URL)
 
 
-class HubSpotSession:
+class HubSpotSession(SessionClient):
     """One portal, one HTTP client; close it (or use `with`) when done."""
 
     def __init__(
@@ -68,25 +68,6 @@ class HubSpotSession:
         self.search_budget = hubspot_search_budget()
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
-
-    def __enter__(self) -> "HubSpotSession":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
-
-    @property
-    def client(self) -> httpx.Client:
-        with self._lock:
-            if self._client is None:
-                self._client = make_client(timeout=self.timeout, verify=self.verify, connections=self.connections)
-            return self._client
 
     @property
     def requests(self) -> int:

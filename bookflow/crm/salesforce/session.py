@@ -19,9 +19,9 @@ import httpx
 
 from bookflow.crm.budget import SalesforceBudget
 from bookflow.crm.errors import CrmConfigurationError, CrmRequestError
-from bookflow.crm.http import RetryPolicy, Secret, make_client, send
+from bookflow.crm.http import RetryPolicy, Secret, send
 from bookflow.crm.salesforce.auth import SalesforceCredentials
-from bookflow.crm.transport import require_https
+from bookflow.crm.transport import SessionClient, require_https
 
 RETRIEVE_MAX = 2000  # records per sObject Collections retrieve
 
@@ -31,7 +31,7 @@ def is_request_limit(response: httpx.Response) -> bool:
     return response.status_code == 403 and "REQUEST_LIMIT_EXCEEDED" in response.text
 
 
-class SalesforceSession:
+class SalesforceSession(SessionClient):
     """One org, one login, one HTTP client; close it (or use `with`) when done."""
 
     def __init__(
@@ -56,25 +56,6 @@ class SalesforceSession:
         self._login_lock = threading.Lock()
         # Whether the API offers sObject Collections retrieve; False once it answered 404/405 to it.
         self.collections_retrieve = True
-
-    def __enter__(self) -> "SalesforceSession":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
-
-    @property
-    def client(self) -> httpx.Client:
-        with self._lock:
-            if self._client is None:
-                self._client = make_client(timeout=self.timeout, verify=self.verify, connections=self.connections)
-            return self._client
 
     @property
     def data_path(self) -> str:
