@@ -32,7 +32,7 @@ from bookflow.contract import OPTIONAL_COLUMNS, RAW_TABLES
 from bookflow.inbound.handoff import begin_cycle, land_in_warehouse
 from bookflow.rules import required_sdr_owner_column
 from bookflow.validation import InputError, check_raw_tables, check_rules
-from reverse_etl.duckdb_files import attach_read_only, open_duckdb
+from reverse_etl.duckdb_files import attach_read_only, copying_from, open_duckdb
 
 
 def _quoted(identifier: str) -> str:
@@ -146,7 +146,7 @@ def extract_demo_crm(
         con.execute("set memory_limit = ?", [os.environ.get("BOOKFLOW_DUCKDB_MEMORY_LIMIT", "6GB")])
         con.execute("set preserve_insertion_order = false")
         attach_read_only(con, Path(crm_path), "crm")
-        try:
+        with copying_from(con, "crm"):
             check_raw_tables(con, "crm", sdr_owner_column=sdr_owner_column)
             con.execute("begin transaction")
             for schema, tables in RAW_TABLES.items():
@@ -177,14 +177,6 @@ def extract_demo_crm(
                         )
                     counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
             con.execute("commit")
-        except Exception:
-            try:
-                con.execute("rollback")
-            except duckdb.Error:
-                pass  # no transaction was open: the failure came before it
-            raise
-        finally:
-            con.execute("detach crm")
     return counts
 
 

@@ -130,6 +130,22 @@ def attach_read_only(
     wait_for_lock(lambda: con.execute(f"attach {literal} as {alias} (read_only)"), timeout_s=left)
 
 
+@contextmanager
+def copying_from(con: duckdb.DuckDBPyConnection, alias: str) -> Iterator[None]:
+    """The body copies from the attached `alias` inside a transaction it commits itself: a failure
+    rolls back whatever it began, and `alias` is detached either way."""
+    try:
+        yield
+    except Exception:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            pass  # no transaction was open: the failure came before it
+        raise
+    finally:
+        con.execute(f"detach {alias}")
+
+
 def _cycle_lock_path(warehouse: Path) -> Path:
     return Path(str(warehouse) + ".cycle.lock")
 

@@ -31,7 +31,7 @@ import duckdb
 
 from bookflow.sources.tables import RawTable
 from bookflow.validation import InputError, check_raw_tables
-from reverse_etl.duckdb_files import DEFAULT_LOCK_TIMEOUT_S, attach_read_only, open_duckdb, turn
+from reverse_etl.duckdb_files import DEFAULT_LOCK_TIMEOUT_S, attach_read_only, copying_from, open_duckdb, turn
 
 LANDED_AT = "_fivetran_synced"
 PUBLISHED = "crm_extract.published_loads"  # the newest dlt load published, per CRM
@@ -103,7 +103,7 @@ def publish(
         con.execute("set memory_limit = ?", [memory_limit or os.environ.get("BOOKFLOW_DUCKDB_MEMORY_LIMIT", "6GB")])
         con.execute("set preserve_insertion_order = false")
         attach_read_only(con, landing, "landing")
-        try:
+        with copying_from(con, "landing"):
             warehouse_catalog = con.execute("select current_database()").fetchone()[0]
             newest = con.execute(f"select max(load_id) from landing.{crm}._dlt_loads where status = 0").fetchone()[0]
             con.execute("begin transaction")
@@ -148,14 +148,6 @@ def publish(
                 f"insert or replace into {PUBLISHED} values (?, ?, timezone('UTC', current_timestamp))", [crm, newest]
             )
             con.execute("commit")
-        except Exception:
-            try:
-                con.execute("rollback")
-            except duckdb.Error:
-                pass  # no transaction was open: the failure came before it
-            raise
-        finally:
-            con.execute("detach landing")
     return counts
 
 
