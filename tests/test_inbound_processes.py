@@ -154,10 +154,12 @@ def test_ctrl_c_during_a_query_stops_watch_quietly(empty_workspace, monkeypatch)
         # One thread: the query's tasks then run on the thread that checks for Ctrl-C between them;
         # with more, a worker may run the long scan while the caller waits, deaf to the signal.
         with duckdb.connect(config={"threads": 1}) as con:
+            # Ctrl-C once the pass is under way: on a busy machine watch's start-up alone can take
+            # longer than a fixed delay, and an interrupt before the pass is another case.
+            threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
             con.execute("select count(*) from range(1000000000000)")
 
     monkeypatch.setattr("bookflow.inbound.service.route_and_sync", long_pass)
-    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
     result = CliRunner().invoke(main, ["watch", "--destination", "none", "--warehouse", str(empty_workspace.warehouse)])
     assert result.exit_code == 0 and result.exception is None, result.output
     assert result.output.strip().endswith("bookflow watch: stopped")
