@@ -171,12 +171,12 @@ class HubSpotBudget(RateBudget):
 
     @property
     def window(self) -> float:
-        """How long a request counts against this session's window."""
+        """How long a request counts against the session's window."""
         return self.interval + max(self.interval * self.headroom, self.lag)
 
     @property
     def allowed(self) -> int:
-        """Requests this session lets itself send per window."""
+        """Requests the session lets itself send per window."""
         return max(1, int(self.max_requests * (1 - self.headroom)))
 
     def observe(self, response: httpx.Response) -> None:

@@ -71,7 +71,7 @@ class HubSpotSession(SessionClient):
 
     @property
     def requests(self) -> int:
-        """Requests sent through this session so far (retries included)."""
+        """Requests sent through the session so far (retries included)."""
         return self.budget.requests + self.search_budget.requests
 
     def request(

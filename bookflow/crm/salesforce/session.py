@@ -92,7 +92,7 @@ class SalesforceSession(SessionClient):
 
     @property
     def requests(self) -> int:
-        """Requests sent through this session so far (the login and retries included)."""
+        """Requests sent through the session so far (the login and retries included)."""
         return self.budget.requests
 
     def query(self, soql: str, *, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
