@@ -109,8 +109,9 @@ def _day_one_marts(path: Path, *, matured: int) -> None:
         )
         con.execute(
             "create table marts.book_health as select * from (values "
-            f"('r1', 'B', 50, 40, 30, 5, 5, date '{day}')) "
-            "as t(rep_id, target_book, capacity, book_size, working, new_in_grace, unworked, as_of)"
+            f"('r1', 'B', 50, 40, 30, 5, 5, 28, 7, 5, date '{day}')) "
+            "as t(rep_id, target_book, capacity, book_size, working, new_in_grace, unworked,"
+            " graded_green, graded_yellow, graded_red, as_of)"
         )
         con.execute(
             "create table marts.capacity_gap as select * from (values "
