@@ -55,18 +55,24 @@ def run_build(
     from dbt.cli.main import dbtRunner
 
     from bookflow.load import load_demo
+    from bookflow.slots import make_current, prepare_slot, warehouse_slots
     from bookflow.validation import check_rules
-    from orchestration.dbt_project import dbt_environment
+    from orchestration.dbt_project import dbt_environment, incremental_relations
 
     warehouse = Path(warehouse_path or paths.warehouse_path())
     rules = Path(rules_dir or paths.rules_dir())
     outcome = BuildOutcome(target=target, success=False)
-    with dbt_environment(str(warehouse), str(rules), as_of):
+    # On DuckDB the build goes into the slot no reader uses, as a cycle's does (bookflow/slots.py);
+    # other warehouses are built in place.
+    slot = warehouse_slots(warehouse)[1] if target == "duckdb" else None
+    with dbt_environment(str(warehouse), str(rules), as_of, slot=slot):
         check_target_env(target)
         check_rules(rules)
         started = time.perf_counter()
         outcome.rows_loaded = load_demo(target, crm_path, warehouse)
         outcome.load_seconds = time.perf_counter() - started
+        if slot:
+            prepare_slot(warehouse, slot, incremental_relations())
 
         arguments = ["build", "--project-dir", str(paths.DBT_PROJECT_DIR), "--profiles-dir", str(paths.DBT_PROJECT_DIR)]
         # Each target keeps its own compiled files, so Dagster's manifest (target/) stays the DuckDB one.
@@ -86,4 +92,6 @@ def run_build(
         if status in ("error", "fail"):
             outcome.failures.append(f"{node.resource_type} {node.name}: {node_result.message}")
     outcome.success = bool(result.success) and not outcome.failures
+    if outcome.success and slot:
+        make_current(warehouse, slot, as_of or date.today())
     return outcome

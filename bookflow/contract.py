@@ -6,41 +6,72 @@ before anything is written, so a missing column fails with its table and column 
 
 from __future__ import annotations
 
-# Raw CRM tables, shaped like the Fivetran Salesforce connector (schema -> table -> columns).
-RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
+# Raw CRM tables, shaped like the Fivetran Salesforce connector: schema -> table -> column -> type.
+# A loader may land any column as text: the staging models convert each value to its type, and a
+# value that does not convert ('n/a' in number_of_employees) holds its row back in
+# marts.quarantine, naming the column and the value, instead of stopping the run. Unambiguous
+# spellings are read ('1,200', ' 42 ', '1200.0' as 1200; 'yes'/'no' as true/false); an empty
+# value is null, as a missing one is (docs/rules.md says what a null means for each column).
+# The dbt sources (models/staging/*/_*__sources.yml) declare the same types as `data_type`, and
+# the staging models convert by them; tests/test_typed_input.py keeps the two in step.
+TEXT, WHOLE, NUMBER, TRUE_FALSE, TIMESTAMP, DAY = "string", "integer", "number", "boolean", "timestamp", "date"
+
+_ACTIVITY = {
+    "id": TEXT,
+    "account_id": TEXT,
+    "owner_id": TEXT,
+    "type": TEXT,
+    "activity_date": TIMESTAMP,
+    "is_deleted": TRUE_FALSE,
+}
+
+RAW_CONTRACT: dict[str, dict[str, dict[str, str]]] = {
     "salesforce": {
-        "account": (
-            "id",
-            "name",
-            "owner_id",
-            "type",
-            "industry",
-            "number_of_employees",
-            "annual_revenue",
-            "billing_country",
-            "billing_state",
-            "created_date",
-            "is_deleted",
-        ),
-        "user": ("id", "name", "email", "is_active"),
-        "opportunity": (
-            "id",
-            "account_id",
-            "owner_id",
-            "stage_name",
-            "is_closed",
-            "is_won",
-            "created_date",
-            "close_date",
-            "is_deleted",
-        ),
-        "task": ("id", "account_id", "owner_id", "type", "activity_date", "is_deleted"),
-        "event": ("id", "account_id", "owner_id", "type", "activity_date", "is_deleted"),
-        "book_return_c": ("id", "account_c", "returned_by_c", "reason_c", "created_date", "is_deleted"),
+        "account": {
+            "id": TEXT,
+            "name": TEXT,
+            "owner_id": TEXT,
+            "type": TEXT,
+            "industry": TEXT,
+            "number_of_employees": WHOLE,
+            "annual_revenue": NUMBER,
+            "billing_country": TEXT,
+            "billing_state": TEXT,
+            "created_date": TIMESTAMP,
+            "is_deleted": TRUE_FALSE,
+        },
+        "user": {"id": TEXT, "name": TEXT, "email": TEXT, "is_active": TRUE_FALSE},
+        "opportunity": {
+            "id": TEXT,
+            "account_id": TEXT,
+            "owner_id": TEXT,
+            "stage_name": TEXT,
+            "is_closed": TRUE_FALSE,
+            "is_won": TRUE_FALSE,
+            "created_date": TIMESTAMP,
+            "close_date": DAY,
+            "is_deleted": TRUE_FALSE,
+        },
+        # Tasks and events are both activities, with the same columns.
+        "task": _ACTIVITY,
+        "event": _ACTIVITY,
+        "book_return_c": {
+            "id": TEXT,
+            "account_c": TEXT,
+            "returned_by_c": TEXT,
+            "reason_c": TEXT,
+            "created_date": TIMESTAMP,
+            "is_deleted": TRUE_FALSE,
+        },
     },
     "signals": {
-        "account_signal": ("account_id", "signal_type", "occurred_at", "strength"),
+        "account_signal": {"account_id": TEXT, "signal_type": TEXT, "occurred_at": TIMESTAMP, "strength": NUMBER},
     },
+}
+
+# The same tables, column names only, in order.
+RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
+    schema: {table: tuple(columns) for table, columns in tables.items()} for schema, tables in RAW_CONTRACT.items()
 }
 
 # Columns copied when the CRM has them, and read as null where it does not. The SDR owner column
@@ -258,6 +289,9 @@ SETTINGS: dict[str, str] = {
     "completion_progress_stages": STRING + "?",
     "completion_rest_days": INT + "?",
     "displace_for_higher_tier": BOOL + "?",
+    # The input guards (bookflow/guards.py); --max-volume-drop and --max-quarantine-share override them.
+    "max_volume_drop": FLOAT + "?",
+    "max_quarantine_share": FLOAT + "?",
 }
 
 # Values a setting may take, where they are few.

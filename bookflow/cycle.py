@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from bookflow import paths
-from bookflow.summary import failure_messages, format_summary, read_books, read_figures
+from bookflow.summary import (
+    exit_code_of,
+    failure_messages,
+    format_summary,
+    read_books,
+    read_figures,
+    rep_notes,
+    run_notes,
+)
+from reverse_etl.duckdb_files import DEFAULT_CYCLE_LOCK_TIMEOUT_S, CycleLockTimeout, cycle_lock
+
+# Exit codes of `bookflow run` (docs/design.md): 0 done, 1 failed (a model, a test, bad input, the
+# sync), 2 a usage or configuration error, 3 stopped by an input guard before anything became
+# current, 75 (EX_TEMPFAIL) gave up waiting for another run's cycle lock: try again later.
+EXIT_FAILED, EXIT_STOPPED_BY_GUARD, EXIT_LOCK_TIMEOUT = 1, 3, 75
 
 
 @dataclass
@@ -21,6 +36,8 @@ class CycleOutcome:
     source: str = ""
     destination: str = ""
     books: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    exit_code: int = 0
 
     def format(self, log_path: Path | None = None) -> str:
         return format_summary(self, log_path)
@@ -42,13 +59,19 @@ def run_cycle(
     full_refresh: bool = False,
     progress: object | None = None,
     instance: object | None = None,
+    accept_volume_change: bool = False,
+    max_volume_drop: float | None = None,
+    max_quarantine_share: float | None = None,
+    lock_timeout_s: float = DEFAULT_CYCLE_LOCK_TIMEOUT_S,
+    on_wait: Callable[[str], None] | None = None,
 ) -> CycleOutcome:
     """Materialize every asset once (extract -> dbt build -> sync) and summarise the outcome.
 
     The run is recorded in `instance` (a DagsterInstance; `bookflow run` passes the project's,
     orchestration/instance.py; by default an in-memory one). Dagster's
     step-by-step log goes to stderr at `log_level`; `progress.step_finished(step_key, succeeded)`
-    hears of each step's end (bookflow/cli/console.py draws it).
+    hears of each step's end (bookflow/cli/console.py draws it). A run that finds another run on
+    the warehouse says so through `on_wait` and waits for it, up to `lock_timeout_s`.
     """
     import time
 
@@ -63,6 +86,13 @@ def run_cycle(
         source = "demo" if (demo_crm_path or paths.demo_crm_path()).exists() else "warehouse"
     if destination == "auto":
         destination = "demo" if source == "demo" else "csv"
+    # Wait in the open for a run that holds the warehouse, rather than inside Dagster's resource
+    # set-up, where the wait would be silent until the step logs.
+    try:
+        with cycle_lock(warehouse_path, timeout_s=lock_timeout_s, on_wait=on_wait):
+            pass
+    except CycleLockTimeout as error:
+        return CycleOutcome(False, run_date, warehouse_path, errors=[f"  {error}"], exit_code=EXIT_LOCK_TIMEOUT)
     resources = build_resources(
         warehouse_path=warehouse_path,
         rules_dir=rules_dir,
@@ -75,6 +105,10 @@ def run_cycle(
         max_book_share=max_book_share,
         max_total_share=max_total_share,
         full_refresh=full_refresh,
+        accept_volume_change=accept_volume_change,
+        max_volume_drop=max_volume_drop,
+        max_quarantine_share=max_quarantine_share,
+        lock_timeout_s=lock_timeout_s,
     )
     # The cycle_lock resource (orchestration/resources.py) holds the warehouse's cycle lock from
     # the run's first step to its last, as it does for runs the schedule starts.
@@ -89,7 +123,14 @@ def run_cycle(
     )
     seconds = time.perf_counter() - started
     if not result.success:
-        return CycleOutcome(False, run_date, warehouse_path, errors=failure_messages(result), seconds=seconds)
+        return CycleOutcome(
+            False,
+            run_date,
+            warehouse_path,
+            errors=failure_messages(result),
+            seconds=seconds,
+            exit_code=exit_code_of(result, EXIT_FAILED),
+        )
     return CycleOutcome(
         True,
         run_date,
@@ -99,4 +140,5 @@ def run_cycle(
         seconds=seconds,
         source=source,
         destination=destination,
+        notes=run_notes(result) + rep_notes(warehouse_path),
     )

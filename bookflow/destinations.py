@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from bookflow.crm.sdr_field import warehouse_sdr_field
+from bookflow.paths import beside_warehouse
 from reverse_etl import CsvExportDestination, DemoCrmDestination, Destination, HubSpotDestination, SalesforceDestination
 from reverse_etl.duckdb_files import open_duckdb
 
@@ -21,7 +22,7 @@ def make_destination(
     csv_path: Path | None = None,
     concurrency: int | None = None,
 ) -> Destination:
-    """`demo` writes owners into the demo CRM; `csv` exports them next to the warehouse (or to csv_path);
+    """`demo` writes owners into the demo CRM; `csv` exports them to <warehouse stem>_owner_updates.csv beside it (or to csv_path);
     `salesforce` and `hubspot` read their credentials from env vars (ConfigurationError names a missing one),
     with a connection per request the sync keeps in flight (`concurrency`), and write the SDR field
     the warehouse's rules name besides the CRM owner (`_sdr_field_options`)."""
@@ -29,7 +30,7 @@ def make_destination(
     if name == "demo":
         return DemoCrmDestination(demo_crm_path)
     if name == "csv":
-        export = csv_path or warehouse_path.parent / "owner_updates.csv"
+        export = csv_path or beside_warehouse(warehouse_path, "_owner_updates.csv")
         return CsvExportDestination(export, warehouse_path=warehouse_path)
     if name == "salesforce":
         return SalesforceDestination.from_env(**connections, **_sdr_field_options(name, warehouse_path))

@@ -7,10 +7,11 @@ Activities and signals (about twenty rows per account) only grow, so after the f
 are extracted incrementally, the way Fivetran syncs append-mostly objects: the rows of the last
 `LOOKBACK_DAYS` before the newest one already landed are compared with the CRM's rows from that
 day on, and only the rows that are new or edited land again. Late rows inside the window, and
-edits or deletions inside it, are picked up; an edit to an older row needs `full_refresh`
-(`bookflow run --full-refresh`). Accounts, users, opportunities and returns are small next to
-them and change in place, so they are copied whole, with every column the CRM has (custom fields
-such as the SDR owner among them, as Fivetran lands them).
+edits or deletions inside it, are picked up; a table whose row count still differs from the
+CRM's afterwards lost rows before the window, and is copied whole; an edit to an older row needs
+`full_refresh` (`bookflow run --full-refresh`). Accounts, users, opportunities and returns are
+small next to them and change in place, so they are copied whole, with every column the CRM has
+(custom fields such as the SDR owner among them, as Fivetran lands them).
 
 A signal can arrive long after it occurred (a hand raise posted to the webhook names when it
 happened): where the CRM stamps when a row arrived (`received_at`, which the webhook writes), that
@@ -23,6 +24,7 @@ change keeps its stamp, so downstream models can read only what landed since the
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -59,16 +61,16 @@ LANDED_AT = "_fivetran_synced"
 LANDED_NOW = "timezone('UTC', current_timestamp)"
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str, catalog: str | None = None) -> list[str]:
-    return [
-        row[0]
-        for row in con.execute(
-            "select column_name from information_schema.columns "
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str, catalog: str | None = None) -> dict[str, str]:
+    """Column -> type, in order."""
+    return dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns "
             "where table_catalog = coalesce(?, current_database()) and table_schema = ? and table_name = ? "
             "order by ordinal_position",
             [catalog, schema, table],
         ).fetchall()
-    ]
+    )
 
 
 def _window(stamps: tuple[str, ...], newest: tuple, alias: str) -> str:
@@ -87,7 +89,8 @@ def _window(stamps: tuple[str, ...], newest: tuple, alias: str) -> str:
 def _copy_window(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: tuple[str, ...], stamps: tuple[str, ...]
 ) -> bool:
-    """Land the window's new and edited rows (and drop its gone ones); False when a full copy is needed."""
+    """Land the window's new and edited rows (and drop its gone ones); False when a full copy is
+    needed (nothing landed yet, or rows gone before the window)."""
     target, source = f"{schema}.{_quoted(table)}", f"crm.{schema}.{_quoted(table)}"
     newest = con.execute(f"select {', '.join(f'max({_quoted(stamp)})' for stamp in stamps)} from {target}").fetchone()
     if newest[0] is None:
@@ -123,17 +126,26 @@ def _copy_window(
         params,
     )
     con.execute("drop table crm_window")
-    return True
+    # The window is now as the CRM has it: a count that still differs means rows changed before
+    # it (deleted, mostly), which only a whole copy lands.
+    return con.execute(f"select (select count(*) from {target}) = (select count(*) from {source})").fetchone()[0]
 
 
 def extract_demo_crm(
-    crm_path: Path, warehouse_path: Path, *, full_refresh: bool = False, sdr_owner_column: str | None = None
+    crm_path: Path,
+    warehouse_path: Path,
+    *,
+    full_refresh: bool = False,
+    sdr_owner_column: str | None = None,
+    check: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> dict[str, int]:
     """Copy the contract's tables from the demo CRM file into the warehouse; return row counts.
 
     Without `full_refresh`, activities and signals already in the warehouse are topped up from a
     window of recent days instead of copied again (see the module docstring). `sdr_owner_column`
-    (settings.csv) must then be a column of the CRM's accounts.
+    (settings.csv) must then be a column of the CRM's accounts. `check` sees the CRM (attached as
+    `crm`) inside the transaction before anything is copied: an exception there (a guard) lands
+    nothing.
     """
     if not Path(crm_path).exists():
         raise InputError(f"demo CRM {crm_path} does not exist: run `bookflow demo` to create it")
@@ -149,6 +161,8 @@ def extract_demo_crm(
         with copying_from(con, "crm"):
             check_raw_tables(con, "crm", sdr_owner_column=sdr_owner_column)
             con.execute("begin transaction")
+            if check:
+                check(con)
             for schema, tables in RAW_TABLES.items():
                 con.execute(f"create schema if not exists {schema}")
                 for table, contract_columns in tables.items():
@@ -163,11 +177,14 @@ def extract_demo_crm(
                         optional = tuple(c for c in crm_columns if c not in contract_columns)
                     columns = (*contract_columns, *optional, *((arrival,) if has_arrival else ()))
                     stamps = (stamp, arrival) if has_arrival else (stamp,)
-                    # A warehouse landed before the CRM kept the arrival stamp is copied whole, once.
+                    # A warehouse landed before the CRM kept the arrival stamp, or before a column
+                    # changed its type in the CRM, is copied whole, once.
+                    landed = _columns(con, schema, table)
                     appended = (
                         stamp is not None
                         and not full_refresh
-                        and _columns(con, schema, table) == [*columns, LANDED_AT]
+                        and list(landed) == [*columns, LANDED_AT]
+                        and all(landed[column] == crm_columns.get(column) for column in columns)
                         and _copy_window(con, schema, table, columns, stamps)
                     )
                     if not appended:
@@ -206,6 +223,7 @@ def land_cycle_inputs(
     crm: str,
     demo_crm_path: Path,
     full_refresh: bool = False,
+    check: Callable[[duckdb.DuckDBPyConnection, str | None], None] | None = None,
 ) -> tuple[dict[str, int], int]:
     """A cycle's first step, whoever runs it (the `crm_extract` asset, `bookflow simulate`).
 
@@ -214,6 +232,10 @@ def land_cycle_inputs(
     asset pulled from its API, or checked where users loaded them) and copies inbound routing's
     changes in. Returns the landed row counts (empty for `warehouse`) and the inbound changes
     copied; a broken input raises InputError before anything of the cycle is built.
+
+    `check(con, catalog)` (the input guards) sees the tables before anything lands: the demo CRM's
+    (attached as catalog `crm`) before they are copied, the published ones inside the publish's
+    transaction, the user-loaded ones in a transaction of their own; what it raises lands nothing.
     """
     check_rules(rules_dir, crm)
     # Needed from the CRM only when a rep of the roster holds the SDR field.
@@ -222,7 +244,11 @@ def land_cycle_inputs(
     begin_cycle(inbound_store_path, run_date)
     if source == "demo":
         counts = extract_demo_crm(
-            demo_crm_path, warehouse_path, full_refresh=full_refresh, sdr_owner_column=sdr_owner_column
+            demo_crm_path,
+            warehouse_path,
+            full_refresh=full_refresh,
+            sdr_owner_column=sdr_owner_column,
+            check=(lambda con: check(con, "crm")) if check else None,
         )
     elif source in PULLED_SOURCES:
         # Imported here: dlt and pyarrow load only for the cycles that pull from a CRM's API.
@@ -234,9 +260,15 @@ def land_cycle_inputs(
             sdr_field = needed_sdr_field(rules_dir, crm)
         except CrmError as error:
             raise InputError(str(error)) from error
-        counts = publish_crm(crm, warehouse_path, full=full_refresh, sdr_field=sdr_field)
+        before_commit = (lambda con: check(con, None)) if check else None
+        counts = publish_crm(crm, warehouse_path, full=full_refresh, sdr_field=sdr_field, before_commit=before_commit)
     else:
         check_warehouse_inputs(warehouse_path, crm, sdr_owner_column=sdr_owner_column)
+        if check:
+            with open_duckdb(warehouse_path) as con:
+                con.execute("begin transaction")
+                check(con, None)
+                con.execute("commit")
         counts = {}
     # Also creates the ledger the models read as ownership history, if this is the first run.
     return counts, land_in_warehouse(inbound_store_path, warehouse_path)

@@ -42,19 +42,29 @@ def demo_crm_path() -> Path:
     return Path(os.environ.get(DEMO_CRM_ENV) or data_dir() / "demo_crm.duckdb").resolve()
 
 
+def beside_warehouse(warehouse: Path | None, suffix: str) -> Path:
+    """A file or folder that belongs to one warehouse file: its name is the warehouse's stem plus
+    `suffix` (data/warehouse.duckdb -> data/warehouse_inbound.duckdb), so two warehouses in one
+    folder never share a store, a publication or a report. Underscores, not dots: DuckDB names a
+    database after its file name up to the first dot, and warehouse.inbound.duckdb would be a
+    second database called `warehouse` beside the warehouse it attaches."""
+    warehouse = Path(warehouse or warehouse_path()).resolve()
+    return warehouse.with_name(warehouse.stem + suffix)
+
+
 def inbound_store_path(warehouse: Path | None = None) -> Path:
-    """The inbound routing store: `BOOKFLOW_INBOUND`, or inbound_store.duckdb beside the warehouse."""
+    """The inbound routing store: `BOOKFLOW_INBOUND`, or <warehouse stem>_inbound.duckdb beside the warehouse."""
     configured = os.environ.get(INBOUND_ENV)
     if configured:
         return Path(configured).resolve()
-    return Path(warehouse or warehouse_path()).resolve().parent / "inbound_store.duckdb"
+    return beside_warehouse(warehouse, "_inbound.duckdb")
 
 
 def publish_dir(warehouse: Path | None = None) -> Path:
-    """Where BI tools read the published marts: `BOOKFLOW_PUBLISH_DIR`, or `publish/` beside the warehouse."""
+    """Where BI tools read the published marts: `BOOKFLOW_PUBLISH_DIR`, or <warehouse stem>_publish/ beside it."""
     if os.environ.get(PUBLISH_ENV):
         return Path(os.environ[PUBLISH_ENV]).resolve()
-    return (Path(warehouse) if warehouse else warehouse_path()).resolve().parent / "publish"
+    return beside_warehouse(warehouse, "_publish")
 
 
 @contextmanager

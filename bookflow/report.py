@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from bookflow import paths
 from bookflow.report_charts import build_figures
 from bookflow.report_page import render_page
 
@@ -52,8 +53,8 @@ class Report:
 
 
 def default_report_path(warehouse: Path) -> Path:
-    """Beside the warehouse, so each workspace (tests, simulations) keeps its own page."""
-    return Path(warehouse).resolve().parent / REPORT_NAME
+    """Beside the warehouse and named after it, so each warehouse (tests, simulations) keeps its own page."""
+    return paths.beside_warehouse(Path(warehouse), "_" + REPORT_NAME)
 
 
 def _read(database: Path) -> dict[str, list[dict]]:

@@ -78,7 +78,49 @@ def failure_messages(result) -> list[str]:  # noqa: ANN001 (a Dagster ExecuteInP
                 f"  check failed: {check.check_name} on {check.asset_key.to_user_string()} "
                 "(the sync did not run; see dbt_project/tests and the model YAML)"
             )
+    if not messages:
+        # A run that failed outside any step (a resource's set-up) says why in its RUN_FAILURE event.
+        messages = [
+            f"  {event.message}"
+            for event in result.all_events
+            if event.event_type_value == "RUN_FAILURE" and event.message
+        ]
     return messages or ["  the run failed before any step started"]
+
+
+def exit_code_of(result, default: int) -> int:  # noqa: ANN001 (a Dagster ExecuteInProcessResult)
+    """The exit code a failed step asked for (an input guard's 3), else `default`."""
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data.user_failure_data
+        code = data.metadata.get("exit_code") if data else None
+        if code is not None:
+            return int(code.value)
+    return default
+
+
+def run_notes(result) -> list[str]:  # noqa: ANN001 (a Dagster ExecuteInProcessResult)
+    """What the steps reported without failing (accepted guards, stale sources), from their metadata."""
+    notes = []
+    for event in result.get_asset_materialization_events():
+        text = event.materialization.metadata.get("notes")
+        if text is not None and text.value:
+            notes += text.value.splitlines()
+    return notes
+
+
+def rep_notes(warehouse_path: Path) -> list[str]:
+    """Roster reps who work no book today, by rep_capacity's capacity_state (the models decide who)."""
+    with open_duckdb(warehouse_path, read_only=True) as con:
+        absent = con.execute(
+            """
+            select capacity_state, string_agg(rep_name || ' (' || rep_id || ')', ', ' order by rep_id)
+            from marts.rep_capacity
+            where capacity_state in ('time off', 'inactive in the CRM')
+            group by capacity_state order by capacity_state
+            """
+        ).fetchall()
+    words = {"time off": "on leave", "inactive in the CRM": "gone (inactive in the CRM; their accounts are retrieved)"}
+    return [f"reps {words[state]}: {reps}" for state, reps in absent]
 
 
 def read_books(warehouse_path: Path) -> list[dict]:
@@ -164,6 +206,7 @@ def format_summary(outcome, log_path: Path | None = None) -> str:  # noqa: ANN00
         "           ranked_assignments, ownership_changes, quarantine; ledger: reverse_etl.sync_ledger)",
         "  coverage marts: coverage_daily, book_health, capacity_gap, returns_by_reason, conversion_by_source"
         f" (+ *_history); for BI tools: {paths.publish_dir(outcome.warehouse_path) / 'bookflow.duckdb'}",
+        *(f"  note: {note}" for note in outcome.notes),
         *log_line,
     ]
     return "\n".join(lines)
@@ -181,5 +224,7 @@ def summary_record(outcome, log_path: Path | None = None) -> dict:  # noqa: ANN0
         "figures": dict(outcome.figures),
         "books": [dict(book, why=why_the_deal_stopped(book)) for book in outcome.books],
         "errors": [error.strip() for error in outcome.errors],
+        "notes": list(outcome.notes),
+        "exit_code": outcome.exit_code,
         "log": str(log_path) if log_path else None,
     }

@@ -12,16 +12,23 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from bookflow.guards import GuardStop, check_quarantine_share, keep_landed_volumes, shrunken_tables
+from bookflow.slots import make_current, prepare_slot, slot_schema, warehouse_slots
 from orchestration.dbt_project import (
     bookflow_dbt_project,
     daily_build_args,
     dbt_environment,
+    incremental_relations,
     invocation_target,
     keep_parse_state,
     prune_old_targets,
 )
+from orchestration.extract_assets import guard_failure
 from orchestration.resources import BookflowSettings, CycleLock
 from orchestration.translator import BookflowTranslator
+
+# The raw tables int_accounts_last_touched counts incrementally.
+ACTIVITY_TABLES = ("salesforce.task", "salesforce.event")
 
 
 @dbt_assets(
@@ -33,20 +40,42 @@ def allocation_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, bookflow: BookflowSettings, cycle_lock: CycleLock
 ):
     args = daily_build_args()
+    warehouse = Path(bookflow.warehouse_path)
     reason = (
         "asked for"
         if bookflow.full_refresh
-        else full_refresh_reason(Path(bookflow.warehouse_path), Path(bookflow.rules_dir), bookflow.run_date())
+        else full_refresh_reason(warehouse, Path(bookflow.rules_dir), bookflow.run_date())
     )
     if reason:
         context.log.info(f"full refresh of the incremental models: {reason}")
         args.append("--full-refresh")
-    target = invocation_target(context.op_execution_context.op.name, context.run.run_id, bookflow.warehouse_path)
-    with dbt_environment(bookflow.warehouse_path, bookflow.rules_dir, bookflow.run_date(), bookflow.crm_in_use()):
+    # Every relation goes into the slot no reader uses; it becomes current below, all at once,
+    # only when every model and test has passed (bookflow/slots.py).
+    current, slot = warehouse_slots(warehouse)
+    carried = prepare_slot(warehouse, slot, incremental_relations())
+    context.log.info(
+        f"building slot {slot} (current: {current or 'none'}); carried over: {', '.join(carried) or 'nothing'}"
+    )
+    target = invocation_target(context.op_execution_context.op.name, context.run.run_id, warehouse, slot)
+    with dbt_environment(
+        bookflow.warehouse_path, bookflow.rules_dir, bookflow.run_date(), bookflow.crm_in_use(), slot=slot
+    ):
         invocation = dbt.cli(args, context=context, target_path=target)
         yield from invocation.stream()
-    keep_parse_state(invocation.target_path, bookflow.warehouse_path)
+    keep_parse_state(invocation.target_path, warehouse, slot)
     prune_old_targets(invocation.target_path)
+    limits = bookflow.guard_limits()
+    try:
+        shown = make_current(
+            warehouse,
+            slot,
+            bookflow.run_date(),
+            check=lambda con: context.log.info(check_quarantine_share(con, slot_schema("marts", slot), limits)),
+            record=keep_landed_volumes,
+        )
+    except GuardStop as error:
+        raise guard_failure(error) from error
+    context.log.info(f"slot {slot} is current: {shown} relations in rules, staging, intermediate and marts")
 
 
 def full_refresh_reason(warehouse_path: Path, rules_dir: Path, as_of: date) -> str | None:
@@ -54,11 +83,15 @@ def full_refresh_reason(warehouse_path: Path, rules_dir: Path, as_of: date) -> s
 
     They hold what earlier runs counted up to their day, with the meaningful activity types, the
     pool user and the SDR owner column of that time: a run for an earlier day, new meaningful
-    types, another pool user or another SDR column needs them rebuilt.
+    types, another pool user, another SDR column, or activities that shrank since the last good
+    run (rows deleted), needs them rebuilt.
     """
     if not warehouse_path.exists():
         return None
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        shrunken = [table for table in shrunken_tables(con) if table in ACTIVITY_TABLES]
+        if shrunken:
+            return f"{', '.join(shrunken)} lost rows since the last good run"
         tables = {
             ".".join(row)
             for row in con.execute("select table_schema, table_name from information_schema.tables").fetchall()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -11,13 +12,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 from bookflow import paths
+from bookflow.contract import raw_tables
+from bookflow.guards import Freshness
 from bookflow.rules.defaults import copy_completed
+from bookflow.slots import SLOT_ENV
+from orchestration.dbt_command import PARENT_PID_ENV
 
 # dbt reads the rules as seeds from a copy inside the project, for two reasons: dbt writes each
 # seed's rendered SQL to target/run/<project>/<seed path>, which for an absolute seed path is the
@@ -32,14 +37,18 @@ CRM_ENV = "BOOKFLOW_CRM"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 # Unit tests check the SQL's logic on fixed rows, not the day's data: `bookflow build` runs them
 # (CI, on DuckDB and Postgres: tests/test_portability.py); a daily run would only pay their
-# start-up again.
-DAILY_BUILD_EXCLUDES = ("test_type:unit",)
+# start-up again. So do the key tests tagged build_only: those of views and copies of millions of
+# accounts whose key a daily test on account_status already proves.
+DAILY_BUILD_EXCLUDES = ("test_type:unit", "tag:build_only")
 
 
 def daily_build_args(*excludes: str) -> list[str]:
     """The daily cycle's `dbt build`: every model and data test (the rules of engagement), no
-    unit tests, and nothing of `excludes` (dbt selectors)."""
-    return ["build", "--exclude", *DAILY_BUILD_EXCLUDES, *excludes]
+    unit tests, and nothing of `excludes` (dbt selectors).
+
+    One value, the selectors space-separated (their union): dbt's command line reads a second
+    value after --exclude as a stray argument in the Dagster asset's call."""
+    return ["build", "--exclude", " ".join((*DAILY_BUILD_EXCLUDES, *excludes))]
 
 
 def _copy_rules(rules_dir: str | None) -> str:
@@ -89,14 +98,19 @@ def _remove_stale(entries: list[Path], *, keep: int, min_age_s: float, spare: Pa
 
 @contextmanager
 def dbt_environment(
-    warehouse: str | None = None, rules_dir: str | None = None, as_of: date | None = None, crm: str | None = None
+    warehouse: str | None = None,
+    rules_dir: str | None = None,
+    as_of: date | None = None,
+    crm: str | None = None,
+    slot: str | None = None,
 ) -> Iterator[None]:
-    """Point dbt at a warehouse, rules directory, day and CRM for the duration of a dbt call.
+    """Point dbt at a warehouse, rules directory, day, CRM and slot for the duration of a dbt call.
 
-    dbt reads them from env vars (profiles.yml, dbt_project.yml, macros/as_of.sql); dagster-dbt
-    passes the process environment to its dbt subprocess, so they are set here and restored
-    afterwards. The day is an env var rather than `--vars` because dbt re-parses the whole
-    project whenever its vars change, which a daily run would pay every day.
+    dbt reads them from env vars (profiles.yml, dbt_project.yml, macros/as_of.sql,
+    macros/generate_schema_name.sql); dagster-dbt passes the process environment to its dbt
+    subprocess, so they are set here and restored afterwards. The day is an env var rather than
+    `--vars` because dbt re-parses the whole project whenever its vars change, which a daily run
+    would pay every day. Without a slot, dbt builds the plain schemas (bookflow/slots.py).
     """
     wanted = {
         paths.WAREHOUSE_ENV: warehouse or str(paths.warehouse_path()),
@@ -105,6 +119,8 @@ def dbt_environment(
         AS_OF_ENV: as_of.isoformat() if as_of else "",
         # Whose raw tables the staging layer reads (macros/crm.sql).
         CRM_ENV: crm or os.environ.get(CRM_ENV) or "salesforce",
+        SLOT_ENV: slot or "",
+        PARENT_PID_ENV: str(os.getpid()),
     }
     with paths.environment(wanted):
         yield
@@ -114,29 +130,30 @@ PARSE_STATE_DIR = Path("target") / "parse_state"
 PARSE_STATES_KEPT = 20
 
 
-def parse_state_path(warehouse: str | Path) -> Path:
-    """Where the parse state of dbt calls on this warehouse is kept.
+def parse_state_path(warehouse: str | Path, slot: str | None = None) -> Path:
+    """Where the parse state of dbt calls on this warehouse and slot is kept.
 
     dbt re-parses the whole project when the profile changes, and the warehouse path is part of
     the profile: one state per warehouse means a run on another warehouse in between (`bookflow
-    simulate`, the benchmark, a test) no longer costs the daily warehouse a full parse.
+    simulate`, the benchmark, a test) no longer costs the daily warehouse a full parse. The slot
+    names every schema, so each slot keeps its own state too.
     """
     digest = hashlib.sha256(str(Path(warehouse).resolve()).encode()).hexdigest()[:16]
-    return paths.DBT_PROJECT_DIR / PARSE_STATE_DIR / f"{digest}.msgpack"
+    return paths.DBT_PROJECT_DIR / PARSE_STATE_DIR / f"{digest}{'.' + slot if slot else ''}.msgpack"
 
 
-def invocation_target(op_name: str, run_id: str, warehouse: str | Path) -> Path:
+def invocation_target(op_name: str, run_id: str, warehouse: str | Path, slot: str | None = None) -> Path:
     """A dbt call's own target folder (named as dagster-dbt names them), seeded with the parse
-    state of the warehouse it builds: dagster-dbt seeds a folder only when it has no state yet."""
+    state of the warehouse and slot it builds: dagster-dbt seeds a folder only when it has no state yet."""
     target = paths.DBT_PROJECT_DIR / "target" / f"{op_name}-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
     target.mkdir(parents=True)
-    state = parse_state_path(warehouse)
+    state = parse_state_path(warehouse, slot)
     if state.exists():
         shutil.copy2(state, target / PARTIAL_PARSE_FILE)
     return target
 
 
-def keep_parse_state(invocation_target: Path, warehouse: str | Path) -> None:
+def keep_parse_state(invocation_target: Path, warehouse: str | Path, slot: str | None = None) -> None:
     """Keep a dbt call's parse state for the next call on the same warehouse.
 
     Handing the newest state back means the next daily run parses only what changed (dbt checks
@@ -146,7 +163,7 @@ def keep_parse_state(invocation_target: Path, warehouse: str | Path) -> None:
     state = Path(invocation_target) / PARTIAL_PARSE_FILE
     if not state.exists():
         return
-    kept = parse_state_path(warehouse)
+    kept = parse_state_path(warehouse, slot)
     kept.parent.mkdir(parents=True, exist_ok=True)
     staging = kept.with_name(f"{kept.name}.{os.getpid()}")
     shutil.copy2(state, staging)
@@ -180,6 +197,40 @@ def dbt_executable() -> str:
 
 
 bookflow_dbt_project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)
+
+
+def _manifest() -> dict:
+    return json.loads(bookflow_dbt_project.manifest_path.read_text())
+
+
+def freshness_rules(crm: str = "salesforce") -> list[Freshness]:
+    """The freshness each raw table of `crm` declares in its dbt source (models/staging/*/_*__sources.yml),
+    with the signals' (the other CRM's tables are not read, and an optional table may be missing)."""
+    schemas = set(raw_tables(crm))
+    periods = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
+
+    def after(rule: dict | None) -> timedelta | None:
+        if not rule or not rule.get("count"):
+            return None
+        return rule["count"] * periods[rule["period"]]
+
+    rules = []
+    for source in _manifest()["sources"].values():
+        freshness = source.get("freshness") or {}
+        warn, error = after(freshness.get("warn_after")), after(freshness.get("error_after"))
+        optional = (source.get("meta") or {}).get("optional")
+        if source["schema"] in schemas and not optional and source.get("loaded_at_field") and (warn or error):
+            rules.append(Freshness(source["schema"], source["identifier"], source["loaded_at_field"], warn, error))
+    return sorted(rules, key=lambda rule: (rule.schema, rule.table))
+
+
+def incremental_relations() -> list[tuple[str, str]]:
+    """(schema, table) of every incremental model: what a new slot starts from (bookflow/slots.py)."""
+    return sorted(
+        (node["config"]["schema"], node["alias"])
+        for node in _manifest()["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+    )
 
 
 def _manifest_is_stale(project: DbtProject) -> bool:

@@ -16,8 +16,9 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 
 from bookflow import paths
+from bookflow.guards import GuardLimits, limits_for
 from orchestration.dbt_project import bookflow_dbt_project, dbt_executable
-from reverse_etl.duckdb_files import cycle_lock
+from reverse_etl.duckdb_files import DEFAULT_CYCLE_LOCK_TIMEOUT_S, cycle_lock
 from reverse_etl.guard import DEFAULT_LIMITS
 
 SOURCES = ("demo", "warehouse", "salesforce", "hubspot")
@@ -51,6 +52,10 @@ class BookflowSettings(dg.ConfigurableResource):
     csv_export_path: str | None = None
     # Rebuild incremental models and re-copy activities from scratch instead of topping them up.
     full_refresh: bool = False
+    # The input guards (bookflow/guards.py): unset limits come from settings.csv, then the defaults.
+    accept_volume_change: bool = False
+    max_volume_drop: float | None = None
+    max_quarantine_share: float | None = None
 
     def crm_in_use(self) -> str:
         """The CRM whose raw tables the models read: the source's, or the `crm` setting."""
@@ -58,6 +63,14 @@ class BookflowSettings(dg.ConfigurableResource):
 
     def run_date(self) -> date:
         return date.fromisoformat(self.as_of) if self.as_of else date.today()
+
+    def guard_limits(self) -> GuardLimits:
+        return limits_for(
+            Path(self.rules_dir),
+            max_volume_drop=self.max_volume_drop,
+            max_quarantine_share=self.max_quarantine_share,
+            accept=self.accept_volume_change,
+        )
 
     def make_destination(self):
         """The destination these settings name (not for `none`, which writes nowhere)."""
@@ -77,8 +90,8 @@ class BookflowSettings(dg.ConfigurableResource):
             raise dg.Failure(f"crm must be one of {CRMS}, got {self.crm!r}")
         if self.destination not in DESTINATIONS:
             raise dg.Failure(f"destination must be one of {DESTINATIONS}, got {self.destination!r}")
-        for name in ("max_book_share", "max_total_share"):
-            if getattr(self, name) < 0:
+        for name in ("max_book_share", "max_total_share", "max_volume_drop", "max_quarantine_share"):
+            if (getattr(self, name) or 0) < 0:
                 raise dg.Failure(f"{name} must be at least 0, got {getattr(self, name)}")
 
 
@@ -92,10 +105,12 @@ class CycleLock(dg.ConfigurableResource):
     """
 
     warehouse_path: str
+    # How long a run waits for another run's lock before it fails, saying whose lock it is.
+    timeout_s: float = DEFAULT_CYCLE_LOCK_TIMEOUT_S
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[CycleLock]:
-        with cycle_lock(Path(self.warehouse_path)):
+        with cycle_lock(Path(self.warehouse_path), timeout_s=self.timeout_s, on_wait=context.log.warning):
             yield self
 
 
@@ -114,6 +129,10 @@ def build_resources(
     max_book_share: float | None = None,
     max_total_share: float | None = None,
     full_refresh: bool = False,
+    accept_volume_change: bool = False,
+    max_volume_drop: float | None = None,
+    max_quarantine_share: float | None = None,
+    lock_timeout_s: float = DEFAULT_CYCLE_LOCK_TIMEOUT_S,
 ) -> dict[str, object]:
     """Resources for one cycle; unset paths fall back to bookflow.paths (env vars, then data/)."""
     settings = BookflowSettings(
@@ -130,9 +149,13 @@ def build_resources(
         max_book_share=DEFAULT_LIMITS.max_book_share if max_book_share is None else max_book_share,
         max_total_share=DEFAULT_LIMITS.max_total_share if max_total_share is None else max_total_share,
         full_refresh=full_refresh,
+        accept_volume_change=accept_volume_change,
+        max_volume_drop=max_volume_drop,
+        max_quarantine_share=max_quarantine_share,
     )
     dbt = BookflowDbtCli(project_dir=bookflow_dbt_project, dbt_executable=dbt_executable())
-    return {"bookflow": settings, "dbt": dbt, "cycle_lock": CycleLock(warehouse_path=settings.warehouse_path)}
+    lock = CycleLock(warehouse_path=settings.warehouse_path, timeout_s=lock_timeout_s)
+    return {"bookflow": settings, "dbt": dbt, "cycle_lock": lock}
 
 
 class BookflowDbtCli(DbtCliResource):

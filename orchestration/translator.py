@@ -15,7 +15,10 @@ class BookflowTranslator(DagsterDbtTranslator):
     """Asset groups follow the dbt folders: rules, staging, intermediate, marts."""
 
     def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        # Tests on the raw sources (their keys) become checks on the extract's assets.
+        super().__init__(
+            settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)
+        )
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """Seeds are the rules; models take the name of their top folder."""

@@ -16,10 +16,12 @@ DuckDB shell); those are waited for as before.
 """
 
 import fcntl
+import os
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -150,23 +152,73 @@ def _cycle_lock_path(warehouse: Path) -> Path:
     return Path(str(warehouse) + ".cycle.lock")
 
 
+# How long a cycle waits for another cycle on the same warehouse before giving up.
+DEFAULT_CYCLE_LOCK_TIMEOUT_S = 600.0
+
+
+class CycleLockTimeout(TimeoutError):
+    """Another cycle held the warehouse's cycle lock for longer than the caller would wait."""
+
+
+def cycle_lock_holder(warehouse: Path) -> str:
+    """Who holds the cycle lock, as its holder wrote it: "pid N since T" (or a vaguer phrase)."""
+    try:
+        text = _cycle_lock_path(warehouse).read_text().strip()
+    except OSError:
+        text = ""
+    return text or "another process"
+
+
 @contextmanager
-def cycle_lock(warehouse: Path, *, wait: bool = True) -> Iterator[bool]:
+def cycle_lock(
+    warehouse: Path,
+    *,
+    wait: bool = True,
+    timeout_s: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[bool]:
     """Held by a running cycle: the cycle opens its warehouse many times (extract, dbt, publish,
     sync), and a process that grabbed the file in between would fail the next step. Optional
     writers (routing's early report) pass `wait=False`: they get False at once while a cycle runs,
-    and stay away. Yields True while the lock is held; the OS frees it if the holder dies."""
-    import fcntl
+    and stay away. Yields True while the lock is held; the OS frees it if the holder dies.
 
+    A waiting caller is told once who holds it (`on_wait`, "pid N since T": the holder writes
+    that into the lock file) and gives up with CycleLockTimeout after `timeout_s` (None: never).
+    Locks belong to open files, not processes: a second `cycle_lock` in the same process waits
+    like any other caller."""
     path = _cycle_lock_path(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
+    with path.open("a+") as handle:
+        if not _take(handle):
+            if not wait:
+                yield False
+                return
+            holder = cycle_lock_holder(warehouse)
+            if on_wait:
+                on_wait(f"waiting for the cycle lock on {warehouse} held by {holder}")
+            deadline = None if timeout_s is None else time.monotonic() + timeout_s
+            while not _take(handle):
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise CycleLockTimeout(
+                        f"gave up after {timeout_s:g}s waiting for the cycle lock on {warehouse}, "
+                        f"held by {cycle_lock_holder(warehouse)}"
+                    )
+                time.sleep(0.2)
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n")
+            handle.flush()
             yield True
         finally:
+            handle.seek(0)
+            handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _take(handle) -> bool:  # noqa: ANN001 (an open file)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

@@ -82,7 +82,7 @@ def workspace(empty_workspace: Workspace, demo_crm_template: Path) -> Workspace:
 # Every rep takes hand raises at any hour: inbound tests run at any time of day.
 ALWAYS_AT_WORK = "rep_id,time_zone,work_days,work_start,work_end,unavailable_until\n"
 # What a daily cycle leaves beside its warehouse (the marts' publication is a folder).
-CYCLE_FILES = ("warehouse.duckdb", "demo_crm.duckdb", "inbound_store.duckdb")
+CYCLE_FILES = ("warehouse.duckdb", "demo_crm.duckdb", "warehouse_inbound.duckdb")
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +120,9 @@ def cycled_workspace(workspace: Workspace, first_cycle: Path) -> Workspace:
         for left in (first_cycle / name, first_cycle / f"{name}.wal"):
             if left.exists():
                 shutil.copy(left, workspace.root / left.name)
-    shutil.copytree(first_cycle / "publish", paths.publish_dir(workspace.warehouse), symlinks=True)
+    shutil.copytree(
+        paths.publish_dir(first_cycle / "warehouse.duckdb"), paths.publish_dir(workspace.warehouse), symlinks=True
+    )
     return workspace
 
 
@@ -154,3 +156,12 @@ def salesforce_env(crm, certificate, monkeypatch):
     monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", crm.client_secret)
     monkeypatch.setenv("BOOKFLOW_CA_BUNDLE", str(certificate[0]))
     return crm
+
+
+def told(result) -> str:  # noqa: ANN001 (a click.testing.Result)
+    """What a `bookflow run` said: its summary, and the log file whose path it prints (a failure
+    shows its first lines on the terminal, the rest in the log)."""
+    logs = [
+        line.split("log: ", 1)[1].strip() for line in result.output.splitlines() if line.strip().startswith("log: ")
+    ]
+    return result.output + "".join(Path(log).read_text() for log in logs if Path(log).exists())

@@ -156,19 +156,22 @@ def test_model_level_data_tests_fail_and_name_what_is_wrong(workspace, tmp_path)
     from dbt.cli.main import dbtRunner
 
     from bookflow import paths
+    from bookflow.slots import warehouse_slots
     from orchestration.dbt_project import dbt_environment
 
     assert _run(workspace, "--destination", "none").exit_code == 0
+    # The public schemas are views onto the current slot (bookflow/slots.py): break its tables.
+    slot, _ = warehouse_slots(workspace.warehouse)
     with duckdb.connect(str(workspace.warehouse)) as con:
-        con.execute("update marts.coverage_daily set worked_60d = null where tier = 1")
+        con.execute(f"update marts__{slot}.coverage_daily set worked_60d = null where tier = 1")
         # A second role for MM with another band: every role of a segment must share the band.
         con.execute(
-            "insert into rules.segments select segment, 'AE', min_employees + 10, max_employees, description "
-            "from rules.segments where segment = 'MM'"
+            f"insert into rules__{slot}.segments select segment, 'AE', min_employees + 10, max_employees, description "
+            f"from rules__{slot}.segments where segment = 'MM'"
         )
 
     project = str(paths.DBT_PROJECT_DIR)
-    with dbt_environment(str(workspace.warehouse), str(workspace.rules)):
+    with dbt_environment(str(workspace.warehouse), str(workspace.rules), slot=slot):
         result = dbtRunner().invoke(
             [
                 "test",

@@ -86,7 +86,10 @@ def test_run_prints_a_summary_and_syncs_to_the_demo_crm(workspace, dagster_home)
     assert "of 157" not in result.output and "Running with dbt" not in result.output
     assert len(result.output.splitlines()) < 30
     log_path = Path(re.search(r"log: (\S+)", result.output)[1])
-    assert "Running with dbt" in log_path.read_text() and log_path.parent == workspace.warehouse.parent / "logs"
+    assert (
+        "Running with dbt" in log_path.read_text()
+        and log_path.parent == workspace.warehouse.parent / f"{workspace.warehouse.stem}_logs"
+    )
     # Each target book says why its deal stopped where it did.
     books = dict(_query(workspace.warehouse, "select target_book, ready_pool - open_slots from marts.capacity_gap"))
     for book in books:

@@ -47,10 +47,11 @@ def _build(
     result = _bookflow(*arguments, env=env, timeout=timeout)
     assert result.returncode == 0, f"build on {target} failed:\n{result.stdout}\n{result.stderr}"
     assert f"bookflow build on {target}: PASS" in result.stdout
-    # Every model, seed and test ran and passed: nothing skipped, nothing failed.
+    # Every model, seed and test ran and passed: nothing skipped, nothing failed. Key tests on the
+    # raw accounts warn: the demo CRM holds a duplicate id on purpose, which the models hold back.
     for kind in ("models", "seeds", "tests", "unit_tests"):
         line = next(line for line in result.stdout.splitlines() if line.strip().startswith(kind + " "))
-        assert re.fullmatch(rf"\s*{kind}\s+(success|pass) \d+", line), line
+        assert re.fullmatch(rf"\s*{kind}\s+(success|pass) \d+(, warn \d+)?", line), line
     return result
 
 

@@ -55,7 +55,7 @@ def _versions(publish_dir):
 def _check_publication(workspace, result):
     """Every table of schema marts is published, as DuckDB views and as Parquet, row for row."""
     publish_dir = paths.publish_dir(workspace.warehouse)
-    assert publish_dir == workspace.root / "publish"
+    assert publish_dir == workspace.root / "warehouse_publish"
     assert str(publish_dir / "bookflow.duckdb") in result.output
 
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:

@@ -72,7 +72,7 @@ def test_report_renders_every_chart_in_chromium(workspace):
     _invoke("run", "--as-of", (AS_OF + timedelta(days=1)).isoformat(), *base)
 
     # The Dagster asset drew the page after each run, beside the warehouse.
-    assert (workspace.warehouse.parent / REPORT_NAME).exists()
+    assert (workspace.root / f"warehouse_{REPORT_NAME}").exists()
 
     out = workspace.root / "report" / "book_health.html"
     result = _invoke("report", "--warehouse", str(workspace.warehouse), "--out", str(out))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from bookflow import paths
+
 LOGS_KEPT = 30
 # The steps of the allocation_cycle job, in words; a step not named here shows its key.
 STEP_LABELS = {
@@ -41,8 +43,9 @@ def mark_verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bo
 
 
 def log_path_for(warehouse: Path, command: str) -> Path:
-    """A new log file under logs/ beside the warehouse; only the newest LOGS_KEPT stay."""
-    folder = Path(warehouse).resolve().parent / "logs"
+    """A new log file in <warehouse stem>_logs/ beside the warehouse (its own, like its other state:
+    bookflow.paths.beside_warehouse); only the newest LOGS_KEPT stay."""
+    folder = paths.beside_warehouse(Path(warehouse), "_logs")
     folder.mkdir(parents=True, exist_ok=True)
     for old in sorted(folder.glob(f"bookflow-{command}-*.log"), reverse=True)[LOGS_KEPT - 1 :]:
         old.unlink(missing_ok=True)
@@ -86,6 +89,7 @@ class RunConsole:
         self._console = None
         self._step_started = time.perf_counter()
         self._steps_left = dict(STEP_LABELS)
+        self._terminal = sys.stderr
 
     @property
     def log_level(self) -> str:
@@ -93,7 +97,7 @@ class RunConsole:
         return "DEBUG" if self.verbose else "INFO"
 
     def __enter__(self) -> RunConsole:
-        terminal = sys.stderr
+        terminal = self._terminal = sys.stderr
         if not self.verbose:
             log = self._stack.enter_context(open(self.log_path, "w", encoding="utf-8"))  # noqa: SIM115
             tap = _LogTap(log, self._dbt_line)
@@ -136,6 +140,16 @@ class RunConsole:
         match = DBT_NODE_DONE.match(line)
         if match and self._status is not None:
             self._spinner.update(text=f"{STEP_LABELS['allocation_dbt_assets']}  [dim]{match[1]} of {match[2]}[/dim]")
+
+    def say(self, message: str) -> None:
+        """A line the person must see while the run goes on (it waits for another run's lock): on
+        the terminal, though the log file takes stderr, and in the log."""
+        if self._console is not None:
+            self._console.print(message, markup=False, highlight=False)
+        else:
+            print(message, file=self._terminal, flush=True)
+        if sys.stderr is not self._terminal:
+            print(message, file=sys.stderr)
 
     def write_to_log(self, text: str) -> None:
         """Append to the log after the run (the full error text the summary shortens)."""

@@ -16,6 +16,7 @@ from bookflow.cli.options import (
     check_crm_credentials,
     crm_option,
     guard_options,
+    input_guard_options,
     parse_date,
     rules_option,
     verbose_option,
@@ -50,6 +51,7 @@ from bookflow.cli.options import (
     is_flag=True,
     help="Rebuild the incremental models and re-copy activities instead of adding the new ones.",
 )
+@input_guard_options
 @guard_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object (for schedulers).")
 @verbose_option
@@ -62,6 +64,10 @@ def run(
     destination,
     csv_path,
     full_refresh,
+    accept_volume_change,
+    max_volume_drop,
+    max_quarantine_share,
+    lock_timeout,
     force,
     max_book_share,
     max_total_share,
@@ -70,8 +76,12 @@ def run(
 ) -> None:
     """Run one full cycle (extract, dbt build, sync) through Dagster, in-process.
 
+    Exit codes: 0 done; 1 failed (a model, a test, bad input, the sync); 2 usage or configuration;
+    3 stopped by an input guard (volumes, quarantined share, stale sources) with the marts left at
+    the last good run; 75 gave up waiting for another run on the same warehouse.
+
     The run is recorded in the project's Dagster instance (see `bookflow ui`); dbt's and
-    Dagster's log go to a file under logs/ beside the warehouse, whose path the summary prints.
+    Dagster's log go to a file in <warehouse stem>_logs/ beside the warehouse, whose path the summary prints.
     """
     # A CRM without credentials would fail only after extract and dbt build: say so at once.
     check_crm_credentials("run", destination)
@@ -91,6 +101,10 @@ def run(
         max_book_share=max_book_share,
         max_total_share=max_total_share,
         full_refresh=full_refresh,
+        accept_volume_change=accept_volume_change,
+        max_volume_drop=max_volume_drop,
+        max_quarantine_share=max_quarantine_share,
+        lock_timeout_s=lock_timeout,
     )
 
 
@@ -108,10 +122,20 @@ def alert_failed_run(outcome, log_path) -> None:  # noqa: ANN001
         click.echo(f"bookflow run: {problem}", err=True)
 
 
-def run_and_report(*, as_json: bool = False, verbose: bool = False, warehouse_path, cycle=None, **cycle_args) -> None:  # noqa: ANN001
-    """Run a cycle quietly (progress on a terminal, the log in a file), print its summary, exit 0 or 1.
+def run_and_report(
+    *,
+    as_json: bool = False,
+    verbose: bool = False,
+    warehouse_path,  # noqa: ANN001
+    cycle=None,  # noqa: ANN001
+    command: str = "run",
+    **cycle_args,
+) -> None:
+    """Run a cycle quietly (progress on a terminal, the log in a file), print its summary, exit
+    with the outcome's code (bookflow.cycle: 0, 1, 3 or 75).
 
-    `cycle` runs it (bookflow.cycle.run_cycle unless given, e.g. the HubSpot demo's)."""
+    `cycle` runs it (bookflow.cycle.run_cycle unless given, e.g. the HubSpot demo's). A wait for
+    another run's lock on the warehouse is said on the terminal as it starts."""
     from bookflow.cli.console import RunConsole, log_path_for
     from bookflow.cycle import run_cycle
     from bookflow.summary import summary_record
@@ -119,6 +143,8 @@ def run_and_report(*, as_json: bool = False, verbose: bool = False, warehouse_pa
 
     log_path = log_path_for(warehouse_path, "run")
     with RunConsole(log_path, verbose=verbose) as console:
+        if cycle is None:
+            cycle_args.setdefault("on_wait", lambda message: console.say(f"bookflow {command}: {message}"))
         outcome = (cycle or run_cycle)(
             warehouse_path=warehouse_path,
             log_level=console.log_level,
@@ -134,7 +160,7 @@ def run_and_report(*, as_json: bool = False, verbose: bool = False, warehouse_pa
         click.echo(json.dumps(summary_record(outcome, shown_log), default=str))
     else:
         click.echo(outcome.format(shown_log))
-    sys.exit(0 if outcome.success else 1)
+    sys.exit(outcome.exit_code)
 
 
 @click.command()
@@ -201,7 +227,13 @@ def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, portal, verbose) 
         click.echo(f"demo CRM: using {crm_path} (--fresh to regenerate)")
     if no_run:
         return
-    run_and_report(verbose=verbose, as_of=as_of, warehouse_path=warehouse_path, demo_crm_path=crm_path)
+    run_and_report(
+        verbose=verbose,
+        as_of=as_of,
+        warehouse_path=warehouse_path,
+        demo_crm_path=crm_path,
+        command="demo",
+    )
 
 
 @click.command()

@@ -64,6 +64,33 @@ def guard_options(command):
     return click.option("--force", is_flag=True, help="Sync even when the blast-radius guard refuses.")(command)
 
 
+def input_guard_options(command):
+    """The input guards' overrides and the lock wait of `run` (bookflow/guards.py, docs/rules.md)."""
+    command = click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0.0),
+        default=600.0,
+        show_default=True,
+        help="Seconds to wait for another run on the same warehouse before giving up (exit code 75).",
+    )(command)
+    command = click.option(
+        "--max-quarantine-share",
+        type=click.FloatRange(min=0.0, max=1.0),
+        help="Stop when more than this share of accounts is quarantined (settings.csv max_quarantine_share; default 0.05).",
+    )(command)
+    command = click.option(
+        "--max-volume-drop",
+        type=click.FloatRange(min=0.0, max=1.0),
+        help="Stop when a raw table's rows, owners or recent activities fell by more than this share "
+        "since the last good run (settings.csv max_volume_drop; default 0.2).",
+    )(command)
+    return click.option(
+        "--accept-volume-change",
+        is_flag=True,
+        help="Run on today's input even where a guard would stop it (volume drops, quarantined share, stale sources).",
+    )(command)
+
+
 def share_limits(max_book_share: float | None, max_total_share: float | None) -> dict[str, float]:
     """The limits given on the command line; the ones left out keep the engine's defaults."""
     given = {"max_book_share": max_book_share, "max_total_share": max_total_share}
@@ -95,5 +122,5 @@ verbose_option = click.option(
 inbound_option = click.option(
     "--store",
     type=click.Path(dir_okay=False),
-    help=f"Inbound routing store, a DuckDB file (env {paths.INBOUND_ENV}; default: inbound_store.duckdb beside the warehouse).",
+    help=f"Inbound routing store, a DuckDB file (env {paths.INBOUND_ENV}; default: <warehouse stem>_inbound.duckdb beside the warehouse).",
 )

@@ -15,7 +15,7 @@ from bookflow.cli.options import absolute, warehouse_option
 @click.option(
     "--publish-dir",
     type=click.Path(file_okay=False),
-    help=f"Where BI tools read (env {paths.PUBLISH_ENV}; default: publish/ beside the warehouse).",
+    help=f"Where BI tools read (env {paths.PUBLISH_ENV}; default: <warehouse stem>_publish/ beside the warehouse).",
 )
 @click.option("--keep", type=click.IntRange(min=1), default=3, show_default=True, help="Versions to keep at least.")
 def publish_command(warehouse, publish_dir, keep) -> None:
@@ -40,7 +40,7 @@ def publish_command(warehouse, publish_dir, keep) -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
-    help="HTML file to write (default: book_health_report.html beside the warehouse).",
+    help="HTML file to write (default: <warehouse stem>_book_health_report.html beside the warehouse).",
 )
 def report(warehouse, database, out) -> None:
     """Write the book-health report: a self-contained HTML page of the coverage marts."""

@@ -88,7 +88,9 @@ def run_inbound_benchmark(
 
     root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="bookflow-inbound-"))
     root.mkdir(parents=True, exist_ok=True)
-    crm, warehouse, store = root / "demo_crm.duckdb", root / "warehouse.duckdb", root / "inbound_store.duckdb"
+    crm, warehouse = root / "demo_crm.duckdb", root / "warehouse.duckdb"
+    # The store the cycle hands its capacity snapshot to: the warehouse's own.
+    store = paths.inbound_store_path(warehouse)
     for stale in (warehouse, store):
         stale.unlink(missing_ok=True)
     shutil.rmtree(paths.publish_dir(warehouse), ignore_errors=True)
@@ -104,7 +106,7 @@ def run_inbound_benchmark(
     generate_demo_crm(crm, accounts=accounts, as_of=BENCH_AS_OF, rules_dir=rules)
     outcome = run_cycle(as_of=BENCH_AS_OF, warehouse_path=warehouse, demo_crm_path=crm, rules_dir=rules, force=True)
     if not outcome.success:
-        raise RuntimeError(f"the daily cycle failed: {outcome.summary()}")
+        raise RuntimeError(f"the daily cycle failed: {outcome.format()}")
 
     stream_size = int(rate * duration)
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from bookflow.inbound.store import ensure_store
+from bookflow.slots import current_relation
 from reverse_etl.duckdb_files import attach_read_only, cycle_lock, open_duckdb
 from reverse_etl.ledger import ensure_ledger, utc_now
 
@@ -115,15 +116,18 @@ def _report(store: Path, warehouse: Path, wait_s: float) -> int | None:
     try:
         with open_duckdb(warehouse, timeout_s=wait_s) as con:
             exists = con.execute(
-                "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'ownership_changes'"
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'marts' and table_name = 'ownership_changes'"
             ).fetchone()[0]
             if not exists:
                 return None
+            # marts.ownership_changes is a view onto the current slot's table (bookflow/slots.py).
+            reported_in = current_relation(con, "marts", "ownership_changes")
             attach_read_only(con, store, "inbound_store", timeout_s=wait_s)
             try:
                 return con.execute(
-                    """
-                    insert into marts.ownership_changes (
+                    f"""
+                    insert into {reported_in} (
                         change_id, as_of, account_id, crm_field, from_owner_id, to_owner_id, change_type, reason,
                         from_crm_owner_id, to_crm_owner_id
                     )
@@ -134,7 +138,7 @@ def _report(store: Path, warehouse: Path, wait_s: float) -> int | None:
                     -- Only what routing did since the last cycle started; older ones had their cycle.
                     where inbound.as_of > (select max(as_of) from inbound_store.inbound.cycles)
                         and not exists (
-                            select 1 from marts.ownership_changes as reported
+                            select 1 from {reported_in} as reported
                             where reported.change_id = inbound.change_id
                         )
                     """

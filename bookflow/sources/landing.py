@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,9 +90,18 @@ def _select(raw: RawTable, landed: str, since: str | None, landed_columns: list[
 
 
 def publish(
-    crm: str, tables: Iterable[RawTable], warehouse: Path, *, full: bool = False, memory_limit: str | None = None
+    crm: str,
+    tables: Iterable[RawTable],
+    warehouse: Path,
+    *,
+    full: bool = False,
+    memory_limit: str | None = None,
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> dict[str, int]:
-    """Move what landed since the last publish into the raw tables, in one transaction; row counts."""
+    """Move what landed since the last publish into the raw tables, in one transaction; row counts.
+
+    `before_commit` sees the published tables inside that transaction: raising there (an input
+    guard) leaves the previous raw tables as they were."""
     landing = landing_path(warehouse)
     if not landing.exists():
         raise InputError(
@@ -144,6 +153,8 @@ def publish(
                 counts[raw.qualified] = con.execute(f"select count(*) from {target}").fetchone()[0]
             _ensure_signals(con)
             check_raw_tables(con, crm=crm)
+            if before_commit:
+                before_commit(con)
             con.execute(
                 f"insert or replace into {PUBLISHED} values (?, ?, timezone('UTC', current_timestamp))", [crm, newest]
             )

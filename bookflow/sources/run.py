@@ -72,9 +72,12 @@ def pull_crm(
     return _pull(crm, warehouse, full_refresh, options or ExtractOptions(), None, sdr_field)[0]
 
 
-def publish_crm(crm: str, warehouse: Path, *, full: bool = False, sdr_field: SdrField | None = None) -> dict[str, int]:
-    """Only the publish of what landed into the raw tables (the cycle's extract step)."""
-    return publish(crm, raw_tables(crm, sdr_field), warehouse, full=full)
+def publish_crm(
+    crm: str, warehouse: Path, *, full: bool = False, sdr_field: SdrField | None = None, before_commit=None  # noqa: ANN001
+) -> dict[str, int]:
+    """Only the publish of what landed into the raw tables (the cycle's extract step); `before_commit`
+    sees the published tables inside the publish's transaction (the cycle's input guards)."""
+    return publish(crm, raw_tables(crm, sdr_field), warehouse, full=full, before_commit=before_commit)
 
 
 def _pull(

@@ -1,7 +1,8 @@
 {#- Account rows that cannot be trusted, with the reason: a missing or unknown owner, or an id
     that is missing or appears twice. Bad CRM rows are not guessed at: they take no part in the
     run and RevOps sees them in marts.quarantine. A few rows, so int_accounts_checked can be a view
-    that leaves them out instead of a second copy of every account. -#}
+    that leaves them out instead of a second copy of every account. One row per id and reason,
+    with the raw rows it stands for (the copies of a duplicate id are one row). -#}
 with
 
 accounts as (
@@ -44,7 +45,19 @@ checked as (
     left join users
         on accounts.owner_id = users.user_id
 
+),
+
+held_back as (
+
+    select
+        account_id,
+        quarantine_reason,
+        count(*) as rows_held
+
+    from checked
+    where quarantine_reason is not null
+    group by account_id, quarantine_reason
+
 )
 
-select * from checked
-where quarantine_reason is not null
+select * from held_back

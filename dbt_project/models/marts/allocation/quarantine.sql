@@ -21,16 +21,26 @@ signals as (
 
 ),
 
+{#- Rows of any raw table with a value that does not convert to its type. -#}
+rejected_rows as (
+
+    select * from {{ ref('int_raw_rows_rejected') }}
+
+),
+
 unioned as (
 
-    select 'salesforce.account' as source_table, account_id as record_id, quarantine_reason as reason
+    select 'salesforce.account' as source_table, account_id as record_id, quarantine_reason as reason, rows_held
     from accounts
     union all
-    select 'salesforce.book_return_c', book_return_id, quarantine_reason
+    select 'salesforce.book_return_c', book_return_id, quarantine_reason, 1
     from book_returns
     union all
-    select 'signals.account_signal', account_id, quarantine_reason
+    select 'signals.account_signal', account_id, quarantine_reason, 1
     from signals
+    union all
+    select source_table, record_id, reason, rows_held
+    from rejected_rows
 
 )
 
@@ -39,6 +49,6 @@ select
     source_table,
     record_id,
     reason,
-    count(*) as rows_held
+    cast(sum(rows_held) as {{ dbt.type_bigint() }}) as rows_held
 from unioned
 group by source_table, record_id, reason

@@ -1,4 +1,7 @@
-{#- Accounts renamed and typed; deleted rows removed. -#}
+{#- Accounts renamed and typed; deleted rows removed. Rows whose values do not convert to the
+    input contract's types are left out here and listed, with the column and the value, by
+    int_raw_rows_rejected (macros/typed_input.sql). -#}
+{%- set raw = raw_columns('salesforce', 'account') -%}
 with
 
 source as (
@@ -17,15 +20,16 @@ renamed as (
         {{ optional_column(source('salesforce', 'account'), sdr_owner_column(), dbt.type_string(), 'sdr_owner_id') }},
         cast(type as {{ dbt.type_string() }}) as account_type,
         cast(industry as {{ dbt.type_string() }}) as industry,
-        cast(number_of_employees as {{ dbt.type_int() }}) as employee_count,
-        cast(annual_revenue as {{ dbt.type_float() }}) as annual_revenue,
+        {{ typed(raw, 'number_of_employees') }} as employee_count,
+        {{ typed(raw, 'annual_revenue') }} as annual_revenue,
         upper(cast(billing_country as {{ dbt.type_string() }})) as billing_country,
         cast(billing_state as {{ dbt.type_string() }}) as billing_state,
-        cast(created_date as {{ dbt.type_timestamp() }}) as created_at,
+        {{ typed(raw, 'created_date') }} as created_at,
         {{ optional_column(source('salesforce', 'account'), 'website', dbt.type_string()) }} as website
 
     from source
-    where not coalesce(is_deleted, false)
+    where not coalesce({{ typed(raw, 'is_deleted') }}, false)
+        and {{ untyped_reason(raw) }} is null
 
 )
 

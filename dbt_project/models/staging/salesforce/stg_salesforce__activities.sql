@@ -1,4 +1,7 @@
-{#- Tasks and events are one idea for bookflow: proof that someone touched an account. -#}
+{#- Tasks and events are one idea for bookflow: proof that someone touched an account. Each is
+    typed by its own raw columns: a loader may land one as text and the other typed. -#}
+{%- set task = raw_columns('salesforce', 'task') -%}
+{%- set event = raw_columns('salesforce', 'event') -%}
 with
 
 tasks as (
@@ -16,16 +19,22 @@ events as (
 unioned as (
 
     select
-        id, account_id, owner_id, type, activity_date, is_deleted, 'task' as activity_source,
+        id, account_id, owner_id, type, 'task' as activity_source,
+        {{ typed(task, 'activity_date') }} as activity_at,
         {{ optional_column(source('salesforce', 'task'), 'who_id', dbt.type_string()) }} as who_id,
         {{ landed_at(source('salesforce', 'task')) }} as landed_at
     from tasks
+    where not coalesce({{ typed(task, 'is_deleted') }}, false)
+        and {{ untyped_reason(task) }} is null
     union all
     select
-        id, account_id, owner_id, type, activity_date, is_deleted, 'event' as activity_source,
+        id, account_id, owner_id, type, 'event' as activity_source,
+        {{ typed(event, 'activity_date') }} as activity_at,
         {{ optional_column(source('salesforce', 'event'), 'who_id', dbt.type_string()) }} as who_id,
         {{ landed_at(source('salesforce', 'event')) }} as landed_at
     from events
+    where not coalesce({{ typed(event, 'is_deleted') }}, false)
+        and {{ untyped_reason(event) }} is null
 
 ),
 
@@ -37,13 +46,12 @@ renamed as (
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(owner_id as {{ dbt.type_string() }}) as owner_id,
         cast(type as {{ dbt.type_string() }}) as activity_type,
-        cast(activity_date as {{ dbt.type_timestamp() }}) as activity_at,
+        cast(activity_at as {{ dbt.type_timestamp() }}) as activity_at,
         {#- The contact or lead the activity was with (Salesforce WhoId), where the loader keeps it. #}
         who_id,
         landed_at
 
     from unioned
-    where not coalesce(is_deleted, false)
 
 )
 

@@ -1,3 +1,4 @@
+{%- set raw = raw_columns('salesforce', 'book_return_c') -%}
 with
 
 source as (
@@ -13,10 +14,11 @@ renamed as (
         cast(account_c as {{ dbt.type_string() }}) as account_id,
         cast(returned_by_c as {{ dbt.type_string() }}) as returned_by_id,
         lower(cast(reason_c as {{ dbt.type_string() }})) as return_reason,
-        cast(created_date as {{ dbt.type_timestamp() }}) as returned_at
+        {{ typed(raw, 'created_date') }} as returned_at
 
     from source
-    where not coalesce(is_deleted, false)
+    where not coalesce({{ typed(raw, 'is_deleted') }}, false)
+        and {{ untyped_reason(raw) }} is null
 
 )
 

@@ -1,3 +1,4 @@
+{%- set raw = raw_columns('salesforce', 'opportunity') -%}
 with
 
 source as (
@@ -13,13 +14,14 @@ renamed as (
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(owner_id as {{ dbt.type_string() }}) as owner_id,
         cast(stage_name as {{ dbt.type_string() }}) as stage_name,
-        coalesce(is_closed, false) as is_closed,
-        coalesce(is_won, false) as is_won,
-        cast(created_date as {{ dbt.type_timestamp() }}) as created_at,
-        cast(close_date as date) as close_date
+        coalesce({{ typed(raw, 'is_closed') }}, false) as is_closed,
+        coalesce({{ typed(raw, 'is_won') }}, false) as is_won,
+        {{ typed(raw, 'created_date') }} as created_at,
+        {{ typed(raw, 'close_date') }} as close_date
 
     from source
-    where not coalesce(is_deleted, false)
+    where not coalesce({{ typed(raw, 'is_deleted') }}, false)
+        and {{ untyped_reason(raw) }} is null
 
 )
 

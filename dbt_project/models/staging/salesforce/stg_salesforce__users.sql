@@ -1,3 +1,4 @@
+{%- set raw = raw_columns('salesforce', 'user') -%}
 with
 
 source as (
@@ -12,9 +13,10 @@ renamed as (
         cast(id as {{ dbt.type_string() }}) as user_id,
         cast(name as {{ dbt.type_string() }}) as user_name,
         cast(email as {{ dbt.type_string() }}) as email,
-        coalesce(is_active, false) as is_active
+        coalesce({{ typed(raw, 'is_active') }}, false) as is_active
 
     from source
+    where {{ untyped_reason(raw) }} is null
 
 )
 

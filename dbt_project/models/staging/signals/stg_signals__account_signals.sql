@@ -1,11 +1,21 @@
 {#- Timing signals: the loader's signals.account_signal, and hand raises inbound routing matched
     to an account from the webhook or lead-shaped loader rows (inbound.hand_raise_signals, landed
-    from its store at the start of each cycle), so a demo request scores wherever it came from. -#}
+    from its store at the start of each cycle), so a demo request scores wherever it came from.
+    The loader's rows are typed by the input contract (macros/typed_input.sql): a row whose values
+    do not convert is left out here and listed by int_raw_rows_rejected. -#}
+{%- set raw = raw_columns('signals', 'account_signal') -%}
 with
 
 source as (
 
-    select account_id, signal_type, occurred_at, strength from {{ source('signals', 'account_signal') }}
+    select
+        account_id,
+        signal_type,
+        {{ typed(raw, 'occurred_at') }} as occurred_at,
+        {{ typed(raw, 'strength') }} as strength
+
+    from {{ source('signals', 'account_signal') }}
+    where {{ untyped_reason(raw) }} is null
 
 ),
 

@@ -1,0 +1,201 @@
+"""A run changes every mart or none: failures anywhere leave the last good run in place.
+
+Day 1 runs; then runs for day 2 fail in three ways (a model that fails mid-build, a rule check
+that fails, the `bookflow run` process killed with SIGKILL mid-build) and every mart must be as
+it was, row for row; then a good run moves all of them to day 2 together.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+from click.testing import CliRunner
+
+from bookflow import paths
+from bookflow.cli import main
+from bookflow.slots import warehouse_slots
+from tests.conftest import AS_OF, told
+
+DAY_TWO = AS_OF + timedelta(days=1)
+
+
+def _run(workspace, *extra: str, as_of=DAY_TWO):
+    return CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--as-of",
+            as_of.isoformat(),
+            "--warehouse",
+            str(workspace.warehouse),
+            "--crm",
+            str(workspace.crm),
+            "--destination",
+            "none",
+            *extra,
+        ],
+    )
+
+
+def _marts(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every relation of schema marts, all its rows in order."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        return {name: con.execute(f'select * from marts."{name}" order by all').fetchall() for name in names}
+
+
+def _days(warehouse: Path) -> dict[str, object]:
+    """The latest as_of of every mart that has one."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.columns "
+                "where table_schema = 'marts' and column_name = 'as_of' order by 1"
+            ).fetchall()
+        ]
+        return {name: con.execute(f'select max(as_of) from marts."{name}"').fetchone()[0] for name in names}
+
+
+def _break_inbound_store(workspace) -> None:
+    """An inbound change whose day is not a date: it lands with the store's other changes, and
+    int_inbound_changes_in_cycle fails on it after the staging and most other models are built."""
+    store = paths.inbound_store_path(workspace.warehouse)
+    with duckdb.connect(str(store)) as con:
+        con.execute("create table inbound.changes_kept as select * from inbound.ownership_changes")
+        con.execute("drop table inbound.ownership_changes")
+        con.execute(
+            "create table inbound.ownership_changes as "
+            "select * replace (cast(as_of as varchar) as as_of) from inbound.changes_kept"
+        )
+        con.execute(
+            "insert into inbound.ownership_changes values ('broken', 'soon', '001ACC000000000010', null, "
+            "'005REP000000000001', 'inbound', 'test', '005POOL00000000001', '005REP000000000001', "
+            "'demo_request', now(), now())"
+        )
+
+
+def _mend_inbound_store(workspace) -> None:
+    store = paths.inbound_store_path(workspace.warehouse)
+    with duckdb.connect(str(store)) as con:
+        con.execute("drop table inbound.ownership_changes")
+        con.execute("alter table inbound.changes_kept rename to ownership_changes")
+
+
+def _kill_mid_build(workspace) -> None:
+    """Start `bookflow run` as its own process and SIGKILL it once dbt has started building marts."""
+    started = time.time()
+    env = {**os.environ, paths.RULES_ENV: str(workspace.rules)}
+    command = [str(Path(sys.executable).parent / "bookflow"), "run", "--as-of", DAY_TWO.isoformat()]
+    command += ["--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm), "--destination", "none"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # dbt writes a model's SQL under run/ as it starts building it: quarantine is one of the
+        # first marts, built while the rest of the marts are still to come.
+        deadline = time.time() + 240
+        while time.time() < deadline and process.poll() is None:
+            building = [
+                folder
+                for folder in (paths.DBT_PROJECT_DIR / "target").glob("allocation_dbt_assets-*")
+                if folder.stat().st_mtime >= started
+                and (folder / "run" / "bookflow" / "models" / "marts" / "allocation" / "quarantine.sql").exists()
+            ]
+            if building:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the run ended before it could be killed mid-build"
+        builders = _children(process.pid)
+        assert builders, "dbt runs as a child of the run"
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    # dbt ends with the run that started it (orchestration/dbt_command.py): it does not build on
+    # into a slot no one will make current, holding the warehouse file.
+    deadline = time.time() + 5
+    while time.time() < deadline and any(_alive(pid) for pid in builders):
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in builders)
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_failed_runs_leave_every_mart_as_it_was_and_a_good_run_moves_them_all(workspace):
+    first = _run(workspace, as_of=AS_OF)
+    assert first.exit_code == 0, first.output
+    before, days_before, slots_before = _marts(workspace.warehouse), _days(workspace.warehouse), None
+    slots_before = warehouse_slots(workspace.warehouse)
+    assert len(before) >= 16 and set(days_before.values()) == {AS_OF}
+
+    # 1. A model fails mid-build: dbt has built some of the slot's models and skips the rest.
+    _break_inbound_store(workspace)
+    failed = _run(workspace)
+    assert failed.exit_code == 1
+    assert "int_inbound_changes_in_cycle" in told(failed)
+    assert _marts(workspace.warehouse) == before
+    assert warehouse_slots(workspace.warehouse) == slots_before
+    _mend_inbound_store(workspace)
+
+    # 2. A rule check fails: the models are all built, the marts still do not change.
+    industries = workspace.rules / "fit_industries.csv"
+    kept_rules = industries.read_text()
+    industries.write_text(kept_rules.replace("Government,0", "Government,-50"))
+    failed = _run(workspace)
+    assert failed.exit_code == 1
+    assert "check failed: value_between_account_scores_fit_score" in told(failed)
+    assert _marts(workspace.warehouse) == before
+    industries.write_text(kept_rules)
+
+    # 3. The run is killed outright while dbt builds; dbt dies with it and lets go of the warehouse.
+    _kill_mid_build(workspace)
+    assert _marts(workspace.warehouse) == before
+    assert _days(workspace.warehouse) == days_before
+
+    # 4. A good run moves every mart to day 2 at once, and the history keeps day 1.
+    good = _run(workspace)
+    assert good.exit_code == 0, good.output
+    assert set(_days(workspace.warehouse).values()) == {DAY_TWO}
+    assert warehouse_slots(workspace.warehouse) == (slots_before[1], slots_before[0])
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        assert con.execute("select count(distinct as_of) from marts.coverage_daily_history").fetchone()[0] == 2
+        assert con.execute("select as_of, slot from runs.current_slot").fetchone() == (DAY_TWO, slots_before[1])
+
+    # 5. Once both slots have been built, a run parses only what changed (each slot keeps its state).
+    again = _run(workspace)
+    assert again.exit_code == 0, again.output
+    assert "Unable to do partial parsing" not in _latest_dbt_log()
+    assert set(_days(workspace.warehouse).values()) == {DAY_TWO}
+
+
+def _latest_dbt_log() -> str:
+    folders = (paths.DBT_PROJECT_DIR / "target").glob("allocation_dbt_assets-*")
+    return (max(folders, key=lambda folder: folder.stat().st_mtime) / "dbt.log").read_text()
