@@ -73,7 +73,12 @@ def pull_crm(
 
 
 def publish_crm(
-    crm: str, warehouse: Path, *, full: bool = False, sdr_field: SdrField | None = None, before_commit=None  # noqa: ANN001
+    crm: str,
+    warehouse: Path,
+    *,
+    full: bool = False,
+    sdr_field: SdrField | None = None,
+    before_commit=None,  # noqa: ANN001
 ) -> dict[str, int]:
     """Only the publish of what landed into the raw tables (the cycle's extract step); `before_commit`
     sees the published tables inside the publish's transaction (the cycle's input guards)."""
