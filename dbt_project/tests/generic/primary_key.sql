@@ -2,6 +2,7 @@
     (one node, one scan) instead of a `unique` and a `not_null` per key column; a failing row
     shows the key and how many rows share it. -#}
 {% test primary_key(model, columns) %}
+{{ config(meta={'description': 'Each row is identified by ' ~ columns | join(', ') ~ ': never null, never shared by two rows.'}) }}
 select
     {{ columns | join(', ') }},
     count(*) as rows_sharing
