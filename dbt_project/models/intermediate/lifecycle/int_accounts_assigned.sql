@@ -1,13 +1,13 @@
 {#- Since when the current holder of each owner field has each account: the latest day the
-    account went to that holder. For the CRM owner, by the CRM's own owner history (Salesforce
-    AccountHistory, HubSpot's hubspot_owner_id history) or by bookflow's sync ledger, whichever
-    knows later: a warehouse that never synced anything (a new one beside a CRM bookflow already
-    balanced) so still knows that an account dealt this morning is new. For the SDR field, by the
-    ledger (the CRM's history of a custom field is not read). Holders neither knows about have no
-    row: the status model falls back to the account's creation, or to bookflow's first day, which
-    only ever makes an account look older, never newer, so no grace period is invented.
-    bookflow_assigned_on is the ledger's day alone (the coverage marts tell bookflow's deals from
-    books it found). -#}
+    account went to that holder, by the CRM's own history of the field (Salesforce AccountHistory,
+    HubSpot's property history: the CRM owner and the SDR field alike) or by bookflow's sync
+    ledger, whichever knows later: a warehouse that never synced anything (a new one beside a CRM
+    bookflow already balanced) so still knows that an account dealt this morning is new. Holders
+    neither knows about (a field without history tracking, changes made before it was turned on)
+    have no row: the status model falls back to the account's creation, or to bookflow's first
+    day, which only ever makes an account look older, never newer, so no grace period is
+    invented. bookflow_assigned_on is the ledger's day alone (the coverage marts tell bookflow's
+    deals from books it found). -#}
 with
 
 accounts as (
@@ -56,7 +56,7 @@ owner_changes as (
 
     select
         account_id,
-        'owner' as owner_field,
+        owner_field,
         owner_id,
         cast(changed_at as date) as changed_on,
         false as is_bookflow_change

@@ -1,6 +1,6 @@
 {#- The last time each account left a rep's book, per owner field (a return filed in the CRM, or a
-    retrieval, completion or displacement: one bookflow applied, or, for the CRM owner field, a
-    move from an owner to the pool that the CRM's owner history shows and no return explains) and
+    retrieval, completion or displacement: one bookflow applied, or a move from a holder to the
+    field's pool that the CRM's history of the field shows and no return explains) and
     what that means now: resting until a day, or waiting in review. A completed account rests
     completion_rest_days, a retrieved or displaced one default_rest_days. A strong signal after
     the release ends the rest early; a RevOps `reintroduce` override after it ends a review. -#}
@@ -23,10 +23,12 @@ crm_owner_changes as (
 
     select
         account_id,
-        previous_owner_id,
-        owner_id,
+        owner_field,
+        is_move_to_pool,
         cast(changed_at as date) as changed_on,
-        lag(cast(changed_at as date)) over (partition by account_id order by changed_at) as previous_changed_on
+        lag(cast(changed_at as date)) over (
+            partition by account_id, owner_field order by changed_at
+        ) as previous_changed_on
 
     from {{ ref('stg_crm__owner_changes') }}
 
@@ -63,7 +65,7 @@ settings as (
 
 ),
 
-releases as (
+filed_returns as (
 
     select
         book_returns.account_id,
@@ -81,6 +83,12 @@ releases as (
     left join roles
         on reps.role = roles.role
     where cast(book_returns.returned_at as date) <= {{ as_of() }}
+
+),
+
+releases as (
+
+    select * from filed_returns
 
     union all
 
@@ -107,11 +115,11 @@ releases as (
 
     union all
 
-    -- The same retrievals as the CRM recorded them: a warehouse without bookflow's ledger (or a
-    -- pool move made by hand) still rests the account.
+    -- The same retrievals as the CRM recorded them, in either owner field: a warehouse without
+    -- bookflow's ledger (or a pool move made by hand) still rests the account.
     select
         crm_owner_changes.account_id,
-        'owner' as owner_field,
+        crm_owner_changes.owner_field,
         crm_owner_changes.changed_on as released_on,
         'retrieve' as release_type,
         'retrieved' as release_reason,
@@ -120,17 +128,17 @@ releases as (
 
     from crm_owner_changes
     cross join settings
-    where crm_owner_changes.owner_id = settings.pool_owner_id
-        and crm_owner_changes.previous_owner_id <> settings.pool_owner_id
+    where crm_owner_changes.is_move_to_pool
         and crm_owner_changes.changed_on <= {{ as_of() }}
         and not exists (
             select 1
-            from book_returns
-            where book_returns.account_id = crm_owner_changes.account_id
-                and cast(book_returns.returned_at as date) <= crm_owner_changes.changed_on
+            from filed_returns
+            where filed_returns.account_id = crm_owner_changes.account_id
+                and filed_returns.owner_field = crm_owner_changes.owner_field
+                and filed_returns.released_on <= crm_owner_changes.changed_on
                 and (
                     crm_owner_changes.previous_changed_on is null
-                    or cast(book_returns.returned_at as date) >= crm_owner_changes.previous_changed_on
+                    or filed_returns.released_on >= crm_owner_changes.previous_changed_on
                 )
         )
 

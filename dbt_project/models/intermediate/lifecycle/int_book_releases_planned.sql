@@ -21,9 +21,9 @@ settings as (
 
 ),
 
-{#- Today's retrievals per book: by the ledger, or, for the CRM owner, by the CRM's owner history
-    (moves to the pool today), whichever counts more: a new warehouse beside a CRM bookflow already
-    synced today still knows what left. -#}
+{#- Today's retrievals per book: by the ledger, or by the CRM's history of the owner field (moves
+    to the field's pool today), whichever counts more: a new warehouse beside a CRM bookflow
+    already synced today still knows what left. -#}
 retrieved_today as (
 
     select owner_id, owner_field, max(retrieved) as retrieved
@@ -36,13 +36,14 @@ retrieved_today as (
 
         union all
 
-        select crm_owner_changes.previous_owner_id as owner_id, 'owner' as owner_field, count(*) as retrieved
+        select
+            crm_owner_changes.previous_owner_id as owner_id,
+            crm_owner_changes.owner_field,
+            count(*) as retrieved
         from {{ ref('stg_crm__owner_changes') }} as crm_owner_changes
-        cross join settings
         where cast(crm_owner_changes.changed_at as date) = {{ as_of() }}
-            and crm_owner_changes.owner_id = settings.pool_owner_id
-            and crm_owner_changes.previous_owner_id <> settings.pool_owner_id
-        group by crm_owner_changes.previous_owner_id
+            and crm_owner_changes.is_move_to_pool
+        group by crm_owner_changes.previous_owner_id, crm_owner_changes.owner_field
     ) as counted
     group by owner_id, owner_field
 
