@@ -13,6 +13,7 @@ import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bookflow.local_crm.salesforce import ACCOUNT_USER_FIELDS
 from bookflow.local_crm.soql import Query, SoqlError, parse
 
 NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
@@ -67,32 +68,48 @@ class SalesforceReadRoutes:
             'update salesforce."Account" set "OwnerId" = ?, "SystemModstamp" = ? where "Id" = ?',
             [owner_id, now, account_id],
         )
-        if self._has_table("salesforce", "AccountHistory"):
-            names = dict(
-                self.org.execute(
-                    'select "Id", "Name" from salesforce."User" where "Id" in (?, ?)', [previous, owner_id]
-                ).fetchall()
-            )
-            for old, new in ((names.get(previous, previous), names.get(owner_id, owner_id)), (previous, owner_id)):
-                self.org.execute(
-                    'insert into salesforce."AccountHistory" ("Id", "AccountId", "Field", "OldValue", "NewValue", '
-                    '"CreatedDate", "IsDeleted") values (?, ?, \'Owner\', ?, ?, ?, false)',
-                    ["017" + secrets.token_hex(6), account_id, old, new, now],
-                )
+        self._record_history(account_id, "Owner", previous, owner_id, now)
 
     def record_account_fields(self, account_id: str, fields: dict[str, str | None]) -> None:
         """Other fields written through the API: those the org's Account has change, and its
-        SystemModstamp moves (an incremental extract reads the record again)."""
+        SystemModstamp moves (an incremental extract reads the record again). A user field the org
+        tracks history of (the SDR field) gains AccountHistory's two rows when its value changes."""
         if "salesforce" not in self.loaded:
             return
+        now = datetime.now(UTC).replace(tzinfo=None)
         known = {name.lower(): name for name in self._column_types("Account")}
         for name, value in fields.items():
-            if name.lower() in known:
-                column = known[name.lower()].replace('"', '""')
-                self.org.execute(
-                    f'update salesforce."Account" set "{column}" = ?, "SystemModstamp" = ? where "Id" = ?',
-                    [value, datetime.now(UTC).replace(tzinfo=None), account_id],
-                )
+            if name.lower() not in known:
+                continue
+            field = known[name.lower()]
+            column = field.replace('"', '""')
+            before = self.org.execute(f'select "{column}" from salesforce."Account" where "Id" = ?', [account_id])
+            previous = before.fetchone()
+            self.org.execute(
+                f'update salesforce."Account" set "{column}" = ?, "SystemModstamp" = ? where "Id" = ?',
+                [value, now, account_id],
+            )
+            if field in ACCOUNT_USER_FIELDS and previous is not None and previous[0] != value:
+                self._record_history(account_id, field, previous[0], value, now)
+
+    def _record_history(
+        self, account_id: str, field: str, previous: str | None, value: str | None, now: datetime
+    ) -> None:
+        """AccountHistory's rows for a change of a user field: one with the users' names, one with
+        their ids (an empty side is null in both), when the org has AccountHistory."""
+        if not self._has_table("salesforce", "AccountHistory"):
+            return
+        names = dict(
+            self.org.execute(
+                'select "Id", "Name" from salesforce."User" where "Id" in (?, ?)', [previous, value]
+            ).fetchall()
+        )
+        for old, new in ((names.get(previous, previous), names.get(value, value)), (previous, value)):
+            self.org.execute(
+                'insert into salesforce."AccountHistory" ("Id", "AccountId", "Field", "OldValue", "NewValue", '
+                '"CreatedDate", "IsDeleted") values (?, ?, ?, ?, ?, ?, false)',
+                ["017" + secrets.token_hex(6), account_id, field, old, new, now],
+            )
 
     def _has_table(self, schema: str, table: str) -> bool:
         return bool(

@@ -3,6 +3,10 @@ SystemModstamp (AccountHistory on CreatedDate), with queryAll so deletions arriv
 is_deleted is true. A pull of more than `bulk_threshold` records goes through a Bulk API 2.0
 query job, a smaller one through REST pages.
 
+AccountHistory is read for the owner fields only (Owner, and the SDR field when the rules need
+it), one resource and cursor per field: a field the rules come to need has its whole history
+read on the next pull, and the others go on from where they were.
+
 Rows arrive as Arrow tables of text columns named as the Fivetran connector names them
 (bookflow.sources.landing casts them when it publishes): a Bulk page is parsed once, in C.
 """
@@ -32,7 +36,7 @@ class SObject:
     api_name: str
     fields: dict[str, str]  # contract column -> API field
     cursor_field: str = "SystemModstamp"
-    where: str = ""
+    where: str = ""  # a condition on the object's records besides the cursor
     optional_fields: tuple[tuple[str, str], ...] = ()  # read when the integration user can
 
 
@@ -126,7 +130,6 @@ SOBJECTS: dict[str, tuple[SObject, RawTable]] = {
                 "new_value": "NewValue", "created_date": "CreatedDate", "is_deleted": "IsDeleted",
             },
             cursor_field="CreatedDate",
-            where="Field = 'Owner'",
         ),
         _raw(
             "account_history",
@@ -138,6 +141,19 @@ SOBJECTS: dict[str, tuple[SObject, RawTable]] = {
         ),
     ),
 }  # fmt: skip
+
+
+HISTORY = "account_history"
+
+
+def _history_fields(sdr_field: SdrField | None) -> list[str]:
+    """The Account fields whose AccountHistory rows the pull reads: the owner, the SDR field."""
+    return ["Owner", *([sdr_field.api_name] if sdr_field else [])]
+
+
+def _history_resource(field: str) -> str:
+    """The resource (and so the cursor) of one field's history; Owner's keeps the table's name."""
+    return HISTORY if field == "Owner" else f"{HISTORY}_{field.lower()}"
 
 
 def _owner_fields(name: str, sdr_field: SdrField | None) -> dict[str, str]:
@@ -185,9 +201,9 @@ def salesforce_source(
     bulk_page: int = 100_000,
     sdr_field: SdrField | None = None,
 ) -> list:
-    """One resource per object of the input contract that the org has (AccountHistory may be absent),
-    Account with the SDR field the rules need (`sdr_field`: a field missing from the org, or hidden
-    from the integration user, stops the pull naming it).
+    """One resource per object of the input contract that the org has (AccountHistory may be absent:
+    one per owner field then), Account with the SDR field the rules need (`sdr_field`: a field
+    missing from the org, or hidden from the integration user, stops the pull naming it).
 
     Objects are pulled side by side (dlt's parallelized resources; one session, one budget). Each
     claims the calls its pages need from the org's daily allocation first (the session's budget
@@ -204,14 +220,23 @@ def salesforce_source(
         required = dict(sobject.fields) | _owner_fields(name, sdr_field)
         require_fields(sobject.api_name, [*required.values(), sobject.cursor_field], readable)
         present = {field.lower() for field in readable}
-        wanted = required | {c: f for c, f in sobject.optional_fields if f.lower() in present}
-        resources.append(_resource(session, name, replace(sobject, fields=wanted), reserve, bulk_threshold, bulk_page))
+        wanted = replace(sobject, fields=required | {c: f for c, f in sobject.optional_fields if f.lower() in present})
+        if name != HISTORY:
+            resources.append(_resource(session, name, name, wanted, reserve, bulk_threshold, bulk_page))
+            continue
+        # An org without history tracking on a field has no rows of it: nothing is read, no error.
+        for field in _history_fields(sdr_field):
+            of_field = replace(wanted, where=f"Field = '{field}'")
+            resources.append(
+                _resource(session, _history_resource(field), name, of_field, reserve, bulk_threshold, bulk_page)
+            )
     return resources
 
 
 def _resource(
     session: SalesforceSession,
     name: str,
+    table: str,
     sobject: SObject,
     reserve: float,
     bulk_threshold: int,
@@ -222,6 +247,7 @@ def _resource(
 
     @dlt.resource(
         name=name,
+        table_name=table,
         primary_key="id",
         write_disposition="merge",
         columns={column: {"data_type": "text"} for column in contract_columns},
