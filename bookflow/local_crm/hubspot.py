@@ -83,6 +83,7 @@ class HubSpotRoutes:
             others = {name: value for name, value in item["properties"].items() if name != OWNER}
             if others:
                 self.company_owner_properties.setdefault(item["id"], {}).update(others)
+                self.record_company_properties(item["id"], others)  # what the read routes serve
             if OWNER not in item["properties"]:
                 results.append({"id": item["id"], "properties": others, "archived": False})
                 continue

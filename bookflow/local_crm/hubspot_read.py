@@ -54,6 +54,27 @@ class HubSpotReadRoutes(HubSpotSearchRoutes):
             [int(company_id), owner_id, now],
         )
 
+    def record_company_properties(self, company_id: str, properties: dict[str, str | None]) -> None:
+        """Other properties written through the API (an SDR owner property): those the portal's
+        companies have take the value (empty: none), hs_lastmodifieddate moves, and each one's
+        history grows, as the owner's does (when a portal is loaded)."""
+        if "hubspot" not in self.loaded:
+            return
+        known = set(self._columns("companies"))
+        now = datetime.now(UTC).replace(tzinfo=None)
+        for name, value in properties.items():
+            if name not in known:
+                continue
+            column = name.replace('"', '""')
+            self.org.execute(
+                f'update hubspot.companies set "{column}" = ?, hs_lastmodifieddate = ? where id = ?',
+                [value or None, now, int(company_id)],
+            )
+            self.org.execute(
+                "insert into hubspot.property_history values ('companies', ?, ?, ?, ?, 'INTEGRATION', 'bookflow')",
+                [int(company_id), name, value or None, now],
+            )
+
     # -- dispatch -------------------------------------------------------------------------------
 
     def _hubspot_get(self, path: str, query: dict[str, list[str]]) -> tuple | None:

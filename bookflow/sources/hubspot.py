@@ -1,6 +1,7 @@
 """HubSpot as a dlt source, landing the tables of the Fivetran HubSpot connector: company
-(with the hubspot_owner_id history in company_property_history), owner, deal and deal_company,
-engagement and engagement_company (calls, emails, meetings, notes and tasks).
+(with the history of its owner properties, hubspot_owner_id and the SDR property the rules need,
+in company_property_history), owner, deal and deal_company, engagement and engagement_company
+(calls, emails, meetings, notes and tasks).
 
 The first pull lists every record (the list endpoint has no 10,000 cap); later pulls search for
 what changed since the cursor (hs_lastmodifieddate) and read those records in batches, with their
@@ -98,11 +99,13 @@ RAW = {
             {"company_id": INT, "name": TEXT, "value": TEXT, "timestamp": TIMESTAMP, "source": TEXT, "source_id": TEXT},
             "company_id",
             parent="company", parent_key="id",
-            rows_sql="select id as company_id, 'hubspot_owner_id' as name, version.value, version.timestamp, "
-            "version.sourceType as source, version.sourceId as source_id, _dlt_load_id "
+            # Versions landed before they carried their property's name are hubspot_owner_id's.
+            rows_sql="select id as company_id, coalesce(version.name, 'hubspot_owner_id') as name, version.value, "
+            "version.timestamp, version.sourceType as source, version.sourceId as source_id, _dlt_load_id "
             "from (select id, _dlt_load_id, unnest(from_json(owner_history, "
-            "'[{\"value\": \"VARCHAR\", \"timestamp\": \"VARCHAR\", \"sourceType\": \"VARCHAR\", "
-            "\"sourceId\": \"VARCHAR\"}]')) as version from {landed} where owner_history is not null)",
+            "'[{\"name\": \"VARCHAR\", \"value\": \"VARCHAR\", \"timestamp\": \"VARCHAR\", "
+            "\"sourceType\": \"VARCHAR\", \"sourceId\": \"VARCHAR\"}]')) as version "
+            "from {landed} where owner_history is not null)",
         ),
     )
 }  # fmt: skip
@@ -163,7 +166,7 @@ def hubspot_source(reader: HubSpotReader, sdr_field: SdrField | None = None) -> 
     reader.require_properties("companies", [name for name in properties.values() if name != "website"])
     reader.require_properties("deals", list(DEAL_PROPERTIES.values()))
     return [
-        _companies(reader, properties),
+        _companies(reader, properties, sdr_field.api_name if sdr_field else None),
         _owners(reader),
         _deals(reader),
         *(_engagements(reader, object_type) for object_type in ENGAGEMENT_TYPES),
@@ -190,8 +193,18 @@ def raw_tables(sdr_field: SdrField | None = None) -> list[RawTable]:
     ]
 
 
-def _companies(reader: HubSpotReader, company_properties: dict[str, str]):
+def _owner_history(record: dict[str, Any], names: list[str]) -> str | None:
+    """The versions of the record's owner properties as HubSpot gave them (newest first), each
+    with its property's name, as JSON (publish makes a row of each); None when none came."""
+    given = record.get("propertiesWithHistory") or {}
+    if not any(given.get(name) is not None for name in names):
+        return None
+    return json.dumps([{"name": name} | version for name in names for version in given.get(name) or []])
+
+
+def _companies(reader: HubSpotReader, company_properties: dict[str, str], sdr_property: str | None):
     extra = [column for column in company_properties if column not in COMPANY_PROPERTIES]
+    owner_properties = [OWNER, *([sdr_property] if sdr_property else [])]
 
     @dlt.resource(
         name="company",
@@ -201,11 +214,10 @@ def _companies(reader: HubSpotReader, company_properties: dict[str, str]):
     )
     def company(cursor=_incremental()) -> Iterator[Any]:  # noqa: B008 (dlt reads the cursor from the default)
         properties = list(company_properties.values())
-        for records, _ in _pages(reader, "companies", cursor.last_value, properties, [OWNER]):
+        for records, _ in _pages(reader, "companies", cursor.last_value, properties, owner_properties):
             rows = []
             for record in records:
                 values = record.get("properties") or {}
-                history = (record.get("propertiesWithHistory") or {}).get(OWNER)
                 rows.append(
                     {
                         "id": record["id"],
@@ -213,8 +225,7 @@ def _companies(reader: HubSpotReader, company_properties: dict[str, str]):
                         CURSOR: _stamp(record),
                     }
                     | {column: _text(values.get(name)) for column, name in company_properties.items()}
-                    # the versions as HubSpot gave them, newest first; publish makes a row of each
-                    | {"owner_history": json.dumps(history) if history is not None else None}
+                    | {"owner_history": _owner_history(record, owner_properties)}
                 )
             if rows:
                 yield _arrow(rows, _landed("company", *extra, "owner_history"))
