@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from bookflow.cli import main
 from bookflow.crm.errors import CrmConfigurationError, CrmLimitReached
+from bookflow.crm.sdr_field import sdr_field
 from bookflow.local_crm import CrmServer, HubSpotLimits
 from bookflow.local_crm.orgs import load_hubspot_portal, load_salesforce_org
 from bookflow.sources.run import ExtractOptions, extract_crm
@@ -310,27 +311,121 @@ def test_a_pull_killed_mid_page_then_run_again_lands_every_row_once(org: CrmServ
 
 def test_a_new_warehouse_extracted_after_a_synced_cycle_plans_no_changes(org: CrmServer, workspace, tmp_path: Path):
     """The CRM, not a local file, is the truth: after a cycle wrote its changes to Salesforce, a new
-    warehouse extracted from Salesforce knows when each account reached its owner (AccountHistory)."""
+    warehouse extracted from Salesforce knows when each account reached its owner and its BDR (the
+    AccountHistory of Owner and of the SDR field), and what either field gave back to its pool."""
     common = ["run", "--source", "salesforce", "--as-of", TODAY.isoformat(), "--rules", str(workspace.rules)]
     first = CliRunner().invoke(main, [*common, "--warehouse", str(workspace.warehouse), "--destination", "salesforce"])
     assert first.exit_code == 0, first.output
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         kinds = dict(con.execute("select change_type, count(*) from marts.ownership_changes group by 1").fetchall())
-        applied = con.execute("select count(*) from reverse_etl.sync_ledger where status = 'applied'").fetchone()[0]
-        owner_applied = con.execute(
-            "select count(*) from reverse_etl.sync_ledger where status = 'applied' and crm_field = 'owner_id'"
-        ).fetchone()[0]
-    assert kinds.get("distribute") and kinds.get("retrieve") and applied == sum(kinds.values())
+        applied = dict(
+            con.execute(
+                "select crm_field, count(*) from reverse_etl.sync_ledger where status = 'applied' group by 1"
+            ).fetchall()
+        )
+        sdr_kinds = dict(
+            con.execute(
+                "select change_type, count(*) from marts.ownership_changes where crm_field = 'sdr_owner_c' group by 1"
+            ).fetchall()
+        )
+    assert kinds.get("distribute") and kinds.get("retrieve") and sum(applied.values()) == sum(kinds.values())
+    # The BDRs' field was dealt and retrieved too: its history is what the new warehouse must read.
+    assert sdr_kinds.get("distribute") and sdr_kinds.get("retrieve"), sdr_kinds
+    assert applied.get("sdr_owner_c") == sum(sdr_kinds.values())
 
     fresh = tmp_path / "new_warehouse.duckdb"
     second = CliRunner().invoke(main, [*common, "--warehouse", str(fresh), "--destination", "none"])
     assert second.exit_code == 0, second.output
     with duckdb.connect(str(fresh), read_only=True) as con:
-        # The CRM owner's; the SDR field's start is not in AccountHistory (docs/rules.md), so a new
-        # warehouse takes the BDRs' accounts written today for long held.
-        planned = "select count(*) from marts.ownership_changes where crm_field = 'owner_id'"
-        assert con.execute(planned).fetchone()[0] == 0
-        assert con.execute("select count(*) from salesforce.account_history").fetchone()[0] >= 2 * owner_applied
+        planned = con.execute("select crm_field, change_type, count(*) from marts.ownership_changes group by 1, 2")
+        assert planned.fetchall() == []
+        history = dict(con.execute("select field, count(*) from salesforce.account_history group by 1").fetchall())
+    # Two rows a change (user names, then ids), as Salesforce writes them for a lookup field.
+    assert history.get("Owner", 0) >= 2 * applied["owner_id"]
+    assert history.get("SDR_Owner__c") == 2 * applied["sdr_owner_c"]
+
+
+def test_the_sdr_fields_history_is_pulled_with_its_own_cursor(org: CrmServer, tmp_path: Path):
+    """AccountHistory of the SDR field besides Owner's: two rows a change, as Salesforce writes
+    them for a lookup field (names, then ids; an empty side is null). The field's history has a
+    cursor of its own: a rerun pulls only the rows written since."""
+    sdr = sdr_field("salesforce", "sdr_owner_c", "SDR_Owner__c")
+    first, second = [
+        row[0]
+        for row in _org(
+            org,
+            'select "Id" from salesforce."Account" where "SDR_Owner__c" is null and not "IsDeleted" order by "Id" limit 2',
+        )
+    ]
+    bdr = _org(org, 'select "SDR_Owner__c" from salesforce."Account" where "SDR_Owner__c" is not null limit 1')[0][0]
+    with org.lock:
+        org.record_account_fields(first, {"SDR_Owner__c": bdr})
+        org.record_account_fields(first, {"SDR_Owner__c": None})
+    warehouse = tmp_path / "warehouse.duckdb"
+    extract_crm("salesforce", warehouse, options=OPTIONS, sdr_field=sdr)
+
+    with org.lock:
+        org.record_account_fields(second, {"SDR_Owner__c": bdr})
+        org.record_account_fields(second, {"Name": "Renamed"})  # a field without history tracking
+    rerun = extract_crm("salesforce", warehouse, options=OPTIONS, sdr_field=sdr)
+    assert rerun.pulled["account_history"] == 2
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ids = con.execute(
+            "select account_id, old_value, new_value from salesforce.account_history "
+            "where field = 'SDR_Owner__c' and (old_value = ? or new_value = ?) order by created_date",
+            [bdr, bdr],
+        ).fetchall()
+        other_rows = con.execute(
+            "select count(*), count(old_value) + count(new_value) from salesforce.account_history "
+            "where field = 'SDR_Owner__c' and coalesce(old_value, '') <> ? and coalesce(new_value, '') <> ?",
+            [bdr, bdr],
+        ).fetchone()
+    assert ids == [(first, None, bdr), (first, bdr, None), (second, None, bdr)]
+    assert other_rows == (3, 3)  # the names rows: a name on one side, null on the other
+
+
+def test_the_sdr_property_written_to_hubspot_comes_back_with_its_history(org: CrmServer, certificate, tmp_path: Path):
+    """A portal whose companies have an SDR owner property: what the API writes there is kept in
+    the property's history, and the extract lands it beside hubspot_owner_id's."""
+    import httpx
+
+    _org(org, "alter table hubspot.companies add column sdr_owner varchar")
+    warehouse = tmp_path / "warehouse.duckdb"
+    sdr = sdr_field("hubspot", "property_sdr_owner", "sdr_owner")
+    extract_crm("hubspot", warehouse, options=OPTIONS, sdr_field=sdr)
+    company, other = [str(row[0]) for row in _org(org, "select id from hubspot.companies order by id limit 2")]
+    owner = _org(org, "select cast(id as varchar) from hubspot.owners where not archived order by id limit 1")[0][0]
+    for properties in ({company: owner, other: owner}, {other: ""}):
+        answer = httpx.post(
+            f"{org.url}/crm/v3/objects/companies/batch/update",
+            json={"inputs": [{"id": key, "properties": {"sdr_owner": value}} for key, value in properties.items()]},
+            headers={"Authorization": f"Bearer {org.hubspot_token}"},
+            verify=str(certificate[0]),
+        )
+        assert answer.status_code == 200, answer.text
+
+    second = extract_crm("hubspot", warehouse, options=OPTIONS, sdr_field=sdr)
+    assert second.pulled["company"] == 2
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        history = con.execute(
+            "select cast(company_id as varchar), coalesce(value, '') from hubspot.company_property_history "
+            "where name = 'sdr_owner' order by company_id, timestamp"
+        ).fetchall()
+        landed = dict(
+            con.execute(
+                "select cast(id as varchar), property_sdr_owner from hubspot.company where id in (?, ?)",
+                [company, other],
+            ).fetchall()
+        )
+        owners = con.execute(
+            "select count(*) from hubspot.company_property_history where name = 'hubspot_owner_id'"
+        ).fetchone()[0]
+    assert history == [(company, owner), (other, owner), (other, "")]
+    assert landed == {company: owner, other: None}
+    # The owner's history is all there still, each version once.
+    assert (
+        owners == _org(org, "select count(*) from hubspot.property_history where property = 'hubspot_owner_id'")[0][0]
+    )
 
 
 def test_a_pull_waits_its_turn_on_the_landing_and_says_so_when_another_keeps_it(
