@@ -87,8 +87,8 @@ OPTIONAL_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 # Tables a CRM may lack: the models read them when they are there (an empty stand-in otherwise).
-# AccountHistory rows with field 'Owner' say when each account reached its owner; without them
-# that comes from bookflow's own ledger only.
+# AccountHistory rows of the owner fields (field 'Owner', and the SDR field) say when each
+# account reached its owner and its SDR; without them that comes from bookflow's own ledger only.
 OPTIONAL_RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "salesforce": {
         "account_history": ("id", "account_id", "field", "old_value", "new_value", "created_date", "is_deleted"),
@@ -97,7 +97,8 @@ OPTIONAL_RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
 
 # The same inputs from HubSpot, shaped like the Fivetran HubSpot connector. An unowned company
 # (null property_hubspot_owner_id) is in the pool; engagements are calls, emails, meetings,
-# notes and tasks; company_property_history holds the hubspot_owner_id history.
+# notes and tasks; company_property_history holds the history of hubspot_owner_id (and of the SDR
+# property, when the rules name one).
 HUBSPOT_RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "hubspot": {
         "company": (

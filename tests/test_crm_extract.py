@@ -384,10 +384,10 @@ def test_the_sdr_fields_history_is_pulled_with_its_own_cursor(org: CrmServer, tm
     assert other_rows == (3, 3)  # the names rows: a name on one side, null on the other
 
 
-def test_the_sdr_property_written_to_hubspot_comes_back_with_its_history(org: CrmServer, certificate, tmp_path: Path):
+def test_the_sdr_property_written_to_hubspot_comes_back_with_its_history(org: CrmServer, tmp_path: Path):
     """A portal whose companies have an SDR owner property: what the API writes there is kept in
     the property's history, and the extract lands it beside hubspot_owner_id's."""
-    import httpx
+    from bookflow.crm.hubspot import HubSpotCredentials, HubSpotSession
 
     _org(org, "alter table hubspot.companies add column sdr_owner varchar")
     warehouse = tmp_path / "warehouse.duckdb"
@@ -395,14 +395,11 @@ def test_the_sdr_property_written_to_hubspot_comes_back_with_its_history(org: Cr
     extract_crm("hubspot", warehouse, options=OPTIONS, sdr_field=sdr)
     company, other = [str(row[0]) for row in _org(org, "select id from hubspot.companies order by id limit 2")]
     owner = _org(org, "select cast(id as varchar) from hubspot.owners where not archived order by id limit 1")[0][0]
-    for properties in ({company: owner, other: owner}, {other: ""}):
-        answer = httpx.post(
-            f"{org.url}/crm/v3/objects/companies/batch/update",
-            json={"inputs": [{"id": key, "properties": {"sdr_owner": value}} for key, value in properties.items()]},
-            headers={"Authorization": f"Bearer {org.hubspot_token}"},
-            verify=str(certificate[0]),
-        )
-        assert answer.status_code == 200, answer.text
+    with HubSpotSession(HubSpotCredentials.from_env()) as session:
+        for properties in ({company: owner, other: owner}, {other: ""}):
+            inputs = [{"id": key, "properties": {"sdr_owner": value}} for key, value in properties.items()]
+            answer = session.post("/crm/v3/objects/companies/batch/update", {"inputs": inputs}, idempotent=True)
+            assert answer.status_code == 200, answer.text
 
     second = extract_crm("hubspot", warehouse, options=OPTIONS, sdr_field=sdr)
     assert second.pulled["company"] == 2

@@ -71,6 +71,21 @@ def test_a_cycle_writes_the_sdr_field_to_salesforce_and_the_next_reads_it_back(o
     }
     assert planned == []
 
+    # An extract alone reads the field the warehouse's last cycle named, with its history.
+    dealt = next(account for account, owner, _ in written if owner)
+    with org.lock:
+        org.record_account_fields(dealt, {"SDR_Owner__c": None})
+    result = CliRunner().invoke(main, ["extract", "--crm", "salesforce", "--warehouse", str(workspace.warehouse)])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        landed = dict(con.execute("select id, sdr_owner_c from salesforce.account").fetchall())
+        cleared = con.execute(
+            "select count(*) from salesforce.account_history where account_id = ? and field = 'SDR_Owner__c' "
+            "and old_value = ? and new_value is null",
+            [dealt, after[dealt]],
+        ).fetchone()[0]
+    assert landed == _org_sdr(org) and cleared == 1
+
 
 def test_an_sdr_field_the_rules_come_to_need_is_read_for_every_account(org: CrmServer, tmp_path: Path):
     from bookflow.sources.run import extract_crm

@@ -39,7 +39,8 @@ from bookflow.cli.options import absolute, warehouse_option
 )
 def extract(crm, warehouse, full_refresh, bulk_threshold, bulk_page, reserve) -> None:
     """Pull what changed since the last extract (credentials as for the write-back: SALESFORCE_* or
-    HUBSPOT_* env vars) and publish it into the warehouse's raw tables in one transaction."""
+    HUBSPOT_* env vars) and publish it into the warehouse's raw tables in one transaction. The SDR
+    field the warehouse's last cycle named is read too, with its history."""
     from bookflow.crm.errors import CrmError
     from bookflow.sources.run import ExtractOptions, extract_crm
     from bookflow.validation import InputError
@@ -51,6 +52,7 @@ def extract(crm, warehouse, full_refresh, bulk_threshold, bulk_page, reserve) ->
             warehouse_path,
             full_refresh=full_refresh,
             options=ExtractOptions(bulk_threshold=bulk_threshold, bulk_page=bulk_page, reserve=reserve),
+            sdr_field=_last_cycle_sdr_field(crm, warehouse_path),
         )
     except (CrmError, InputError) as error:
         click.echo(f"bookflow extract: {error}", err=True)
@@ -61,3 +63,20 @@ def extract(crm, warehouse, full_refresh, bulk_threshold, bulk_page, reserve) ->
         f"  warehouse: {warehouse_path} (schema {crm}); a cycle on them: "
         f"BOOKFLOW_CRM={crm} bookflow run --source warehouse (or --source {crm}, which extracts first)"
     )
+
+
+def _last_cycle_sdr_field(crm: str, warehouse_path):
+    """The SDR field of the warehouse's last cycle (None before any): an extract alone reads what
+    the cycles read, so a column or a history it skipped never leaves the landed records without
+    it (their cursors would not bring it back)."""
+    from bookflow.crm.errors import CrmConfigurationError
+    from bookflow.crm.sdr_field import warehouse_sdr_field
+    from reverse_etl.duckdb_files import open_duckdb
+
+    if not warehouse_path.exists():
+        return None
+    with open_duckdb(warehouse_path, read_only=True) as con:
+        try:
+            return warehouse_sdr_field(con, crm)
+        except ValueError as error:
+            raise CrmConfigurationError(f"the warehouse's rules.settings: {error}") from error

@@ -48,7 +48,8 @@ select
     cast(created_date as timestamp) as "SystemModstamp"
 from demo.salesforce.book_return_c;
 
--- Owner changes made through the API add rows here (field 'Owner'), as in a real org.
+-- Changes of the owner fields made through the API add rows here (field 'Owner', SDR_Owner__c),
+-- as in a real org that tracks their history.
 create or replace table salesforce."AccountHistory" (
     "Id" varchar, "AccountId" varchar, "Field" varchar, "OldValue" varchar, "NewValue" varchar,
     "CreatedDate" timestamp, "IsDeleted" boolean
