@@ -383,6 +383,18 @@ def test_the_sdr_fields_history_is_pulled_with_its_own_cursor(org: CrmServer, tm
     assert ids == [(first, None, bdr), (first, bdr, None), (second, None, bdr)]
     assert other_rows == (3, 3)  # the names rows: a name on one side, null on the other
 
+    # Rules without the SDR field for a while: its history is not read, and its cursor waits.
+    with org.lock:
+        org.record_account_fields(second, {"SDR_Owner__c": None})
+    extract_crm("salesforce", warehouse, options=OPTIONS)
+    again = extract_crm("salesforce", warehouse, options=OPTIONS, sdr_field=sdr)
+    assert again.pulled["account_history"] == 2  # what was written meanwhile, and only that
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from salesforce.account_history where account_id = ? and old_value = ? and new_value is null",
+            [second, bdr],
+        ).fetchone() == (1,)
+
 
 def test_the_sdr_property_written_to_hubspot_comes_back_with_its_history(org: CrmServer, tmp_path: Path):
     """A portal whose companies have an SDR owner property: what the API writes there is kept in
