@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from bookflow.cli import main
@@ -204,6 +205,22 @@ def test_settings_merge_and_sweep_one_entry_at_a_time():
     assert [config.conversion_rate for _, config in runs] == [{1: 0.05, 2: 0.04, 3: 0.01}, {1: 0.2, 2: 0.04, 3: 0.01}]
     _, runs = sweep_values(base, "rules_settings.working_sla_days=15")
     assert runs[0][1].rules_settings == {"working_sla_days": 15}
+
+
+def test_a_rules_setting_the_file_leaves_out_is_added_and_an_unknown_one_refused(tmp_path):
+    from bookflow.simulate.scenarios import set_rules_settings
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "settings.csv").write_text("setting,value,description\ndistribution_mode,top_off,how to deal\n")
+    # fixed_per_rep needs distribution_per_rep, which the bundled settings.csv leaves out.
+    set_rules_settings(rules, {"distribution_mode": "fixed_per_rep", "distribution_per_rep": 5})
+    assert _rows(rules / "settings.csv") == [
+        {"setting": "distribution_mode", "value": "fixed_per_rep", "description": "how to deal"},
+        {"setting": "distribution_per_rep", "value": "5", "description": ""},
+    ]
+    with pytest.raises(ValueError, match="no setting work_rate"):
+        set_rules_settings(rules, {"work_rate": 1})
 
 
 def test_bad_settings_are_refused_before_any_run(tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from bookflow import paths
-from bookflow.contract import RULES_FILES
+from bookflow.contract import RULES_FILES, SETTINGS
 from bookflow.crm.salesforce.ids import record_id
 
 SCENARIOS = ("demo", "jane-joe")
@@ -58,24 +58,28 @@ def prepare_rules(rules_source: Path | None, rules_dir: Path) -> None:
 
 
 def set_rules_settings(rules_dir: Path, settings: dict) -> None:
-    """Set values in the copy's settings.csv; a setting the file does not have is refused, not added."""
+    """Set values in the copy's settings.csv. An optional setting the file leaves out (e.g.
+    distribution_per_rep, which fixed_per_rep needs) is added; a setting the input contract does
+    not know is refused."""
     path = rules_dir / "settings.csv"
     with path.open(newline="") as handle:
         reader = csv.DictReader(handle)
         columns, rows = reader.fieldnames or [], list(reader)
     known = {row["setting"].strip() for row in rows}
-    unknown = sorted(set(settings) - known)
+    unknown = sorted(set(settings) - known - set(SETTINGS))
     if unknown:
         raise ValueError(
-            f"rules_settings: {path} has no setting {', '.join(unknown)}; it has {', '.join(sorted(known))}"
+            f"rules_settings: {path} has no setting {', '.join(unknown)} and bookflow knows none of that name; "
+            f"it has {', '.join(sorted(known))}"
         )
+    rows += [{"setting": name, "value": ""} for name in settings if name not in known]
     for row in rows:
         name = row["setting"].strip()
         if name in settings:
             value = settings[name]
             row["value"] = str(value).lower() if isinstance(value, bool) else str(value)
     with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
         writer.writeheader()
         writer.writerows(rows)
 
