@@ -13,7 +13,7 @@ from __future__ import annotations
 # spellings are read ('1,200', ' 42 ', '1200.0' as 1200; 'yes'/'no' as true/false); an empty
 # value is null, as a missing one is (docs/rules.md says what a null means for each column).
 # The dbt sources (models/staging/*/_*__sources.yml) declare the same types as `data_type`, and
-# the staging models convert by them; tests/test_typed_input.py keeps the two in step.
+# the staging models convert by them; tests/test_dbt_contracts.py keeps the two in step.
 TEXT, WHOLE, NUMBER, TRUE_FALSE, TIMESTAMP, DAY = "string", "integer", "number", "boolean", "timestamp", "date"
 
 _ACTIVITY = {
@@ -98,43 +98,59 @@ OPTIONAL_RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
 # The same inputs from HubSpot, shaped like the Fivetran HubSpot connector. An unowned company
 # (null property_hubspot_owner_id) is in the pool; engagements are calls, emails, meetings,
 # notes and tasks; company_property_history holds the history of hubspot_owner_id (and of the SDR
-# property, when the rules name one).
-HUBSPOT_RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
+# property, when the rules name one). HubSpot's API gives every property as a string: typed as
+# above, a value that does not convert holds its row back. Record ids are text here, whatever
+# type a loader lands them in (the API spells them as strings; Fivetran lands integers).
+HUBSPOT_RAW_CONTRACT: dict[str, dict[str, dict[str, str]]] = {
     "hubspot": {
-        "company": (
-            "id",
-            "is_deleted",
-            "property_name",
-            "property_hubspot_owner_id",
-            "property_lifecyclestage",
-            "property_industry",
-            "property_numberofemployees",
-            "property_annualrevenue",
-            "property_country",
-            "property_state",
-            "property_createdate",
-        ),
-        "owner": ("owner_id", "email", "first_name", "last_name", "is_active"),
-        "deal": (
-            "deal_id",
-            "owner_id",
-            "is_deleted",
-            "deal_pipeline_stage_id",
-            "property_dealname",
-            "property_createdate",
-            "property_closedate",
-            "property_hs_is_closed",
-            "property_hs_is_closed_won",
-        ),
-        "deal_company": ("deal_id", "company_id"),
-        "engagement": ("id", "type", "owner_id", "timestamp", "active"),
-        "engagement_company": ("engagement_id", "company_id"),
-        "company_property_history": ("company_id", "name", "value", "timestamp", "source", "source_id"),
+        "company": {
+            "id": TEXT,
+            "is_deleted": TRUE_FALSE,
+            "property_name": TEXT,
+            "property_hubspot_owner_id": TEXT,
+            "property_lifecyclestage": TEXT,
+            "property_industry": TEXT,
+            "property_numberofemployees": WHOLE,
+            "property_annualrevenue": NUMBER,
+            "property_country": TEXT,
+            "property_state": TEXT,
+            "property_createdate": TIMESTAMP,
+        },
+        "owner": {"owner_id": TEXT, "email": TEXT, "first_name": TEXT, "last_name": TEXT, "is_active": TRUE_FALSE},
+        "deal": {
+            "deal_id": TEXT,
+            "owner_id": TEXT,
+            "is_deleted": TRUE_FALSE,
+            "deal_pipeline_stage_id": TEXT,
+            "property_dealname": TEXT,
+            "property_createdate": TIMESTAMP,
+            "property_closedate": TIMESTAMP,
+            "property_hs_is_closed": TRUE_FALSE,
+            "property_hs_is_closed_won": TRUE_FALSE,
+        },
+        "deal_company": {"deal_id": TEXT, "company_id": TEXT},
+        "engagement": {"id": TEXT, "type": TEXT, "owner_id": TEXT, "timestamp": TIMESTAMP, "active": TRUE_FALSE},
+        "engagement_company": {"engagement_id": TEXT, "company_id": TEXT},
+        "company_property_history": {
+            "company_id": TEXT,
+            "name": TEXT,
+            "value": TEXT,
+            "timestamp": TIMESTAMP,
+            "source": TEXT,
+            "source_id": TEXT,
+        },
     },
-    "signals": RAW_TABLES["signals"],
+    "signals": RAW_CONTRACT["signals"],
+}
+
+HUBSPOT_RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
+    schema: {table: tuple(columns) for table, columns in tables.items()}
+    for schema, tables in HUBSPOT_RAW_CONTRACT.items()
 }
 
 CRMS = ("salesforce", "hubspot")
+# Where marts.quarantine says an account row came from, per CRM.
+ACCOUNT_TABLES = ("salesforce.account", "hubspot.company")
 
 
 def raw_tables(crm: str = "salesforce") -> dict[str, dict[str, tuple[str, ...]]]:

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from bookflow.contract import OPTIONAL_COLUMNS, RAW_CONTRACT
+from bookflow.contract import HUBSPOT_RAW_CONTRACT, OPTIONAL_COLUMNS, RAW_CONTRACT
 from orchestration.dbt_project import bookflow_dbt_project
 
 KEY_TESTS = {"primary_key", "unique_combination"}
@@ -94,3 +94,16 @@ def test_raw_sources_declare_the_contracts_types_and_their_freshness(manifest):
         for source in node["depends_on"]["nodes"]
     }
     assert {"source.bookflow.salesforce.user", "source.bookflow.salesforce.opportunity"} <= tested
+
+
+def test_hubspot_sources_declare_the_contracts_types(manifest):
+    sources = {(node["schema"], node["identifier"]): node for node in manifest["sources"].values()}
+    for schema, tables in HUBSPOT_RAW_CONTRACT.items():
+        for table, columns in tables.items():
+            optional = OPTIONAL_COLUMNS.get((schema, table), ())
+            declared = {
+                name: column["data_type"]
+                for name, column in sources[(schema, table)]["columns"].items()
+                if name not in optional
+            }
+            assert declared == columns, f"{schema}.{table}"

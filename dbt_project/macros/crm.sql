@@ -30,12 +30,10 @@
     {%- if readable -%}
         {{- return(relation) -}}
     {%- endif -%}
-    {#- Both spellings of a type: HubSpot's YAML says int/float/bool, Salesforce's the input
-        contract's integer/number/boolean (macros/typed_input.sql). -#}
+    {#- The input contract's types (macros/typed_input.sql). -#}
     {%- set kinds = {
-        'string': dbt.type_string(), 'int': dbt.type_bigint(), 'float': dbt.type_float(),
-        'bool': dbt.type_boolean(), 'timestamp': dbt.type_timestamp(), 'date': 'date',
-        'integer': dbt.type_bigint(), 'number': dbt.type_float(), 'boolean': dbt.type_boolean()
+        'string': dbt.type_string(), 'integer': dbt.type_bigint(), 'number': dbt.type_float(),
+        'boolean': dbt.type_boolean(), 'timestamp': dbt.type_timestamp(), 'date': 'date'
     } -%}
     {%- set columns = [] -%}
     {%- for column in node.columns.values() -%}
