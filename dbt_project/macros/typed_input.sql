@@ -11,7 +11,8 @@
 
 {#- column -> {'type': its contract type, 'native': the warehouse holds it in that type already}.
     Columns are looked up only when executing (parsing has no warehouse); a relation whose
-    columns cannot be read (a unit test's fixture) counts as native: plain casts, as before. -#}
+    columns cannot be read (a unit test's fixture) counts as native: plain casts, as before, and
+    so does a table of the CRM not in use (its staging reads an empty stand-in, macros/crm.sql). -#}
 {% macro raw_columns(source_name, table_name) -%}
     {%- set columns = {} -%}
     {%- if execute -%}
@@ -22,7 +23,8 @@
                 {%- endfor -%}
             {%- endif -%}
         {%- endfor -%}
-        {%- for column in adapter.get_columns_in_relation(source(source_name, table_name)) -%}
+        {%- set in_use = source_name not in ('salesforce', 'hubspot') or source_name == bookflow.crm() -%}
+        {%- for column in adapter.get_columns_in_relation(source(source_name, table_name)) if in_use -%}
             {%- set name = column.name | lower -%}
             {%- if name in columns -%}
                 {%- do columns[name].update({'native': bookflow.holds_type(column, columns[name]['type'])}) -%}
@@ -55,14 +57,16 @@
 {#- The value of raw column `name` in its contract type (null when it does not convert). -#}
 {% macro typed(columns, name) -%}
     {%- set column = columns.get(name) -%}
-    {%- if column is none -%}{{ name }}
-    {%- elif column['native'] -%}cast({{ name }} as {{ bookflow.contract_type(column['type']) }})
+    {%- if column is none -%}{{ adapter.quote(name) }}
+    {%- elif column['native'] -%}cast({{ adapter.quote(name) }} as {{ bookflow.contract_type(column['type']) }})
     {%- else -%}{{ bookflow.parsed(name, column['type']) }}
     {%- endif -%}
 {%- endmacro %}
 
+{#- Column names are quoted: HubSpot's engagements and property history have one called
+    `timestamp`. -#}
 {% macro raw_text(name) -%}
-    nullif(trim(cast({{ name }} as {{ dbt.type_string() }})), '')
+    nullif(trim(cast({{ adapter.quote(name) }} as {{ dbt.type_string() }})), '')
 {%- endmacro %}
 
 {#- The patterns hold no backslash (Spark reads one as an escape inside a string literal), and
@@ -89,7 +93,7 @@
         case when {{ bookflow.matches(text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?Z?$') }}
             then {{ bookflow.try_cast("replace(" ~ text ~ ", 'Z', '')", bookflow.contract_type(kind)) }} end
     {%- else -%}
-        cast({{ name }} as {{ dbt.type_string() }})
+        cast({{ adapter.quote(name) }} as {{ dbt.type_string() }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,5 +1,8 @@
 {#- HubSpot companies in the shape of stg_salesforce__accounts; an unowned company keeps a null
-    owner here (stg_crm__accounts makes it the pool's). -#}
+    owner here (stg_crm__accounts makes it the pool's). Rows whose values do not convert to the
+    input contract's types are left out here and listed, with the column and the value, by
+    int_raw_rows_rejected (macros/typed_input.sql). -#}
+{%- set raw = raw_columns('hubspot', 'company') -%}
 with
 
 source as (
@@ -19,15 +22,16 @@ renamed as (
         {{ optional_column(source('hubspot', 'company'), sdr_owner_column(), dbt.type_string(), 'sdr_owner_id') }},
         cast(property_lifecyclestage as {{ dbt.type_string() }}) as account_type,
         cast(property_industry as {{ dbt.type_string() }}) as industry,
-        cast(property_numberofemployees as {{ dbt.type_int() }}) as employee_count,
-        cast(property_annualrevenue as {{ dbt.type_float() }}) as annual_revenue,
+        {{ typed(raw, 'property_numberofemployees') }} as employee_count,
+        {{ typed(raw, 'property_annualrevenue') }} as annual_revenue,
         upper(cast(property_country as {{ dbt.type_string() }})) as billing_country,
         cast(property_state as {{ dbt.type_string() }}) as billing_state,
-        cast(property_createdate as {{ dbt.type_timestamp() }}) as created_at,
+        {{ typed(raw, 'property_createdate') }} as created_at,
         {{ optional_column(source('hubspot', 'company'), 'property_website', dbt.type_string()) }} as website
 
     from source
-    where not coalesce(is_deleted, false)
+    where not coalesce({{ typed(raw, 'is_deleted') }}, false)
+        and {{ untyped_reason(raw) }} is null
 
 )
 

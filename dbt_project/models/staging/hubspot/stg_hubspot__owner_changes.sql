@@ -1,28 +1,21 @@
 {#- Every value each owner property has taken on each company, and when, with the value before it:
-    hubspot_owner_id (the CRM owner) and the SDR property settings.csv names, matched by the column
-    a loader lands it in (Fivetran's `property_<name>`, as bookflow.crm.sdr_field.column_of). An
-    empty value is the company being unowned in that property (the pool). -#}
-{%- set sdr_column = sdr_owner_column() -%}
+    hubspot_owner_id (the CRM owner) and the SDR property settings.csv names (macros/
+    hubspot_owner_field.sql). An empty value is the company being unowned in that property (the
+    pool). A version whose timestamp does not convert is left out (int_raw_rows_rejected lists
+    it): the one before it then comes first. -#}
+{%- set raw = raw_columns('hubspot', 'company_property_history') -%}
 with
 
 source as (
 
-    select * from {{ crm_source('hubspot', 'company_property_history') }}
-
-),
-
-fields as (
-
     select
-        *,
-        case
-            when name = 'hubspot_owner_id' then 'owner'
-            {%- if sdr_column %}
-            when {{ dbt.concat(["'property_'", 'name']) }} = '{{ sdr_column }}' then 'sdr'
-            {%- endif %}
-        end as owner_field
+        company_id,
+        value,
+        {{ hubspot_owner_field('name') }} as owner_field,
+        {{ typed(raw, 'timestamp') }} as changed_at
 
-    from source
+    from {{ crm_source('hubspot', 'company_property_history') }}
+    where {{ untyped_reason(raw) }} is null
 
 ),
 
@@ -33,13 +26,13 @@ renamed as (
         cast(owner_field as {{ dbt.type_string() }}) as owner_field,
         cast(
             lag(nullif(value, '')) over (
-                partition by company_id, owner_field order by {{ adapter.quote('timestamp') }}
+                partition by company_id, owner_field order by changed_at
             ) as {{ dbt.type_string() }}
         ) as previous_owner_id,
         cast(nullif(value, '') as {{ dbt.type_string() }}) as owner_id,
-        cast({{ adapter.quote('timestamp') }} as {{ dbt.type_timestamp() }}) as changed_at
+        changed_at
 
-    from fields
+    from source
     where owner_field is not null
 
 )
