@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from bookflow import paths
+from bookflow.contract import ACCOUNT_TABLES
 from reverse_etl.duckdb_files import cycle_lock
 
 MART = "marts.account_explanations"
@@ -104,8 +105,8 @@ def explain(account_id: str, *, warehouse: Path | None = None, as_of: date | Non
         found = cursor.fetchone()
         if found is None:
             held = con.execute(
-                "select reason from marts.quarantine where record_id = ? and source_table = 'salesforce.account'",
-                [account_id],
+                "select reason from marts.quarantine where record_id = ? and source_table in (select unnest(?))",
+                [account_id, list(ACCOUNT_TABLES)],
             ).fetchall()
             if held:
                 reasons = "; ".join(reason for (reason,) in held)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from bookflow.contract import raw_tables
+from bookflow.contract import ACCOUNT_TABLES, raw_tables
 
 DEFAULT_MAX_VOLUME_DROP = 0.20
 DEFAULT_MAX_QUARANTINE_SHARE = 0.05
@@ -249,9 +249,10 @@ def check_quarantine_share(con: duckdb.DuckDBPyConnection, marts_schema: str, li
         f"""
         select
             (select coalesce(sum(rows_held), 0) from "{marts_schema}".quarantine
-             where source_table = 'salesforce.account'),
+             where source_table in (select unnest(?))),
             (select count(*) from "{marts_schema}".account_scores)
-        """
+        """,
+        [list(ACCOUNT_TABLES)],
     ).fetchone()
     total = held + scored
     share = held / total if total else 0.0
@@ -260,9 +261,10 @@ def check_quarantine_share(con: duckdb.DuckDBPyConnection, marts_schema: str, li
         reasons = con.execute(
             f"""
             select reason, sum(rows_held) from "{marts_schema}".quarantine
-            where source_table = 'salesforce.account'
+            where source_table in (select unnest(?))
             group by reason order by 2 desc limit 5
-            """
+            """,
+            [list(ACCOUNT_TABLES)],
         ).fetchall()
         raise GuardStop(
             f"{words}, over the limit of {limits.max_quarantine_share:.0%}; the marts stay at the last good run:\n  - "

@@ -30,7 +30,12 @@ rejected_rows as (
 
 unioned as (
 
-    select 'salesforce.account' as source_table, account_id as record_id, quarantine_reason as reason, rows_held
+    {#- The account table of the CRM in use (bookflow.contract.ACCOUNT_TABLES). #}
+    select
+        '{{ "hubspot.company" if crm() == "hubspot" else "salesforce.account" }}' as source_table,
+        account_id as record_id,
+        quarantine_reason as reason,
+        rows_held
     from accounts
     union all
     select 'salesforce.book_return_c', book_return_id, quarantine_reason, 1
