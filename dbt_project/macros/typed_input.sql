@@ -12,11 +12,13 @@
 {#- column -> {'type': its contract type, 'native': the warehouse holds it in that type already}.
     Columns are looked up only when executing (parsing has no warehouse); a relation whose
     columns cannot be read (a unit test's fixture) counts as native: plain casts, as before, and
-    so does a table of the CRM not in use (its staging reads an empty stand-in, macros/crm.sql). -#}
+    so does a table of the CRM not in use (its staging reads an empty stand-in, macros/crm.sql).
+    A unit test's graph holds no sources: nothing is known there, and its fixture's values are
+    read as they are given. -#}
 {% macro raw_columns(source_name, table_name) -%}
     {%- set columns = {} -%}
     {%- if execute -%}
-        {%- for node in graph.sources.values() -%}
+        {%- for node in graph.get('sources', {}).values() -%}
             {%- if node['source_name'] == source_name and node['name'] == table_name -%}
                 {%- for name, column in node['columns'].items() if column['data_type'] -%}
                     {%- do columns.update({name | lower: {'type': column['data_type'] | lower, 'native': true}}) -%}
@@ -24,7 +26,8 @@
             {%- endif -%}
         {%- endfor -%}
         {%- set in_use = source_name not in ('salesforce', 'hubspot') or source_name == bookflow.crm() -%}
-        {%- for column in adapter.get_columns_in_relation(source(source_name, table_name)) if in_use -%}
+        {%- set relation_columns = adapter.get_columns_in_relation(source(source_name, table_name)) if in_use and columns else [] -%}
+        {%- for column in relation_columns -%}
             {%- set name = column.name | lower -%}
             {%- if name in columns -%}
                 {%- do columns[name].update({'native': bookflow.holds_type(column, columns[name]['type'])}) -%}

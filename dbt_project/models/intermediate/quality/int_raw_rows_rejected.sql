@@ -4,8 +4,8 @@
     marts.quarantine. A table the warehouse holds in the contract's types cannot have any, and is
     not read at all, nor is a table of the CRM not in use (macros/crm.sql: an empty stand-in).
     Only the rows staging reads are listed: not the deleted or archived ones, nor the history of
-    HubSpot properties other than the owner fields. HubSpot's association tables hold ids only, which
-    any value is. One row per table, id and reason, with the raw rows it stands for. -#}
+    HubSpot properties other than the owner fields. HubSpot's association tables hold ids only,
+    which any value is. One row per table, id and reason, with the raw rows it stands for. -#}
 {#- (schema, table, the record's id, the rows staging reads: all (none), those not is_deleted,
     those active, or the owner's versions) -#}
 {%- set raw_tables = [
