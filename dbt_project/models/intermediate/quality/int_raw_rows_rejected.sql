@@ -23,6 +23,10 @@
     ('signals', 'account_signal', 'account_id', none),
 ] -%}
 
+{#- The SDR property (settings.csv, read when compiling) names owner history rows; the ref is
+    written here as parsing renders only the branch for tables landed as text. #}
+-- depends_on: {{ ref('settings') }}
+
 with
 
 {% for source_name, table_name, record_id, rows_read in raw_tables %}
