@@ -28,10 +28,8 @@ with
 
 lists as (
 
-    {#- One fingerprint of everything the keys depend on besides the account itself (Spark, which
-        rebuilds the model whole, cannot order a listagg and needs none). -#}
-    {%- set in_order = none if target.type == 'spark' else 'order by entry' %}
-    select {{ dbt.hash(dbt.concat([keys_version, "'|'", dbt.listagg('entry', "','", in_order)])) }} as keyed_with
+    {#- One fingerprint of everything the keys depend on besides the account itself. -#}
+    select {{ dbt.hash(dbt.concat([keys_version, "'|'", ordered_listagg('entry', 'entry', delimiter="','")])) }} as keyed_with
     from (
         select {{ dbt.concat(["'s:'", 'suffix']) }} as entry from {{ ref('public_suffixes') }}
         union all
