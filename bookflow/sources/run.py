@@ -31,7 +31,7 @@ def raw_tables(crm: str, sdr_field: SdrField | None = None):
         from bookflow.sources.salesforce import raw_tables as salesforce_tables
 
         return salesforce_tables(sdr_field)
-    from bookflow.sources.hubspot import raw_tables as hubspot_tables
+    from bookflow.sources.hubspot_tables import raw_tables as hubspot_tables
 
     return hubspot_tables(sdr_field)
 
