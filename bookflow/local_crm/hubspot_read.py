@@ -1,6 +1,6 @@
 """HubSpot's read side of the local CRM server: CRM v3 objects (list with `after` paging, search
-with its 10,000-result cap, batch read with `propertiesWithHistory`), v4 association batch
-reads, owners and property definitions.
+with its 10,000-result cap, batch read with `propertiesWithHistory`), owners and property
+definitions; associations in bookflow.local_crm.hubspot_associations.
 
 A mixin of CrmServer. Records live in DuckDB tables of `self.org` (schema hubspot, filled by
 bookflow.local_crm.orgs). Property values are strings, as HubSpot returns them. Budgets and
@@ -10,6 +10,7 @@ scopes: bookflow.local_crm.hubspot_limits.
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bookflow.local_crm.hubspot_associations import HubSpotAssociationRoutes
 from bookflow.local_crm.hubspot_limits import hubspot_error as _error
 from bookflow.local_crm.hubspot_search import HubSpotSearchRoutes
 
@@ -38,7 +39,9 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-class HubSpotReadRoutes(HubSpotSearchRoutes):
+class HubSpotReadRoutes(HubSpotAssociationRoutes, HubSpotSearchRoutes):
+    hubspot_object_types = _OBJECTS
+
     def record_company_owner(self, company_id: str, owner_id: str | None) -> None:
         """An owner written through the API: hs_lastmodifieddate moves, the property's history grows
         (when a portal is loaded)."""
@@ -193,32 +196,12 @@ class HubSpotReadRoutes(HubSpotSearchRoutes):
         body: dict[str, Any] = {
             "results": self._records(object_type, rows, columns, first("properties").split(","), history)
         }
-        associations = [name for name in first("associations").split(",") if name]
-        if associations:
-            linked = self._linked(object_type, [row[0] for row in rows])
-            for record in body["results"]:
-                record["associations"] = {
-                    "companies": {
-                        "results": [
-                            {"id": str(company), "type": f"{object_type[:-1]}_to_company"}
-                            for company in linked.get(int(record["id"]), [])
-                        ]
-                    }
-                }
+        self._embed_associations(
+            object_type, body["results"], [name for name in first("associations").split(",") if name]
+        )
         if more:
             body["paging"] = {"next": {"after": str(rows[-1][0]), "link": "?after=" + str(rows[-1][0])}}
         return 200, body, None
-
-    def _linked(self, object_type: str, ids: list[int]) -> dict[int, list[int]]:
-        rows = self.org.execute(
-            "select from_id, to_id from hubspot.associations where from_type = ? and from_id in (select unnest(?)) "
-            "order by from_id, to_id",
-            [object_type, ids],
-        ).fetchall()
-        linked: dict[int, list[int]] = {}
-        for from_id, to_id in rows:
-            linked.setdefault(from_id, []).append(to_id)
-        return linked
 
     def _batch_read(self, object_type: str, payload: dict[str, Any]) -> tuple:
         history = payload.get("propertiesWithHistory") or []
@@ -230,25 +213,6 @@ class HubSpotReadRoutes(HubSpotSearchRoutes):
             object_type, "archived = ? and id in (select unnest(?))", [archived, ids], "id", max(1, len(ids))
         )
         results = self._records(object_type, rows, columns, payload.get("properties") or [], history)
-        return 200, {"status": "COMPLETE", "results": results}, None
-
-    def _associations(self, from_type: str, to_type: str, payload: dict[str, Any]) -> tuple:
-        if to_type != "companies" or from_type not in _OBJECTS:
-            return _error(400, "VALIDATION_ERROR", f"unsupported association {from_type} -> {to_type}")
-        ids = [int(item["id"]) for item in payload.get("inputs") or []]
-        if len(ids) > 1000:
-            return _error(400, "VALIDATION_ERROR", "at most 1,000 inputs per batch")
-        linked = self._linked(from_type, ids)
-        results = [
-            {
-                "from": {"id": str(from_id)},
-                "to": [
-                    {"toObjectId": to_id, "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 0}]}
-                    for to_id in to_ids
-                ],
-            }
-            for from_id, to_ids in linked.items()
-        ]
         return 200, {"status": "COMPLETE", "results": results}, None
 
     def _owners(self, query: dict[str, list[str]]) -> tuple:
