@@ -89,10 +89,13 @@ OPTIONAL_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
 # Tables a CRM may lack: the models read them when they are there (an empty stand-in otherwise).
 # AccountHistory rows of the owner fields (field 'Owner', and the SDR field) say when each
 # account reached its owner and its SDR; without them that comes from bookflow's own ledger only.
+# HubSpot's engagement_contact names who each engagement was with (distinct contacts touched,
+# activity_thresholds.csv min_contacts); without it the contact part of a threshold is not applied.
 OPTIONAL_RAW_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "salesforce": {
         "account_history": ("id", "account_id", "field", "old_value", "new_value", "created_date", "is_deleted"),
     },
+    "hubspot": {"engagement_contact": ("engagement_id", "contact_id")},
 }
 
 # The same inputs from HubSpot, shaped like the Fivetran HubSpot connector. An unowned company

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from bookflow.crm.hubspot.objects import HubSpotReader
 from bookflow.crm.sdr_field import SdrField
-from bookflow.sources.hubspot_pages import EPOCH, record_pages, stamp
+from bookflow.sources.hubspot_pages import EPOCH, associated_ids, record_pages, stamp
 from bookflow.sources.hubspot_tables import (
     COMPANY_PROPERTIES,
     DEAL_PROPERTIES,
@@ -122,21 +122,18 @@ def _owners(reader: HubSpotReader):
     return owner
 
 
-def _company_ids(record: dict[str, Any], linked: dict[str, list[str]]) -> str:
-    """The record's companies, ';'-separated (publish makes one association row of each)."""
-    return ";".join(linked.get(record["id"], []))
-
-
 def _deals(reader: HubSpotReader):
     @dlt.resource(
         name="deal", primary_key="deal_id", write_disposition="merge", columns=_columns("deal", "company_ids")
     )
     def deal(cursor=_incremental()) -> Iterator[Any]:  # noqa: B008
-        for records, linked in record_pages(reader, "deals", cursor.last_value, list(DEAL_PROPERTIES.values()), []):
+        for records, linked in record_pages(
+            reader, "deals", cursor.last_value, list(DEAL_PROPERTIES.values()), [], ["companies"]
+        ):
             rows = [
                 {
                     "deal_id": record["id"], "is_deleted": "true" if record.get("archived") else "false",
-                    CURSOR: stamp(record), "company_ids": _company_ids(record, linked),
+                    CURSOR: stamp(record), "company_ids": associated_ids(record, linked, "companies"),
                 }
                 | {column: _text((record.get("properties") or {}).get(name)) for column, name in DEAL_PROPERTIES.items()}
                 for record in records
@@ -147,27 +144,34 @@ def _deals(reader: HubSpotReader):
     return deal
 
 
+# An engagement's companies say which accounts it touched; its contacts, who it was with.
+ASSOCIATED = ("company_ids", "contact_ids")
+
+
 def _engagements(reader: HubSpotReader, object_type: str):
     @dlt.resource(
         name=f"engagement_{object_type}",
         table_name="engagement",
         primary_key="id",
         write_disposition="merge",
-        columns=_columns("engagement", "company_ids"),
+        columns=_columns("engagement", *ASSOCIATED),
     )
     def engagement(cursor=_incremental()) -> Iterator[Any]:  # noqa: B008
         properties = list(ENGAGEMENT_PROPERTIES.values())
-        for records, linked in record_pages(reader, object_type, cursor.last_value, properties, []):
+        for records, linked in record_pages(
+            reader, object_type, cursor.last_value, properties, [], ["companies", "contacts"]
+        ):
             rows = [
                 {
                     "id": record["id"], "type": ENGAGEMENT_TYPES[object_type],
                     "active": "false" if record.get("archived") else "true", CURSOR: stamp(record),
-                    "company_ids": _company_ids(record, linked),
+                    "company_ids": associated_ids(record, linked, "companies"),
+                    "contact_ids": associated_ids(record, linked, "contacts"),
                 }
                 | {column: _text((record.get("properties") or {}).get(name)) for column, name in ENGAGEMENT_PROPERTIES.items()}
                 for record in records
             ]  # fmt: skip
             if rows:
-                yield _arrow(rows, _landed("engagement", "company_ids"))
+                yield _arrow(rows, _landed("engagement", *ASSOCIATED))
 
     return engagement

@@ -1,6 +1,7 @@
 """The raw tables a pull from HubSpot lands, shaped like the Fivetran HubSpot connector's: company
 (with the history of its owner properties in company_property_history), owner, deal and
-deal_company, engagement and engagement_company; and which HubSpot property fills each column.
+deal_company, engagement with engagement_company and engagement_contact (who it was with); and
+which HubSpot property fills each column.
 """
 
 from __future__ import annotations
@@ -41,6 +42,20 @@ def _raw(name: str, columns: dict[str, str], key: str, **options) -> RawTable:
     return RawTable("hubspot", name, columns, key=key, **options)
 
 
+def _association(name: str, parent: str, parent_key: str, other: str, ids_column: str) -> RawTable:
+    """An association table, a row per id of the parent's landed ';'-separated `ids_column`."""
+    key = f"{parent}_id"
+    return _raw(
+        name,
+        {key: INT, other: INT},
+        key,
+        parent=parent,
+        parent_key=parent_key,
+        rows_sql=f"select {parent_key} as {key}, unnest(string_split({ids_column}, ';')) as {other}, _dlt_load_id "
+        f"from {{landed}} where coalesce({ids_column}, '') <> ''",
+    )
+
+
 RAW = {
     table.name: table
     for table in (
@@ -65,19 +80,10 @@ RAW = {
             },
             "deal_id",
         ),
-        _raw(
-            "deal_company", {"deal_id": INT, "company_id": INT}, "deal_id",
-            parent="deal", parent_key="deal_id",
-            rows_sql="select deal_id, unnest(string_split(company_ids, ';')) as company_id, _dlt_load_id "
-            "from {landed} where coalesce(company_ids, '') <> ''",
-        ),
+        _association("deal_company", "deal", "deal_id", "company_id", "company_ids"),
         _raw("engagement", {"id": INT, "type": TEXT, "owner_id": TEXT, "timestamp": TIMESTAMP, "active": BOOL}, "id"),
-        _raw(
-            "engagement_company", {"engagement_id": INT, "company_id": INT}, "engagement_id",
-            parent="engagement", parent_key="id",
-            rows_sql="select id as engagement_id, unnest(string_split(company_ids, ';')) as company_id, _dlt_load_id "
-            "from {landed} where coalesce(company_ids, '') <> ''",
-        ),
+        _association("engagement_company", "engagement", "id", "company_id", "company_ids"),
+        _association("engagement_contact", "engagement", "id", "contact_id", "contact_ids"),
         _raw(
             "company_property_history",
             {"company_id": INT, "name": TEXT, "value": TEXT, "timestamp": TIMESTAMP, "source": TEXT, "source_id": TEXT},

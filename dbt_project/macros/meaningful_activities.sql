@@ -4,6 +4,7 @@
     itself, not on a cast of it, so blocks outside them are skipped. -#}
 {% macro meaningful_activities() -%}
     select
+        activities.activity_id,
         activities.account_id,
         activities.owner_id,
         activities.who_id,

@@ -1,6 +1,8 @@
 -- A HubSpot portal as the API sees it, from a demo CRM (Fivetran Salesforce-shaped tables in
 -- catalog `demo`): numeric ids, property names as HubSpot's, unowned companies for the pool
--- user's accounts, records last modified when created, engagements typed calls/emails/meetings/notes/tasks with company associations.
+-- user's accounts, records last modified when created, engagements typed calls/emails/meetings/notes/tasks
+-- with company associations, and contact associations from the activities' WhoId (the contacts
+-- themselves are not records of the portal: the extract reads only the associations).
 create or replace table hubspot.id_map as
 select id as salesforce_id, 'company' as kind, 10000000000 + row_number() over (order by id) as hubspot_id
 from (select distinct id from demo.salesforce.account)
@@ -10,7 +12,11 @@ union all
 select id, 'deal', 20000000000 + row_number() over (order by id) from demo.salesforce.opportunity
 union all
 select id, 'engagement', 30000000000 + row_number() over (order by kind, id)
-from (select id, 1 as kind from demo.salesforce.task union all select id, 2 from demo.salesforce.event);
+from (select id, 1 as kind from demo.salesforce.task union all select id, 2 from demo.salesforce.event)
+union all
+select id, 'contact', 40000000000 + row_number() over (order by id)
+from (select who_id as id from demo.salesforce.task union select who_id from demo.salesforce.event)
+where id is not null;
 
 create or replace table hubspot.owners as
 select
@@ -106,15 +112,20 @@ from demo.salesforce.opportunity as opportunities
 inner join hubspot.id_map as deals on deals.kind = 'deal' and deals.salesforce_id = opportunities.id
 inner join hubspot.id_map as companies on companies.kind = 'company' and companies.salesforce_id = opportunities.account_id
 union all
-select engagements_typed.object_type, engagements.hubspot_id, 'companies', companies.hubspot_id
+-- An engagement's company is its activity's account; its contact, the activity's WhoId.
+select engagements_typed.object_type, engagements.hubspot_id, linked.to_type, targets.hubspot_id
 from (
-    select id, account_id from demo.salesforce.task
+    select id, 'companies' as to_type, 'company' as kind, account_id as salesforce_id from demo.salesforce.task
     union all
-    select id, account_id from demo.salesforce.event
-) as activities
-inner join hubspot.id_map as engagements on engagements.kind = 'engagement' and engagements.salesforce_id = activities.id
+    select id, 'companies', 'company', account_id from demo.salesforce.event
+    union all
+    select id, 'contacts', 'contact', who_id from demo.salesforce.task
+    union all
+    select id, 'contacts', 'contact', who_id from demo.salesforce.event
+) as linked
+inner join hubspot.id_map as engagements on engagements.kind = 'engagement' and engagements.salesforce_id = linked.id
 inner join hubspot.engagements as engagements_typed on engagements_typed.id = engagements.hubspot_id
-inner join hubspot.id_map as companies on companies.kind = 'company' and companies.salesforce_id = activities.account_id;
+inner join hubspot.id_map as targets on targets.kind = linked.kind and targets.salesforce_id = linked.salesforce_id;
 
 -- HubSpot keeps every value a property has had; the demo's companies got their owner when created.
 create or replace table hubspot.property_history as

@@ -9,11 +9,18 @@
     blocks with. Without thresholds or completion_activities nothing is read at all. -#}
 {%- set window_days = activity_count_window_days() | int %}
 {#- Contacts are counted only where the CRM keeps who an activity was with (Salesforce's WhoId on
-    tasks and events; HubSpot's engagements are not read for contacts); elsewhere null, and the
-    contact part of a threshold is not applied. #}
-{%- set has_contacts = crm() == 'salesforce' and (
-    relation_has_column(source('salesforce', 'task'), 'who_id')
-    or relation_has_column(source('salesforce', 'event'), 'who_id')) %}
+    tasks and events; HubSpot's engagement_contact associations); elsewhere null, and the contact
+    part of a threshold is not applied. An activity is one row per contact on HubSpot (an
+    engagement with two contacts touched both): activities are counted by distinct id. #}
+{%- set contact_columns = {
+    'salesforce': [(source('salesforce', 'task'), 'who_id'), (source('salesforce', 'event'), 'who_id')],
+    'hubspot': [(source('hubspot', 'engagement_contact'), 'contact_id')],
+} %}
+{%- set found = namespace(contacts=false) %}
+{%- for relation, column in contact_columns[crm()] %}
+{%- set found.contacts = found.contacts or relation_has_column(relation, column) %}
+{%- endfor %}
+{%- set has_contacts = found.contacts %}
 with
 
 accounts as (
@@ -121,16 +128,16 @@ counted as (
         measured.min_activities,
         measured.min_contacts,
         measured.held_since,
-        cast(count(case when {{ days_between('recent.activity_at', as_of()) }} <= measured.period_days then 1 end)
-            as {{ dbt.type_int() }}) as activities_in_period,
+        cast(count(distinct case when {{ days_between('recent.activity_at', as_of()) }} <= measured.period_days
+            then recent.activity_id end) as {{ dbt.type_int() }}) as activities_in_period,
         {%- if has_contacts %}
         cast(count(distinct case when {{ days_between('recent.activity_at', as_of()) }} <= measured.period_days
             then recent.who_id end) as {{ dbt.type_int() }}) as contacts_in_period,
         {%- else %}
         cast(null as {{ dbt.type_int() }}) as contacts_in_period,
         {%- endif %}
-        cast(count(case when cast(recent.activity_at as date) >= measured.held_since then 1 end)
-            as {{ dbt.type_int() }}) as activities_since_held
+        cast(count(distinct case when cast(recent.activity_at as date) >= measured.held_since
+            then recent.activity_id end) as {{ dbt.type_int() }}) as activities_since_held
 
     from measured
     left join recent

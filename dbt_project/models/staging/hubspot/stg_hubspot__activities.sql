@@ -1,6 +1,9 @@
-{#- Engagements as touches, one row per engagement and company it is associated with. Types are
-    spelled as activity_types.csv spells them (CALL -> Call). Engagements with a value that does
-    not convert are left out (int_raw_rows_rejected lists them). -#}
+{#- Engagements as touches, one row per engagement, company it is associated with and contact it
+    was with (who_id, as Salesforce's WhoId; one row with a null who_id for an engagement with no
+    contact): an engagement with two contacts touched both, and readers that count activities
+    count distinct activity_id. Types are spelled as activity_types.csv spells them (CALL -> Call).
+    Engagements with a value that does not convert are left out (int_raw_rows_rejected lists
+    them). -#}
 {%- set raw = raw_columns('hubspot', 'engagement') -%}
 with
 
@@ -25,6 +28,14 @@ engagement_companies as (
 
 ),
 
+engagement_contacts as (
+
+    select engagement_id, contact_id
+    from {{ crm_source('hubspot', 'engagement_contact') }}
+    where contact_id is not null
+
+),
+
 renamed as (
 
     select
@@ -36,14 +47,14 @@ renamed as (
             upper(substring(engagements.type, 1, 1)) || lower(substring(engagements.type, 2)) as {{ dbt.type_string() }}
         ) as activity_type,
         engagements.engaged_at as activity_at,
-        {#- Engagements name their contacts through an association table bookflow does not read: no
-            distinct-contact counts for HubSpot (activity_thresholds.csv min_contacts is not checked). #}
-        cast(null as {{ dbt.type_string() }}) as who_id,
+        cast(engagement_contacts.contact_id as {{ dbt.type_string() }}) as who_id,
         engagements.landed_at
 
     from engagements
     inner join engagement_companies
         on engagements.id = engagement_companies.engagement_id
+    left join engagement_contacts
+        on engagements.id = engagement_contacts.engagement_id
 
 )
 

@@ -1,0 +1,110 @@
+"""Who each HubSpot engagement was with: the extract reads the engagements' contact associations
+from the local HTTPS HubSpot (embedded in the list on the first pull, through the v4 batch read
+on later ones, paged either way), lands them in hubspot.engagement_contact, and the HubSpot
+staging activities carry them as who_id, as Salesforce's WhoId."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from bookflow.local_crm import CrmServer
+from bookflow.local_crm.orgs import load_hubspot_portal
+from bookflow.sources.run import extract_crm
+
+
+@pytest.fixture
+def portal(certificate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A small demo as a HubSpot portal whose records give one association a page, so that an
+    engagement with several contacts spans pages in both the list and the v4 batch read."""
+    from bookflow.demo_crm import generate_demo_crm
+
+    demo = tmp_path / "demo_crm.duckdb"
+    generate_demo_crm(demo, accounts=120, seed=11, as_of=date.today())
+    with CrmServer(*certificate) as server:
+        load_hubspot_portal(server, demo, pool_user=None)
+        server.embedded_associations = server.association_page = 1
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", server.hubspot_token)
+        monkeypatch.setenv("HUBSPOT_BASE_URL", server.url)
+        monkeypatch.setenv("BOOKFLOW_CA_BUNDLE", str(certificate[0]))
+        yield server
+
+
+def _in_portal(crm: CrmServer, sql: str, params: list | None = None) -> list[tuple]:
+    with crm.lock:
+        return crm.org.execute(sql, params or []).fetchall()
+
+
+def _meet(crm: CrmServer, engagement: int, contacts: list[int]) -> None:
+    """More contacts on an engagement, as a rep adding attendees to a meeting: HubSpot moves its
+    modification stamp."""
+    kind = _in_portal(crm, "select object_type from hubspot.engagements where id = ?", [engagement])[0][0]
+    for contact in contacts:
+        _in_portal(crm, "insert into hubspot.associations values (?, ?, 'contacts', ?)", [kind, engagement, contact])
+    now = datetime.now(UTC).replace(tzinfo=None)
+    _in_portal(crm, "update hubspot.engagements set hs_lastmodifieddate = ? where id = ?", [now, engagement])
+
+
+def _landed(warehouse: Path) -> set[tuple[int, int]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return set(con.execute("select engagement_id, contact_id from hubspot.engagement_contact").fetchall())
+
+
+def _staged_contacts(warehouse: Path, tmp_path: Path, engagement: int) -> list[str]:
+    """stg_hubspot__activities built by dbt on the warehouse: the engagement's who_id values."""
+    from dbt.cli.main import dbtRunner
+
+    from bookflow import paths
+    from orchestration.dbt_project import dbt_environment
+
+    project = str(paths.DBT_PROJECT_DIR)
+    with dbt_environment(str(warehouse), str(paths.BUNDLED_RULES_DIR), crm="hubspot"):
+        result = dbtRunner().invoke(
+            ["run", "--project-dir", project, "--profiles-dir", project, "--quiet", "--target-path",
+             str(tmp_path / "dbt_target"), "--select", "stg_hubspot__activities"]
+        )  # fmt: skip
+    assert result.success, result.exception
+    # Not read-only: dbt-duckdb keeps this process's connection to the file open.
+    with duckdb.connect(str(warehouse)) as con:
+        rows = con.execute(
+            "select who_id from staging.stg_hubspot__activities where activity_id = ? order by who_id",
+            [str(engagement)],
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_engagement_contacts_land_over_pages_and_reach_the_staging_activities(portal: CrmServer, tmp_path: Path):
+    # Archived engagements land without associations: they are no touch.
+    portal_contacts = (
+        "select from_id, to_id from hubspot.associations where to_type = 'contacts' "
+        "and from_id in (select id from hubspot.engagements where not archived)"
+    )
+    first, later = [
+        row[0]
+        for row in _in_portal(
+            portal,
+            "select id from hubspot.engagements where not archived and id in "
+            "(select from_id from hubspot.associations where to_type = 'contacts') order by id limit 2",
+        )
+    ]
+    _meet(portal, first, [49000000001, 49000000002])  # three contacts: three pages of one each
+    warehouse = tmp_path / "warehouse.duckdb"
+
+    extract_crm("hubspot", warehouse)  # the first pull lists every engagement
+    assert portal.requests_to("/crm/v4/associations/") > 0  # the list embedded the first contact only
+    assert _landed(warehouse) == set(_in_portal(portal, portal_contacts))
+    assert len([pair for pair in _landed(warehouse) if pair[0] == first]) == 3
+
+    _meet(portal, later, [49000000003, 49000000004])
+    second = extract_crm("hubspot", warehouse)  # a search for what changed, then the v4 batch read
+    assert second.pulled.get("engagement") == 1
+    landed = _landed(warehouse)
+    assert landed == set(_in_portal(portal, portal_contacts))
+    assert {contact for engagement, contact in landed if engagement == later} >= {49000000003, 49000000004}
+
+    staged = _staged_contacts(warehouse, tmp_path, later)
+    expected = sorted(str(contact) for engagement, contact in landed if engagement == later)
+    assert len(expected) == 3 and staged == expected
