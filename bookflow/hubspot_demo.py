@@ -4,8 +4,9 @@ The portal is a DuckDB file (data/demo_hubspot.duckdb unless `--crm-store` says 
 by bookflow's local HTTPS CRM (bookflow.local_crm) for the length of the run: the cycle pulls it
 through HubSpot's CRM v3 API (bookflow.sources.hubspot) and writes owners back through the HubSpot
 destination, which the portal keeps for the next run. It is made from the Salesforce demo CRM with
-numeric HubSpot ids; the rules beside it (demo_hubspot.rules/) are the bundled ones in those ids,
-with no pool user. Timing signals are not CRM data: the run lands the portal's copy in the
+numeric HubSpot ids, its BDRs in a custom company property of type owner (sdr_owner); the rules
+beside it (demo_hubspot.rules/) are the bundled ones in those ids, with no pool user and that
+property as the SDR field. Timing signals are not CRM data: the run lands the portal's copy in the
 warehouse first, as a data team's loader would.
 """
 
@@ -36,6 +37,7 @@ def create_portal(portal: Path, *, accounts: int, seed: int, as_of: date | None)
     """A fresh demo portal and its rules; returns the number of companies."""
     from bookflow.demo_crm import generate_demo_crm
     from bookflow.local_crm import CrmServer, make_certificate
+    from bookflow.local_crm.hubspot import SDR_OWNER
     from bookflow.local_crm.orgs import load_hubspot_portal
 
     portal, rules = portal_paths(portal)
@@ -47,7 +49,7 @@ def create_portal(portal: Path, *, accounts: int, seed: int, as_of: date | None)
         staging = portal.with_name(portal.name + ".new")
         staging.unlink(missing_ok=True)
         with CrmServer(*make_certificate(scratch_dir), org_path=staging) as crm:
-            load_hubspot_portal(crm, demo, pool_user=pool_user, write_state=False)
+            load_hubspot_portal(crm, demo, pool_user=pool_user, write_state=False, sdr_property=True)
         shutil.rmtree(rules, ignore_errors=True)
         rules.mkdir(parents=True)
         for name in paths.BUNDLED_RULES_DIR.glob("*.csv"):
@@ -59,6 +61,7 @@ def create_portal(portal: Path, *, accounts: int, seed: int, as_of: date | None)
             con.execute("attach ? as demo (read_only)", [str(demo)])
             con.execute("set variable source = ?", [str(paths.BUNDLED_RULES_DIR)])
             con.execute("set variable target = ?", [str(rules)])
+            con.execute("set variable sdr_property = ?", [SDR_OWNER])
             con.execute((_SQL / "hubspot_rules.sql").read_text())
             companies = con.execute("select count(*) from portal.hubspot.companies").fetchone()[0]
         os.replace(staging, portal)

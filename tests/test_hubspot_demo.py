@@ -1,5 +1,6 @@
-"""`bookflow demo --crm hubspot`: a whole cycle on a HubSpot portal over HTTPS, then a new
-warehouse extracted from the same portal agrees that nothing is left to do that day."""
+"""`bookflow demo --crm hubspot`: a whole cycle on a HubSpot portal over HTTPS, the AEs in the
+company owner and the BDRs in the portal's SDR owner property, then a new warehouse extracted
+from the same portal agrees that nothing is left to do that day in either field."""
 
 from __future__ import annotations
 
@@ -26,12 +27,39 @@ def test_the_hubspot_demo_writes_back_and_a_new_warehouse_plans_nothing(tmp_path
         to_pool = con.execute(
             "select count(*), count(to_crm_owner_id) from marts.ownership_changes where to_owner_id is null"
         ).fetchone()
+        sdr_kinds = dict(
+            con.execute(
+                "select change_type, count(*) from marts.ownership_changes where crm_field = 'property_sdr_owner' "
+                "group by 1"
+            ).fetchall()
+        )
+        # The engagements' contacts reach the working grades: the BDRs' threshold asks for contacts.
+        graded_contacts = con.execute(
+            "select count(contacts_in_period) from marts.account_status where crm_field = 'property_sdr_owner'"
+        ).fetchone()[0]
+        sdr_written = dict(
+            con.execute(
+                "select c.account_id, c.to_crm_owner_id from marts.ownership_changes as c "
+                "inner join reverse_etl.sync_ledger as l using (change_id) "
+                "where c.crm_field = 'property_sdr_owner' and l.status = 'applied'"
+            ).fetchall()
+        )
     assert statuses.get("applied", 0) > 50 and set(statuses) == {"applied"}
     assert ids  # numeric HubSpot company ids throughout
     assert to_pool[0] > 0 and to_pool[1] == 0  # retrievals unassign the company: HubSpot's pool
+    # The BDRs are dealt and retrieved through the SDR property, and the portal holds what was written.
+    assert sdr_kinds.get("distribute") and sdr_kinds.get("retrieve"), sdr_kinds
+    assert graded_contacts > 0
+    assert len(sdr_written) == sum(sdr_kinds.values())
+    with duckdb.connect(str(portal), read_only=True) as con:
+        in_portal = dict(con.execute("select cast(id as varchar), sdr_owner from hubspot.companies").fetchall())
+    assert {company: in_portal[company] for company in sdr_written} == sdr_written
 
-    # The portal kept what was written; its owner history says when each company got its owner.
+    # The portal kept what was written; the history of both owner properties says when each
+    # company got its owner and its BDR, or went back to either pool.
     fresh = run_hubspot_demo(portal, warehouse_path=tmp_path / "new.duckdb", destination="none")
     assert fresh.success, fresh.errors
     with duckdb.connect(str(tmp_path / "new.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from marts.ownership_changes").fetchone()[0] == 0
+        assert con.execute("select crm_field, count(*) from marts.ownership_changes group by 1").fetchall() == []
+        landed = dict(con.execute("select cast(id as varchar), property_sdr_owner from hubspot.company").fetchall())
+    assert {company: landed[company] for company in sdr_written} == sdr_written

@@ -18,9 +18,9 @@ FIXTURE = Path(__file__).parent / "fixtures" / "hubspot_text_warehouse.sql"
 
 
 def _hubspot_rules(rules: Path) -> str:
-    """The bundled rules as a HubSpot portal reads them (as bookflow's HubSpot demo makes them): no
-    pool user (the pool is the unowned companies) and no SDR field, so no reps of a role writing it.
-    Returns the pool user the rules named."""
+    """The bundled rules as a HubSpot portal without an SDR property reads them: no pool user (the
+    pool is the unowned companies) and no SDR field (the fixture's companies have none), so no
+    reps of a role writing it. Returns the pool user the rules named."""
     with (rules / "settings.csv").open() as settings_file:
         settings = list(csv.reader(settings_file))
     pool_user = next(row[1] for row in settings if row[0] == "pool_owner_id")

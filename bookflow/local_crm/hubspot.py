@@ -8,8 +8,10 @@ from typing import Any
 
 OWNERS_PAGE_MAX = 500  # GET /crm/v3/owners answers at most this many per page
 OWNER = "hubspot_owner_id"
-# A custom property of type owner besides the company owner (a portal's SDR/BDR field).
-OWNER_PROPERTIES = frozenset({OWNER, "sdr_owner"})
+# A custom property of type owner besides the company owner (a portal's SDR/BDR field; the demo
+# portal's, bookflow.local_crm.sql/hubspot_sdr_property.sql).
+SDR_OWNER = "sdr_owner"
+OWNER_PROPERTIES = frozenset({OWNER, SDR_OWNER})
 
 
 class HubSpotRoutes:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from bookflow.local_crm.hubspot import OWNER, OWNER_PROPERTIES
 from bookflow.local_crm.server import Account, CrmServer
 
 _SQL = Path(__file__).parent / "sql"
@@ -70,16 +71,27 @@ def load_salesforce_org(crm: CrmServer, demo_crm: Path, *, write_state: bool = T
         )
 
 
-def load_hubspot_portal(crm: CrmServer, demo_crm: Path, *, pool_user: str | None, write_state: bool = True) -> None:
-    """Serve the demo CRM's records as a HubSpot portal; the pool user's accounts are unowned."""
+def load_hubspot_portal(
+    crm: CrmServer,
+    demo_crm: Path,
+    *,
+    pool_user: str | None,
+    write_state: bool = True,
+    sdr_property: bool = False,
+) -> None:
+    """Serve the demo CRM's records as a HubSpot portal; the pool user's accounts are unowned.
+    With `sdr_property`, the companies have the demo's SDR owner property (SDR_OWNER) holding
+    each account's BDR."""
     variables = {"now": datetime.now(UTC).replace(tzinfo=None), "pool_user": pool_user}
-    _run_script(crm, "hubspot_portal.sql", demo_crm, variables)
+    then = (_SQL / "hubspot_sdr_property.sql").read_text() if sdr_property else ""
+    _run_script(crm, "hubspot_portal.sql", demo_crm, variables, then)
     if write_state:
         restore_hubspot_write_state(crm)
 
 
 def restore_hubspot_write_state(crm: CrmServer) -> None:
-    """The write routes' view of a portal kept in the org file: company owners, active owners."""
+    """The write routes' view of a portal kept in the org file: company owners, active owners,
+    and the values of the other owner properties the write routes accept (an SDR owner)."""
     with crm.lock:
         crm.loaded.add("hubspot")
         owners = crm.org.execute("select cast(id as varchar) from hubspot.owners where not archived").fetchall()
@@ -88,6 +100,17 @@ def restore_hubspot_write_state(crm: CrmServer) -> None:
         ).fetchall()
         crm.hubspot_owners.update(row[0] for row in owners)
         crm.companies.update(dict(companies))
+        present = {name for (name,) in crm.org.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'hubspot' and table_name = 'companies'"
+        ).fetchall()}  # fmt: skip
+        for name in sorted((OWNER_PROPERTIES - {OWNER}) & present):
+            quoted = '"' + name.replace('"', '""') + '"'
+            rows = crm.org.execute(
+                f"select cast(id as varchar), {quoted} from hubspot.companies where not archived and {quoted} is not null"
+            ).fetchall()
+            for company, value in rows:
+                crm.company_owner_properties.setdefault(company, {})[name] = value
 
 
 def hubspot_ids(crm: CrmServer) -> dict[str, str]:

@@ -1,16 +1,12 @@
 -- The bundled rules in HubSpot's ids (catalog `portal` is the demo portal, its id_map): reps (and
--- their working hours) are HubSpot owners, overrides name companies. Run once per file with `source` and `target` set.
--- The portal has no SDR owner property: the reps of a role writing the SDR field (roles.csv) stay
--- out, so the HubSpot demo runs the CRM owner's books only.
+-- their working hours) are HubSpot owners, overrides name companies. Run once per file with
+-- `source`, `target` and `sdr_property` (the portal's SDR owner property) set. The BDRs work
+-- through that property as they work through SDR_Owner__c in the Salesforce demo.
 copy (
     select owners.hubspot_id as rep_id, reps.* exclude (rep_id)
     from read_csv(getvariable('source') || '/reps.csv', header = true, all_varchar = true) as reps
     inner join portal.hubspot.id_map as owners
         on owners.kind = 'owner' and owners.salesforce_id = reps.rep_id
-    where reps.role not in (
-        select role from read_csv(getvariable('source') || '/roles.csv', header = true, all_varchar = true)
-        where owner_field = 'sdr'
-    )
 ) to (getvariable('target') || '/reps.csv') (header true);
 
 copy (
@@ -27,10 +23,25 @@ copy (
         on companies.kind = 'company' and companies.salesforce_id = overrides.account_id
 ) to (getvariable('target') || '/account_overrides.csv') (header true);
 
--- No pool user: in HubSpot the pool is the unowned companies; no SDR property either.
+-- No pool user: in HubSpot the pool is the unowned companies. The SDR field is the portal's
+-- property, landing in column property_<name> as Fivetran lands company properties.
 copy (
-    select * from read_csv(getvariable('source') || '/settings.csv', header = true, all_varchar = true)
-    where setting not in ('pool_owner_id', 'sdr_owner_crm_field')
+    select
+        setting,
+        case setting
+            when 'sdr_owner_column' then 'property_' || getvariable('sdr_property')
+            when 'sdr_owner_crm_field' then getvariable('sdr_property')
+            else value
+        end as value,
+        case setting
+            when 'sdr_owner_column' then 'Raw column of hubspot.company holding the BDR (the company property '
+                || getvariable('sdr_property') || ')'
+            when 'sdr_owner_crm_field' then 'The SDR owner property of HubSpot companies (type owner), which the '
+                || 'extract reads and the write-back writes'
+            else description
+        end as description
+    from read_csv(getvariable('source') || '/settings.csv', header = true, all_varchar = true)
+    where setting <> 'pool_owner_id'
 ) to (getvariable('target') || '/settings.csv') (header true);
 
 -- HubSpot's engagement types: a task logged by the rep counts, a note does not.
