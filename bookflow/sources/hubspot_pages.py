@@ -25,7 +25,12 @@ def _ms(iso: str) -> int:
 
 
 def _changed(
-    reader: HubSpotReader, object_type: str, since: str, properties: list[str], history: list[str], associated
+    reader: HubSpotReader,
+    object_type: str,
+    since: str,
+    properties: list[str],
+    history: list[str],
+    associated: Sequence[str],
 ) -> Iterator[Page]:
     """The records modified since the cursor, read whole (with history), with their associations."""
     for page in reader.modified_since(object_type, _ms(since)):
@@ -43,7 +48,7 @@ def _embedded(record: dict[str, Any], to_type: str) -> tuple[list[str], bool]:
 
 
 def _listed(
-    reader: HubSpotReader, object_type: str, properties: list[str], history: list[str], associated
+    reader: HubSpotReader, object_type: str, properties: list[str], history: list[str], associated: Sequence[str]
 ) -> Iterator[Page]:
     for page in reader.list_pages(object_type, properties, associations=associated, history=history):
         linked: dict[str, dict[str, list[str]]] = {}
