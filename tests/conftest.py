@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from bookflow import paths
@@ -48,6 +49,34 @@ def run_day(workspace: Workspace, day: date, *extra: str) -> str:
     result = CliRunner().invoke(main, [*command, "--rules", str(workspace.rules), *extra])
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def staged_who_ids(warehouse: Path, tmp_path: Path, crm: str, *activity_ids: str) -> dict[str, list[str | None]]:
+    """The who_id values of each activity in its CRM's staging model, built by dbt on the warehouse
+    (that model alone: the raw tables are the extract's)."""
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.dbt_project import dbt_environment
+
+    model = f"stg_{crm}__activities"
+    project = str(paths.DBT_PROJECT_DIR)
+    with dbt_environment(str(warehouse), str(paths.BUNDLED_RULES_DIR), crm=crm):
+        result = dbtRunner().invoke(
+            ["run", "--project-dir", project, "--profiles-dir", project, "--quiet", "--target-path",
+             str(tmp_path / "dbt_target"), "--select", model]
+        )  # fmt: skip
+    assert result.success, result.exception
+    # Not read-only: dbt-duckdb keeps this process's connection to the file open.
+    with duckdb.connect(str(warehouse)) as con:
+        rows = con.execute(
+            f"select activity_id, who_id from staging.{model} where activity_id in (select unnest(?)) "
+            "order by activity_id, who_id",
+            [list(activity_ids)],
+        ).fetchall()
+    staged: dict[str, list[str | None]] = {}
+    for activity_id, who_id in rows:
+        staged.setdefault(activity_id, []).append(who_id)
+    return staged
 
 
 @pytest.fixture(scope="session")

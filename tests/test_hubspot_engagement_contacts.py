@@ -14,6 +14,7 @@ import pytest
 from bookflow.local_crm import CrmServer
 from bookflow.local_crm.orgs import load_hubspot_portal
 from bookflow.sources.run import extract_crm
+from tests.conftest import staged_who_ids
 
 
 @pytest.fixture
@@ -53,29 +54,6 @@ def _landed(warehouse: Path) -> set[tuple[int, int]]:
         return set(con.execute("select engagement_id, contact_id from hubspot.engagement_contact").fetchall())
 
 
-def _staged_contacts(warehouse: Path, tmp_path: Path, engagement: int) -> list[str]:
-    """stg_hubspot__activities built by dbt on the warehouse: the engagement's who_id values."""
-    from dbt.cli.main import dbtRunner
-
-    from bookflow import paths
-    from orchestration.dbt_project import dbt_environment
-
-    project = str(paths.DBT_PROJECT_DIR)
-    with dbt_environment(str(warehouse), str(paths.BUNDLED_RULES_DIR), crm="hubspot"):
-        result = dbtRunner().invoke(
-            ["run", "--project-dir", project, "--profiles-dir", project, "--quiet", "--target-path",
-             str(tmp_path / "dbt_target"), "--select", "stg_hubspot__activities"]
-        )  # fmt: skip
-    assert result.success, result.exception
-    # Not read-only: dbt-duckdb keeps this process's connection to the file open.
-    with duckdb.connect(str(warehouse)) as con:
-        rows = con.execute(
-            "select who_id from staging.stg_hubspot__activities where activity_id = ? order by who_id",
-            [str(engagement)],
-        ).fetchall()
-    return [row[0] for row in rows]
-
-
 def test_engagement_contacts_land_over_pages_and_reach_the_staging_activities(portal: CrmServer, tmp_path: Path):
     # Archived engagements land without associations: they are no touch.
     portal_contacts = (
@@ -105,6 +83,6 @@ def test_engagement_contacts_land_over_pages_and_reach_the_staging_activities(po
     assert landed == set(_in_portal(portal, portal_contacts))
     assert {contact for engagement, contact in landed if engagement == later} >= {49000000003, 49000000004}
 
-    staged = _staged_contacts(warehouse, tmp_path, later)
+    staged = staged_who_ids(warehouse, tmp_path, "hubspot", str(later))[str(later)]
     expected = sorted(str(contact) for engagement, contact in landed if engagement == later)
     assert len(expected) == 3 and staged == expected
