@@ -77,11 +77,22 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: s
     return [row[0] for row in rows]
 
 
+def _published_columns(raw: RawTable, landed_columns: list[str]) -> dict[str, str]:
+    """The raw table's columns and types: an optional one only once it has landed. A column of
+    nulls would tell the models the CRM keeps it (an org hiding WhoId would count no contact on
+    any account); left out, they read it as a loader that lacks it, as null."""
+    return {
+        column: kind
+        for column, kind in raw.columns.items()
+        if column not in raw.optional_columns or column in landed_columns
+    }
+
+
 def _select(raw: RawTable, landed: str, since: str | None, landed_columns: list[str]) -> str:
     """The raw table's rows (all, or those landed after `since`), cast to their types."""
     casts = ", ".join(
         f"cast({_quoted(c) if c in landed_columns or raw.rows_sql else 'null'} as {kind}) as {_quoted(c)}"
-        for c, kind in raw.columns.items()
+        for c, kind in _published_columns(raw, landed_columns).items()
     )
     stamp = f"cast(to_timestamp(cast(_dlt_load_id as double)) at time zone 'UTC' as timestamp) as {LANDED_AT}"
     rows = f"({raw.rows_sql.replace('{landed}', landed)})" if raw.rows_sql else landed
@@ -135,7 +146,7 @@ def publish(
                 con.execute(f"create schema if not exists {raw.schema}")
                 # A raw table of another shape (loaded by hand, or by the demo extract) is replaced whole.
                 whole = since is None or _columns(con, warehouse_catalog, raw.schema, raw.name) != [
-                    *raw.columns,
+                    *_published_columns(raw, landed_columns),
                     LANDED_AT,
                 ]
                 if whole:

@@ -17,7 +17,8 @@ class RawTable:
     columns: dict[str, str]  # contract column -> SQL type
     key: str  # rows of one record (or, for association and history tables, of one parent) share it
     optional: bool = False
-    # Columns the CRM may not have (Account.Website): published as null when none landed.
+    # Columns the CRM may not have, or may hide from the integration user (Account.Website, an
+    # activity's WhoId): left out of the raw table until one lands.
     optional_columns: tuple[str, ...] = ()
     # A table made from a column of another landed table (associations, property history): the
     # parent table, its key column, and SQL over `landed` (the parent's landed rows) giving this
