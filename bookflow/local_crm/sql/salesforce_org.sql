@@ -31,6 +31,7 @@ create or replace table salesforce."Task" as
 select
     id as "Id", account_id as "AccountId", owner_id as "OwnerId", type as "Type",
     cast(activity_date as timestamp) as "ActivityDate", coalesce(is_deleted, false) as "IsDeleted",
+    who_id as "WhoId",
     cast(activity_date as timestamp) as "SystemModstamp"
 from demo.salesforce.task;
 
@@ -38,6 +39,7 @@ create or replace table salesforce."Event" as
 select
     id as "Id", account_id as "AccountId", owner_id as "OwnerId", type as "Type",
     cast(activity_date as timestamp) as "ActivityDate", coalesce(is_deleted, false) as "IsDeleted",
+    who_id as "WhoId",
     cast(activity_date as timestamp) as "SystemModstamp"
 from demo.salesforce.event;
 
