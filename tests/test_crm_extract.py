@@ -23,6 +23,7 @@ from bookflow.crm.sdr_field import sdr_field
 from bookflow.local_crm import CrmServer, HubSpotLimits
 from bookflow.local_crm.orgs import load_hubspot_portal, load_salesforce_org
 from bookflow.sources.run import ExtractOptions, extract_crm
+from tests.conftest import staged_who_ids
 
 TODAY = date.today()  # the CRM stamps history with the real clock: cycles here run on today
 OPTIONS = ExtractOptions(bulk_threshold=1000, bulk_page=700)
@@ -90,15 +91,48 @@ SALESFORCE_TABLES = [f"salesforce.{t}" for t in ("account", "user", "opportunity
 HUBSPOT_TABLES = [f"hubspot.{t}" for t in ("company", "owner", "deal", "engagement", "engagement_company")]
 
 
+def _who(warehouse: Path, table: str) -> dict[str, str | None]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return dict(con.execute(f"select id, who_id from salesforce.{table}").fetchall())
+
+
+def _org_who(crm: CrmServer) -> dict[str, dict[str, str | None]]:
+    return {
+        table: dict(_org(crm, f'select "Id", "WhoId" from salesforce."{table.title()}"')) for table in ("task", "event")
+    }
+
+
 def test_a_salesforce_rerun_pulls_only_what_changed(org: CrmServer, tmp_path: Path):
+    """Also who each activity was with: Task.WhoId and Event.WhoId (a contact 003..., a lead
+    00Q..., or none) land as who_id through Bulk API 2.0 and REST alike, and reach staging. An org
+    whose integration user cannot read WhoId still extracts, without the column, so the models
+    leave the contact part of a threshold out instead of counting no contact anywhere; once it is
+    granted, the landing that lacks it reads every record again, once."""
     warehouse = tmp_path / "warehouse.duckdb"
+    hidden = {("task", "whoid"), ("event", "whoid")}
+    org.hidden_fields.update(hidden)
     extract_crm("salesforce", warehouse, options=OPTIONS)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'salesforce' "
+            "and table_name in ('task', 'event') and column_name = 'who_id'"
+        ).fetchone() == (0,)
+
+    org.hidden_fields.difference_update(hidden)
+    jobs = org.requests_to("/jobs/query")
+    granted = extract_crm("salesforce", warehouse, options=OPTIONS)
     counts = _counts(warehouse, SALESFORCE_TABLES)
     assert counts["salesforce.task"] == (_org(org, 'select count(*) from salesforce."Task"')[0][0],) * 2
     assert counts["salesforce.account"][0] == counts["salesforce.account"][1] > 400
-    assert org.requests_to("/jobs/query") > 0  # above the threshold, through Bulk API 2.0
+    assert counts["salesforce.task"][0] > OPTIONS.bulk_threshold
+    assert org.requests_to("/jobs/query") > jobs  # above the threshold, through Bulk API 2.0
+    assert granted.pulled["task"] == counts["salesforce.task"][0]
+    for table, who in _org_who(org).items():
+        assert _who(warehouse, table) == who
+        assert None in who.values() and any(value.startswith("003") for value in who.values() if value)
 
-    # Three accounts renamed, one task deleted: the CRM stamps them now.
+    # Three accounts renamed, one task deleted, a call logged against a lead instead, a meeting's
+    # contact taken off: the CRM stamps them now.
     now = datetime.now(UTC).replace(tzinfo=None)
     renamed = [row[0] for row in _org(org, 'select "Id" from salesforce."Account" order by "Id" limit 3')]
     _org(
@@ -108,6 +142,13 @@ def test_a_salesforce_rerun_pulls_only_what_changed(org: CrmServer, tmp_path: Pa
     )
     deleted = _org(org, 'select "Id" from salesforce."Task" order by "Id" limit 1')[0][0]
     _org(org, 'update salesforce."Task" set "IsDeleted" = true, "SystemModstamp" = ? where "Id" = ?', [now, deleted])
+    task, event = (
+        _org(org, f'select "Id" from salesforce."{table}" where "WhoId" is not null order by "Id" desc limit 1')[0][0]
+        for table in ("Task", "Event")
+    )
+    lead = "00QDn0000000042AAA"
+    _org(org, 'update salesforce."Task" set "WhoId" = ?, "SystemModstamp" = ? where "Id" = ?', [lead, now, task])
+    _org(org, 'update salesforce."Event" set "WhoId" = null, "SystemModstamp" = ? where "Id" = ?', [now, event])
 
     before = len(org.log)
     second = extract_crm("salesforce", warehouse, options=OPTIONS)
@@ -115,11 +156,16 @@ def test_a_salesforce_rerun_pulls_only_what_changed(org: CrmServer, tmp_path: Pa
     # A login, a describe and a count per object, and one REST page each: no Bulk API job.
     assert not [path for _, path in requests if "/jobs/query" in path]
     assert len(requests) <= 1 + 3 * 7
-    assert second.pulled == {"account": 3, "task": 1}
+    assert second.pulled == {"account": 3, "task": 2, "event": 1}
     assert _counts(warehouse, SALESFORCE_TABLES) == counts  # replaced in place, nothing twice
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from salesforce.account where name = 'Renamed'").fetchone()[0] == 3
         assert con.execute("select is_deleted from salesforce.task where id = ?", [deleted]).fetchone()[0] is True
+    for table, who in _org_who(org).items():
+        assert _who(warehouse, table) == who
+    assert _who(warehouse, "task")[task] == lead and _who(warehouse, "event")[event] is None
+
+    assert staged_who_ids(warehouse, tmp_path, "salesforce", task, event) == {task: [lead], event: [None]}
 
 
 def test_a_hubspot_rerun_pulls_only_what_changed(org: CrmServer, tmp_path: Path):

@@ -95,13 +95,17 @@ SOBJECTS: dict[str, tuple[SObject, RawTable]] = {
                     "id": "Id", "account_id": "AccountId", "owner_id": "OwnerId", "type": "Type",
                     "activity_date": "ActivityDate", "is_deleted": "IsDeleted",
                 },
+                # The contact or lead it was with (the primary one under Shared Activities): the
+                # distinct contacts of activity_thresholds.csv's min_contacts.
+                optional_fields=(("who_id", "WhoId"),),
             ),
             _raw(
                 name,
                 {
                     "id": TEXT, "account_id": TEXT, "owner_id": TEXT, "type": TEXT,
-                    "activity_date": TIMESTAMP, "is_deleted": BOOL,
+                    "activity_date": TIMESTAMP, "is_deleted": BOOL, "who_id": TEXT,
                 },
+                optional_columns=("who_id",),
             ),
         )
         for name, api_name in (("task", "Task"), ("event", "Event"))
