@@ -150,7 +150,10 @@ def why_the_deal_stopped(book: dict) -> str:
         return "pool and slots matched"
     if book["ready_pool_left"] == 0:
         return "ready pool used up"
-    return "every open slot filled"
+    if book["open_slots_left"] <= 0:
+        return "every open slot filled"
+    # Ready accounts and open slots both left: the rules stopped the deal, not the book.
+    return "a per-run cap or the distribution mode held back the rest (settings.csv)"
 
 
 # A failure says what to fix in its first lines (a rules check lists one problem a line); the rest is in the log.
