@@ -114,45 +114,74 @@ ALWAYS_AT_WORK = "rep_id,time_zone,work_days,work_start,work_end,unavailable_unt
 CYCLE_FILES = ("warehouse.duckdb", "demo_crm.duckdb", "warehouse_inbound.duckdb")
 
 
-@pytest.fixture(scope="session")
-def first_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> Path:
-    """A folder with the small demo after one `bookflow run` at AS_OF, every rep always at work; made once."""
+def _cycle_once(root: Path, demo_crm_template: Path, *extra: str) -> Path:
+    """`bookflow run` at AS_OF in `root` on a copy of the small demo, every rep always at work.
+
+    The run records itself in root/dagster_home and its output in root/run_output.txt, so tests
+    that only read what a run did read it here instead of running one of their own.
+    """
     from click.testing import CliRunner
 
     from bookflow.cli import main
 
-    root = tmp_path_factory.mktemp("first_cycle")
     shutil.copytree(paths.BUNDLED_RULES_DIR, root / "rules")
     (root / "rules" / "rep_availability.csv").write_text(ALWAYS_AT_WORK)
     shutil.copy(demo_crm_template, root / "demo_crm.duckdb")
+    (root / "dagster_home").mkdir()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(paths.RULES_ENV, str(root / "rules"))
         patch.setenv(paths.WAREHOUSE_ENV, str(root / "warehouse.duckdb"))
         patch.setenv(paths.DEMO_CRM_ENV, str(root / "demo_crm.duckdb"))
+        patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         patch.delenv(paths.INBOUND_ENV, raising=False)
         patch.delenv(paths.PUBLISH_ENV, raising=False)
         args = ["--as-of", AS_OF.isoformat(), "--warehouse", str(root / "warehouse.duckdb")]
-        result = CliRunner().invoke(main, ["run", *args, "--crm", str(root / "demo_crm.duckdb"), "--force"])
+        result = CliRunner().invoke(main, ["run", *args, "--crm", str(root / "demo_crm.duckdb"), "--force", *extra])
     assert result.exit_code == 0, result.output
+    (root / "run_output.txt").write_text(result.output)
     return root
 
 
-@pytest.fixture
-def cycled_workspace(workspace: Workspace, first_cycle: Path) -> Workspace:
-    """workspace after one daily cycle at AS_OF with every rep always at work: a copy of first_cycle.
+@pytest.fixture(scope="session")
+def first_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> Path:
+    """A folder with the small demo after one synced `bookflow run` at AS_OF; made once."""
+    return _cycle_once(tmp_path_factory.mktemp("first_cycle"), demo_crm_template)
 
-    The published marts' views read first_cycle's Parquet files by their absolute paths; they
+
+@pytest.fixture(scope="session")
+def planned_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> Path:
+    """A folder with the small demo after one `bookflow run --destination none` at AS_OF: its
+    changes are planned, none is written to the CRM; made once."""
+    return _cycle_once(tmp_path_factory.mktemp("planned_cycle"), demo_crm_template, "--destination", "none")
+
+
+def _copy_cycle(cycle: Path, workspace: Workspace) -> Workspace:
+    """The workspace as `cycle` left its folder.
+
+    The published marts' views read the cycle's Parquet files by their absolute paths; they
     are the same files, and nothing writes them.
     """
     (workspace.rules / "rep_availability.csv").write_text(ALWAYS_AT_WORK)
     for name in CYCLE_FILES:
-        for left in (first_cycle / name, first_cycle / f"{name}.wal"):
+        for left in (cycle / name, cycle / f"{name}.wal"):
             if left.exists():
                 shutil.copy(left, workspace.root / left.name)
     shutil.copytree(
-        paths.publish_dir(first_cycle / "warehouse.duckdb"), paths.publish_dir(workspace.warehouse), symlinks=True
+        paths.publish_dir(cycle / "warehouse.duckdb"), paths.publish_dir(workspace.warehouse), symlinks=True
     )
     return workspace
+
+
+@pytest.fixture
+def cycled_workspace(workspace: Workspace, first_cycle: Path) -> Workspace:
+    """workspace after one synced daily cycle at AS_OF with every rep always at work."""
+    return _copy_cycle(first_cycle, workspace)
+
+
+@pytest.fixture
+def planned_workspace(workspace: Workspace, planned_cycle: Path) -> Workspace:
+    """workspace after one daily cycle at AS_OF that planned its changes and wrote none."""
+    return _copy_cycle(planned_cycle, workspace)
 
 
 # -- a local HTTPS CRM (bookflow/local_crm/) for the reverse-ETL destinations --------------------

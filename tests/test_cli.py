@@ -79,21 +79,21 @@ def test_the_console_script_keeps_exit_codes_output_and_exit_handlers():
     assert "exit handler ran" in wrong.stdout
 
 
-def test_run_prints_a_summary_and_syncs_to_the_demo_crm(workspace, dagster_home):
-    result = CliRunner().invoke(main, ["run", *workspace.cli_args()])
-    assert result.exit_code == 0, result.output
-    # Quiet: the summary, not dbt's log; dbt's log is in the file the summary names.
-    assert "of 157" not in result.output and "Running with dbt" not in result.output
-    assert len(result.output.splitlines()) < 30
-    log_path = Path(re.search(r"log: (\S+)", result.output)[1])
-    assert (
-        "Running with dbt" in log_path.read_text()
-        and log_path.parent == workspace.warehouse.parent / f"{workspace.warehouse.stem}_logs"
+def test_run_prints_a_summary_and_syncs_to_the_demo_crm(first_cycle):
+    # The session's first synced cycle: its output, warehouse, demo CRM and Dagster instance.
+    output = (first_cycle / "run_output.txt").read_text()
+    warehouse, crm_file, dagster_home = (
+        first_cycle / name for name in ("warehouse.duckdb", "demo_crm.duckdb", "dagster_home")
     )
+    # Quiet: the summary, not dbt's log; dbt's log is in the file the summary names.
+    assert "of 157" not in output and "Running with dbt" not in output
+    assert len(output.splitlines()) < 30
+    log_path = Path(re.search(r"log: (\S+)", output)[1])
+    assert "Running with dbt" in log_path.read_text() and log_path.parent == first_cycle / "warehouse_logs"
     # Each target book says why its deal stopped where it did.
-    books = dict(_query(workspace.warehouse, "select target_book, ready_pool - open_slots from marts.capacity_gap"))
+    books = dict(_query(warehouse, "select target_book, ready_pool - open_slots from marts.capacity_gap"))
     for book in books:
-        assert re.search(rf"^    {book} .*(slot|ready|matched)", result.output, re.MULTILINE), book
+        assert re.search(rf"^    {book} .*(slot|ready|matched)", output, re.MULTILINE), book
     for words in (
         "accounts scored",
         "pool",
@@ -101,23 +101,24 @@ def test_run_prints_a_summary_and_syncs_to_the_demo_crm(workspace, dagster_home)
         "returned",
         "distributed",
         "over capacity",
-        str(workspace.warehouse),
+        str(warehouse),
+        str(paths.publish_dir(warehouse) / "bookflow.duckdb"),
     ):
-        assert words in result.output
+        assert words in output
 
-    changes = dict(_query(workspace.warehouse, "select change_type, count(*) from marts.ownership_changes group by 1"))
+    changes = dict(_query(warehouse, "select change_type, count(*) from marts.ownership_changes group by 1"))
     assert changes.get("distribute", 0) > 0 and changes.get("retrieve", 0) > 0 and changes.get("return", 0) > 0
     # Every change reached the CRM: the field it writes (the owner, or the BDRs' SDR field) now
     # holds the change's target.
-    planned = _query(workspace.warehouse, "select account_id, crm_field, to_crm_owner_id from marts.ownership_changes")
+    planned = _query(warehouse, "select account_id, crm_field, to_crm_owner_id from marts.ownership_changes")
     crm = {
         (account, field): holder
-        for account, owner, sdr in _query(workspace.crm, "select id, owner_id, sdr_owner_c from salesforce.account")
+        for account, owner, sdr in _query(crm_file, "select id, owner_id, sdr_owner_c from salesforce.account")
         for field, holder in (("owner_id", owner), ("sdr_owner_c", sdr))
     }
     assert {field for _, field, _ in planned} == {"owner_id", "sdr_owner_c"}
     assert all(crm[(account, field)] == holder for account, field, holder in planned)
-    applied = _query(workspace.warehouse, "select count(*) from reverse_etl.sync_ledger where status = 'applied'")[0][0]
+    applied = _query(warehouse, "select count(*) from reverse_etl.sync_ledger where status = 'applied'")[0][0]
     assert applied == len(planned)
 
     # The run is in the test's own persistent Dagster instance, as the UI would show it.
@@ -131,9 +132,8 @@ def test_run_prints_a_summary_and_syncs_to_the_demo_crm(workspace, dagster_home)
     assert (dagster_home / "dagster.yaml").read_text() == (paths.REPO_ROOT / "deploy" / "dagster.yaml").read_text()
 
 
-def test_dry_run_sync_prints_changes_and_writes_nothing(workspace):
-    run = CliRunner().invoke(main, ["run", *workspace.cli_args(), "--destination", "none"])
-    assert run.exit_code == 0, run.output
+def test_dry_run_sync_prints_changes_and_writes_nothing(planned_workspace):
+    workspace = planned_workspace
     owners_before = _query(workspace.crm, "select id, owner_id from salesforce.account order by all")
 
     result = CliRunner().invoke(
@@ -147,9 +147,8 @@ def test_dry_run_sync_prints_changes_and_writes_nothing(workspace):
     assert _query(workspace.warehouse, "select count(*) from reverse_etl.sync_ledger")[0][0] == 0
 
 
-def test_rerun_same_day_emits_no_new_changes_and_sees_new_owners(workspace):
-    first = CliRunner().invoke(main, ["run", *workspace.cli_args()])
-    assert first.exit_code == 0, first.output
+def test_rerun_same_day_emits_no_new_changes_and_sees_new_owners(cycled_workspace):
+    workspace = cycled_workspace  # its first run dealt and synced
     dealt = _query(workspace.warehouse, "select account_id, crm_field, rep_id from marts.ranked_assignments")
     assert dealt
 
@@ -228,9 +227,9 @@ def _explain_a_dealt_account(workspace, dealt) -> None:
     assert other_day.exit_code == 1 and "bookflow backfill --start 2026-01-01" in other_day.output
 
 
-def test_rerun_without_sync_plans_the_same_change_ids(workspace):
+def test_rerun_without_sync_plans_the_same_change_ids(planned_workspace):
+    workspace = planned_workspace  # its first run planned and wrote nothing
     args = ["run", *workspace.cli_args(), "--destination", "none"]
-    assert CliRunner().invoke(main, args).exit_code == 0
     first = _query(workspace.warehouse, "select change_id from marts.ownership_changes order by 1")
     # --json: the summary as one object a scheduler can read.
     rerun = CliRunner().invoke(main, [*args, "--json"])

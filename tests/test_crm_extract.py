@@ -355,42 +355,6 @@ def test_a_pull_killed_mid_page_then_run_again_lands_every_row_once(org: CrmServ
     )
 
 
-def test_a_new_warehouse_extracted_after_a_synced_cycle_plans_no_changes(org: CrmServer, workspace, tmp_path: Path):
-    """The CRM, not a local file, is the truth: after a cycle wrote its changes to Salesforce, a new
-    warehouse extracted from Salesforce knows when each account reached its owner and its BDR (the
-    AccountHistory of Owner and of the SDR field), and what either field gave back to its pool."""
-    common = ["run", "--source", "salesforce", "--as-of", TODAY.isoformat(), "--rules", str(workspace.rules)]
-    first = CliRunner().invoke(main, [*common, "--warehouse", str(workspace.warehouse), "--destination", "salesforce"])
-    assert first.exit_code == 0, first.output
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
-        kinds = dict(con.execute("select change_type, count(*) from marts.ownership_changes group by 1").fetchall())
-        applied = dict(
-            con.execute(
-                "select crm_field, count(*) from reverse_etl.sync_ledger where status = 'applied' group by 1"
-            ).fetchall()
-        )
-        sdr_kinds = dict(
-            con.execute(
-                "select change_type, count(*) from marts.ownership_changes where crm_field = 'sdr_owner_c' group by 1"
-            ).fetchall()
-        )
-    assert kinds.get("distribute") and kinds.get("retrieve") and sum(applied.values()) == sum(kinds.values())
-    # The BDRs' field was dealt and retrieved too: its history is what the new warehouse must read.
-    assert sdr_kinds.get("distribute") and sdr_kinds.get("retrieve"), sdr_kinds
-    assert applied.get("sdr_owner_c") == sum(sdr_kinds.values())
-
-    fresh = tmp_path / "new_warehouse.duckdb"
-    second = CliRunner().invoke(main, [*common, "--warehouse", str(fresh), "--destination", "none"])
-    assert second.exit_code == 0, second.output
-    with duckdb.connect(str(fresh), read_only=True) as con:
-        planned = con.execute("select crm_field, change_type, count(*) from marts.ownership_changes group by 1, 2")
-        assert planned.fetchall() == []
-        history = dict(con.execute("select field, count(*) from salesforce.account_history group by 1").fetchall())
-    # Two rows a change (user names, then ids), as Salesforce writes them for a lookup field.
-    assert history.get("Owner", 0) >= 2 * applied["owner_id"]
-    assert history.get("SDR_Owner__c") == 2 * applied["sdr_owner_c"]
-
-
 def test_the_sdr_fields_history_is_pulled_with_its_own_cursor(org: CrmServer, tmp_path: Path):
     """AccountHistory of the SDR field besides Owner's: two rows a change, as Salesforce writes
     them for a lookup field (names, then ids; an empty side is null). The field's history has a

@@ -1,8 +1,8 @@
 """Incremental daily runs give exactly what a full refresh gives, while really doing less work.
 
-Day 1 runs in full and syncs; the demo CRM then lives one more day (new activities and signals);
-day 2 runs twice from copies of the same warehouse: once incrementally, once with --full-refresh.
-Every mart must match row for row.
+Day 1 runs in full and syncs (the session's first cycle); the demo CRM then lives one more day
+(new activities and signals); day 2 runs twice from copies of the same warehouse: once
+incrementally, once with --full-refresh. Every mart must match row for row.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ def _differences(left, right, table: str) -> int:
         ).fetchone()[0]
 
 
-def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
-    _run(*workspace.cli_args())
+def test_day_two_incremental_equals_full_refresh_and_an_earlier_day_rebuilds_in_full(cycled_workspace, tmp_path):
+    workspace = cycled_workspace  # day 1 ran in full and synced
     day_two = AS_OF + timedelta(days=1)
     added = add_demo_day(workspace.crm, day=day_two, share=0.05, rules_dir=workspace.rules)
     assert added["salesforce.task"] > 0 and added["signals.account_signal"] > 0
@@ -90,15 +90,15 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
         )
     full = tmp_path / "full_refresh.duckdb"
     shutil.copy(workspace.warehouse, full)
-    daily_state = parse_state_path(workspace.warehouse, warehouse_slots(workspace.warehouse)[0])
-    kept_state = daily_state.read_bytes()
 
     common = ["--as-of", day_two.isoformat(), "--crm", str(workspace.crm), "--destination", "none"]
+    _run(*common, "--warehouse", str(workspace.warehouse))
+    daily_state = parse_state_path(workspace.warehouse, warehouse_slots(workspace.warehouse)[0])
+    kept_state = daily_state.read_bytes()
     _run(*common, "--warehouse", str(full), "--full-refresh")
     # A run on another warehouse in between (here the full refresh) left the daily warehouse's
     # parse state alone: each warehouse (and each of its slots) keeps its own.
     assert daily_state.read_bytes() == kept_state
-    _run(*common, "--warehouse", str(workspace.warehouse))
 
     for table in MARTS:
         assert _differences(workspace.warehouse, full, table) == 0, f"marts.{table} differs"
@@ -143,21 +143,16 @@ def test_day_two_incremental_equals_full_refresh(workspace, tmp_path):
             != MARK
         )
 
-
-def test_a_run_for_an_earlier_day_rebuilds_in_full(workspace):
-    """Incremental models only move forward in time: replaying an earlier day must not reuse them."""
-    day_two = AS_OF + timedelta(days=1)
-    add_demo_day(workspace.crm, day=day_two, share=0.05, rules_dir=workspace.rules)
-    _run("--as-of", day_two.isoformat(), "--warehouse", str(workspace.warehouse), "--destination", "none")
+    # Incremental models only move forward in time: replaying the earlier day must not reuse them.
     _run(*workspace.cli_args(), "--destination", "none")
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         latest = con.execute("select max(last_touched_at) from intermediate.int_accounts_last_touched").fetchone()[0]
     assert latest.date() <= AS_OF
 
 
-def test_another_pool_user_rebuilds_in_full(workspace):
+def test_another_pool_user_rebuilds_in_full(planned_workspace):
     """Which accounts have an owner whose touches count depends on the pool user: a new one rebuilds the counts."""
-    _run(*workspace.cli_args(), "--destination", "none")
+    workspace = planned_workspace
     with duckdb.connect(str(workspace.warehouse)) as con:
         marked = con.execute(
             "select account_id from intermediate.int_accounts_last_touched order by account_id limit 1"

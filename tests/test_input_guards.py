@@ -86,8 +86,8 @@ def test_values_that_do_not_convert_are_quarantined_with_column_and_value(worksp
     assert re.search(r"note: reps gone \(inactive in the CRM.*005Dn0000000003IAA", result.output)
 
 
-def test_a_shrunken_table_or_a_quarantined_share_stops_the_run_until_accepted(workspace):
-    assert _run(workspace).exit_code == 0
+def test_a_shrunken_table_or_a_quarantined_share_stops_the_run_until_accepted(planned_workspace):
+    workspace = planned_workspace  # day 1 ran and planned its changes
     marts_before = _query(workspace.warehouse, "select * from marts.ownership_changes order by all")
     live = "select count(*) from salesforce.task where not is_deleted"
     tasks_before = _query(workspace.warehouse, live)[0][0]

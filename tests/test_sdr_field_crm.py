@@ -37,12 +37,29 @@ def _org_sdr(crm: CrmServer) -> dict[str, str | None]:
         return dict(crm.org.execute('select "Id", "SDR_Owner__c" from salesforce."Account"').fetchall())
 
 
-def test_a_cycle_writes_the_sdr_field_to_salesforce_and_the_next_reads_it_back(org: CrmServer, workspace):
+def test_a_cycle_written_to_salesforce_is_read_back_and_a_new_warehouse_plans_no_changes(
+    org: CrmServer, workspace, tmp_path: Path
+):
+    """The CRM, not a local file, is the truth: a cycle writes owners and the BDRs' SDR field to
+    Salesforce; the next cycle reads them back and plans nothing of the SDR field again, and a new
+    warehouse extracted from Salesforce knows when each account reached its owner and its BDR (the
+    AccountHistory of Owner and of the SDR field), and what either field gave back to its pool."""
     before = _org_sdr(org)
     common = ["run", "--source", "salesforce", "--as-of", TODAY.isoformat(), "--rules", str(workspace.rules)]
     first = CliRunner().invoke(main, [*common, "--warehouse", str(workspace.warehouse), "--destination", "salesforce"])
     assert first.exit_code == 0, first.output
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        kinds = dict(con.execute("select change_type, count(*) from marts.ownership_changes group by 1").fetchall())
+        applied = dict(
+            con.execute(
+                "select crm_field, count(*) from reverse_etl.sync_ledger where status = 'applied' group by 1"
+            ).fetchall()
+        )
+        sdr_kinds = dict(
+            con.execute(
+                "select change_type, count(*) from marts.ownership_changes where crm_field = 'sdr_owner_c' group by 1"
+            ).fetchall()
+        )
         written = con.execute(
             """
             select c.account_id, c.to_crm_owner_id, l.status
@@ -52,6 +69,10 @@ def test_a_cycle_writes_the_sdr_field_to_salesforce_and_the_next_reads_it_back(o
             """
         ).fetchall()
     assert written, "the demo org's ENT BDRs get no SDR change"
+    assert kinds.get("distribute") and kinds.get("retrieve") and sum(applied.values()) == sum(kinds.values())
+    # The BDRs' field was dealt and retrieved too: its history is what a new warehouse must read.
+    assert sdr_kinds.get("distribute") and sdr_kinds.get("retrieve"), sdr_kinds
+    assert applied.get("sdr_owner_c") == sum(sdr_kinds.values())
     assert {status for *_, status in written} == {"applied"}
     after = _org_sdr(org)
     assert {account: after[account] for account, _, _ in written} == {account: owner for account, owner, _ in written}
@@ -70,6 +91,17 @@ def test_a_cycle_writes_the_sdr_field_to_salesforce_and_the_next_reads_it_back(o
         account: after[account] for account, _, _ in written
     }
     assert planned == []
+
+    fresh = tmp_path / "new_warehouse.duckdb"
+    third = CliRunner().invoke(main, [*common, "--warehouse", str(fresh), "--destination", "none"])
+    assert third.exit_code == 0, third.output
+    with duckdb.connect(str(fresh), read_only=True) as con:
+        planned = con.execute("select crm_field, change_type, count(*) from marts.ownership_changes group by 1, 2")
+        assert planned.fetchall() == []
+        history = dict(con.execute("select field, count(*) from salesforce.account_history group by 1").fetchall())
+    # Two rows a change (user names, then ids), as Salesforce writes them for a lookup field.
+    assert history.get("Owner", 0) >= 2 * applied["owner_id"]
+    assert history.get("SDR_Owner__c") == 2 * applied["sdr_owner_c"]
 
     # An extract alone reads the field the warehouse's last cycle named, with its history.
     dealt = next(account for account, owner, _ in written if owner)
