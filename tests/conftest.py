@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -18,6 +18,9 @@ from bookflow import paths
 
 AS_OF = date(2026, 6, 1)
 DEMO_ACCOUNTS = 1500
+# two_days: its second day, and the conversion window its rules set.
+DAY_2 = AS_OF + timedelta(days=2)
+WINDOW_DAYS = 1
 
 
 @dataclass
@@ -182,6 +185,72 @@ def cycled_workspace(workspace: Workspace, first_cycle: Path) -> Workspace:
 def planned_workspace(workspace: Workspace, planned_cycle: Path) -> Workspace:
     """workspace after one daily cycle at AS_OF that planned its changes and wrote none."""
     return _copy_cycle(planned_cycle, workspace)
+
+
+@pytest.fixture(scope="session")
+def two_days(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> dict:
+    """Two days run through the CLI on one demo CRM, made once: day 1 distributes and syncs (the
+    sync ledger then holds applied distributions), opportunities are then created in the CRM on a
+    few distributed accounts, and day 2 (two days later) measures. The conversion window is set to
+    1 day in the rules so that both a counted and a too-late opportunity exist."""
+    import duckdb
+    from click.testing import CliRunner
+
+    from bookflow.cli import main
+
+    root = tmp_path_factory.mktemp("coverage")
+    crm, warehouse, rules = root / "demo_crm.duckdb", root / "warehouse.duckdb", root / "rules"
+    shutil.copy(demo_crm_template, crm)
+    shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
+    settings = (
+        (rules / "settings.csv")
+        .read_text()
+        .replace("conversion_window_days,90,", f"conversion_window_days,{WINDOW_DAYS},")
+    )
+    (rules / "settings.csv").write_text(settings)
+    args = ["--warehouse", str(warehouse), "--crm", str(crm), "--rules", str(rules)]
+    (root / "dagster_home").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(paths.RULES_ENV, str(rules))
+        patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        patch.delenv(paths.PUBLISH_ENV, raising=False)
+        first = CliRunner().invoke(main, ["run", "--as-of", AS_OF.isoformat(), *args])
+        assert first.exit_code == 0, first.output
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            distributed = [
+                row[0]
+                for row in con.execute(
+                    # Entries into the books of the CRM owner field (conversion_by_source follows those).
+                    "select account_id from marts.ownership_changes "
+                    "where change_type = 'distribute' and crm_field = 'owner_id' order by account_id"
+                ).fetchall()
+            ]
+            day_1_coverage = con.execute("select * from marts.coverage_daily order by target_book, tier").fetchall()
+        # A rep opens opportunities: three on the day after distribution (inside the window), one
+        # two days after (outside it).
+        with duckdb.connect(str(crm)) as con:
+            for number, (account_id, days_after) in enumerate(zip(distributed[:4], (1, 1, 1, 2), strict=True)):
+                con.execute(
+                    "insert into salesforce.opportunity by name "
+                    "select ? as id, ? as account_id, owner_id, 'Discovery' as stage_name, false as is_closed, "
+                    "false as is_won, ? as created_date, null as close_date, false as is_deleted "
+                    "from salesforce.account where id = ?",
+                    [
+                        f"006TEST{number:011d}",
+                        account_id,
+                        datetime.combine(AS_OF + timedelta(days=days_after), datetime.min.time()),
+                        account_id,
+                    ],
+                )
+        second = CliRunner().invoke(main, ["run", "--as-of", DAY_2.isoformat(), *args])
+        assert second.exit_code == 0, second.output
+    return {
+        "root": root,
+        "warehouse": warehouse,
+        "rules": rules,
+        "distributed": distributed,
+        "day_1_coverage": day_1_coverage,
+    }
 
 
 # -- a local HTTPS CRM (bookflow/local_crm/) for the reverse-ETL destinations --------------------

@@ -1,8 +1,9 @@
 """A run changes every mart or none: failures anywhere leave the last good run in place.
 
-Day 1 has run (the session's planned cycle); then runs for day 2 fail in three ways (a model that fails mid-build, a rule check
-that fails, the `bookflow run` process killed with SIGKILL mid-build) and every mart must be as
-it was, row for row; then a good run moves all of them to day 2 together.
+Day 1 has run (the session's planned cycle); then runs for day 2 fail in three ways (a model
+that fails mid-build, a rule check that fails and must not reach the CRM, the `bookflow run`
+process killed with SIGKILL mid-build) and every mart must be as it was, row for row; then a
+good run moves all of them to day 2 together.
 """
 
 from __future__ import annotations
@@ -26,21 +27,10 @@ from tests.conftest import AS_OF, told
 DAY_TWO = AS_OF + timedelta(days=1)
 
 
-def _run(workspace, *extra: str, as_of=DAY_TWO):
+def _run(workspace, *extra: str, as_of=DAY_TWO, destination="none"):
+    location = ["--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)]
     return CliRunner().invoke(
-        main,
-        [
-            "run",
-            "--as-of",
-            as_of.isoformat(),
-            "--warehouse",
-            str(workspace.warehouse),
-            "--crm",
-            str(workspace.crm),
-            "--destination",
-            "none",
-            *extra,
-        ],
+        main, ["run", "--as-of", as_of.isoformat(), *location, "--destination", destination, *extra]
     )
 
 
@@ -174,14 +164,23 @@ def test_failed_runs_leave_every_mart_as_it_was_and_a_good_run_moves_them_all(pl
     assert warehouse_slots(workspace.warehouse) == slots_before
     _mend_inbound_store(workspace)
 
-    # 2. A rule check fails: the models are all built, the marts still do not change.
+    # 2. A rule check fails: the models are all built, the marts still do not change, and nothing
+    # reaches the CRM. Negative fit points pass the CSV checks but push fit scores below 0, which
+    # the `value_between` check on account_scores.fit_score refuses.
     industries = workspace.rules / "fit_industries.csv"
     kept_rules = industries.read_text()
     industries.write_text(kept_rules.replace("Government,0", "Government,-50"))
-    failed = _run(workspace)
+    owners = "select id, owner_id, sdr_owner_c from salesforce.account order by all"
+    with duckdb.connect(str(workspace.crm), read_only=True) as con:
+        owners_before = con.execute(owners).fetchall()
+    failed = _run(workspace, destination="demo")
     assert failed.exit_code == 1
     assert "check failed: value_between_account_scores_fit_score" in told(failed)
     assert _marts(workspace.warehouse) == before
+    with duckdb.connect(str(workspace.crm), read_only=True) as con:
+        assert con.execute(owners).fetchall() == owners_before
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from reverse_etl.sync_ledger").fetchone()[0] == 0
     industries.write_text(kept_rules)
 
     # 3. The run is killed outright while dbt builds; dbt dies with it and lets go of the warehouse.

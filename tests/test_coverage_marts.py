@@ -1,9 +1,6 @@
 """The coverage marts, checked against counts computed here from the raw tables and rules files.
 
-Two days run through the CLI on one demo CRM: day 1 distributes and syncs (the sync ledger then
-holds applied distributions), opportunities are then created in the CRM on a few distributed
-accounts, and day 2 (two days later) measures. The conversion window is set to 1 day in the rules
-so that both a counted and a too-late opportunity exist.
+The session's two synced days (tests/conftest.py, two_days) are what the marts measure.
 """
 
 from __future__ import annotations
@@ -11,18 +8,13 @@ from __future__ import annotations
 import csv
 import shutil
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
 
 import duckdb
 import pytest
-from click.testing import CliRunner
 
 from bookflow import paths
-from bookflow.cli import main
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, DAY_2, WINDOW_DAYS
 
-DAY_2 = AS_OF + timedelta(days=2)
-WINDOW_DAYS = 1
 PROSPECTING = ("new", "working", "unworked", "resting", "review")
 
 CONTRACT = {
@@ -61,56 +53,6 @@ CONTRACT = {
 
 def _rows(con, sql, params=None):
     return con.execute(sql, params or []).fetchall()
-
-
-@pytest.fixture(scope="module")
-def two_days(tmp_path_factory, demo_crm_template):
-    root = tmp_path_factory.mktemp("coverage")
-    crm, warehouse, rules = root / "demo_crm.duckdb", root / "warehouse.duckdb", root / "rules"
-    shutil.copy(demo_crm_template, crm)
-    shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
-    settings = (
-        (rules / "settings.csv")
-        .read_text()
-        .replace("conversion_window_days,90,", f"conversion_window_days,{WINDOW_DAYS},")
-    )
-    (rules / "settings.csv").write_text(settings)
-    args = ["--warehouse", str(warehouse), "--crm", str(crm), "--rules", str(rules)]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(paths.RULES_ENV, str(rules))
-        patch.delenv(paths.PUBLISH_ENV, raising=False)
-        first = CliRunner().invoke(main, ["run", "--as-of", AS_OF.isoformat(), *args])
-        assert first.exit_code == 0, first.output
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            distributed = [
-                row[0]
-                for row in _rows(
-                    con,
-                    # Entries into the books of the CRM owner field (conversion_by_source follows those).
-                    "select account_id from marts.ownership_changes "
-                    "where change_type = 'distribute' and crm_field = 'owner_id' order by account_id",
-                )
-            ]
-            day_1_coverage = _rows(con, "select * from marts.coverage_daily order by target_book, tier")
-        # A rep opens opportunities: three on the day after distribution (inside the window), one
-        # two days after (outside it).
-        with duckdb.connect(str(crm)) as con:
-            for number, (account_id, days_after) in enumerate(zip(distributed[:4], (1, 1, 1, 2), strict=True)):
-                con.execute(
-                    "insert into salesforce.opportunity by name "
-                    "select ? as id, ? as account_id, owner_id, 'Discovery' as stage_name, false as is_closed, "
-                    "false as is_won, ? as created_date, null as close_date, false as is_deleted "
-                    "from salesforce.account where id = ?",
-                    [
-                        f"006TEST{number:011d}",
-                        account_id,
-                        datetime.combine(AS_OF + timedelta(days=days_after), datetime.min.time()),
-                        account_id,
-                    ],
-                )
-        second = CliRunner().invoke(main, ["run", "--as-of", DAY_2.isoformat(), *args])
-        assert second.exit_code == 0, second.output
-    return {"warehouse": warehouse, "rules": rules, "distributed": distributed, "day_1_coverage": day_1_coverage}
 
 
 @pytest.fixture

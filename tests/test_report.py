@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -11,7 +10,7 @@ from click.testing import CliRunner
 
 from bookflow.cli import main
 from bookflow.report import CHART_IDS, REPORT_NAME
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, DAY_2
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -66,35 +65,35 @@ def _render(
     return traces, errors, fetched
 
 
-def test_report_renders_every_chart_in_chromium(cycled_workspace):
-    workspace = cycled_workspace  # day 1 ran and synced
-    base = ["--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)]
-    _invoke("run", "--as-of", (AS_OF + timedelta(days=1)).isoformat(), *base)
+def test_report_renders_every_chart_in_chromium(two_days, tmp_path):
+    warehouse = two_days["warehouse"]  # two synced days; conversion windows of 1 day have matured
 
     # The Dagster asset drew the page after each run, beside the warehouse.
-    assert (workspace.root / f"warehouse_{REPORT_NAME}").exists()
+    assert (two_days["root"] / f"warehouse_{REPORT_NAME}").exists()
 
-    out = workspace.root / "report" / "book_health.html"
-    result = _invoke("report", "--warehouse", str(workspace.warehouse), "--out", str(out))
-    # Two days of history draw a trend; no conversion window of 90 days has matured: a note says so.
-    assert f"report for {(AS_OF + timedelta(days=1)).isoformat()}: 4 charts, 1 note where" in result.output
+    out = tmp_path / "report" / "book_health.html"
+    result = _invoke("report", "--warehouse", str(warehouse), "--out", str(out))
+    # Two days of history draw a trend, and the matured windows a conversion chart: nothing to excuse.
+    assert f"report for {DAY_2.isoformat()}: 5 charts" in result.output and "note" not in result.output
     assert out.stat().st_size < 1_000_000
     page = out.read_text()
-    assert "No conversion window has matured yet" in page and 'id="conversion-by-source"' not in page
+    assert "No conversion window has matured yet" not in page and 'id="conversion-by-source"' in page
 
-    traces, errors, fetched = _render(out, workspace.root / "report.png", CHART_IDS[:4])
+    traces, errors, fetched = _render(out, tmp_path / "report.png")
     assert errors == []
     # Self-contained: the browser (offline) fetched nothing but the page itself.
     assert fetched == [out.as_uri()]
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         tiers = con.execute("select count(distinct tier) from marts.coverage_daily_history").fetchone()[0]
         days = con.execute("select count(distinct as_of) from marts.coverage_daily_history").fetchone()[0]
+        sources = con.execute("select count(distinct source) from marts.conversion_by_source").fetchone()[0]
     assert days == 2
     assert traces["coverage-by-tier"] == tiers > 0
     assert traces["books-vs-capacity"] == 4  # working, new in grace, unworked, and the capacity markers
     assert traces["pool-vs-capacity"] == 2
     assert traces["returns-by-reason"] == 2
-    assert (workspace.root / "report.png").stat().st_size > 10_000
+    assert traces["conversion-by-source"] == sources > 0
+    assert (tmp_path / "report.png").stat().st_size > 10_000
 
 
 def _day_one_marts(path: Path, *, matured: int) -> None:
