@@ -249,17 +249,28 @@ def prepare_manifest() -> None:
     """Parse the project when the manifest is missing or older than its sources (also in `dagster dev`).
 
     An edited model must never run against an old manifest; `dbt parse` needs the profile's
-    env vars even though it never connects, hence the environment around it.
+    env vars even though it never connects, hence the environment around it. The parse writes to
+    a folder of its own and its files then replace the project's at once: other processes (runs,
+    `dagster dev`, test workers) read the manifest at any moment and must never see half of one.
     """
     if not _manifest_is_stale(bookflow_dbt_project):
         return
-    with dbt_environment(os.environ.get(paths.WAREHOUSE_ENV), os.environ.get(paths.RULES_ENV)):
-        # dagster-dbt's own preparer looks for `dbt` on PATH, which a venv not activated lacks.
-        subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--profiles-dir", str(paths.DBT_PROJECT_DIR)],
-            cwd=paths.DBT_PROJECT_DIR,
-            check=True,
-        )
+    target = bookflow_dbt_project.manifest_path.parent
+    parsed = target / f".parse-{os.getpid()}-{uuid.uuid4().hex[:7]}"
+    try:
+        with dbt_environment(os.environ.get(paths.WAREHOUSE_ENV), os.environ.get(paths.RULES_ENV)):
+            # dagster-dbt's own preparer looks for `dbt` on PATH, which a venv not activated lacks.
+            subprocess.run(
+                [dbt_executable(), "parse", "--quiet", "--profiles-dir", str(paths.DBT_PROJECT_DIR)]
+                + ["--target-path", str(parsed)],
+                cwd=paths.DBT_PROJECT_DIR,
+                check=True,
+            )
+        for name in (PARTIAL_PARSE_FILE, "manifest.json"):  # the manifest last: it marks the parse done
+            if (parsed / name).exists():
+                os.replace(parsed / name, target / name)
+    finally:
+        shutil.rmtree(parsed, ignore_errors=True)
 
 
 prepare_manifest()
