@@ -1,0 +1,189 @@
+"""The suite's day, and the cycles run on it once per test session for many tests to read.
+
+A whole cycle costs about 20 seconds of dbt; most tests only need to read what one did, or to go
+on from its day 1. Each cycle here is made once for the whole session: with pytest-xdist the first
+worker to ask makes it while the others wait for it, then every worker reads the same files
+(tests that change them work on a copy: cycled_workspace, planned_workspace).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pickle
+import shutil
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bookflow import paths
+
+if TYPE_CHECKING:  # conftest imports this module
+    from tests.conftest import Workspace
+
+AS_OF = date(2026, 6, 1)
+# two_days: its second day, and the conversion window its rules set.
+DAY_2 = AS_OF + timedelta(days=2)
+WINDOW_DAYS = 1
+
+
+def _made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder `make` fills, made once for the session whatever the number of workers."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's folder, which its workers share
+    root = base / name
+    with (base / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (root / ".made").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir()
+            make(root)
+            (root / ".made").touch()
+    return root
+
+
+# Every rep takes hand raises at any hour: inbound tests run at any time of day.
+ALWAYS_AT_WORK = "rep_id,time_zone,work_days,work_start,work_end,unavailable_until\n"
+# What a daily cycle leaves beside its warehouse (the marts' publication is a folder).
+CYCLE_FILES = ("warehouse.duckdb", "demo_crm.duckdb", "warehouse_inbound.duckdb")
+
+
+def _cycle_once(root: Path, demo_crm_template: Path, *extra: str) -> None:
+    """`bookflow run` at AS_OF in `root` on a copy of the small demo, every rep always at work.
+
+    The run records itself in root/dagster_home and its output in root/run_output.txt, so tests
+    that only read what a run did read it here instead of running one of their own.
+    """
+    from click.testing import CliRunner
+
+    from bookflow.cli import main
+
+    shutil.copytree(paths.BUNDLED_RULES_DIR, root / "rules")
+    (root / "rules" / "rep_availability.csv").write_text(ALWAYS_AT_WORK)
+    shutil.copy(demo_crm_template, root / "demo_crm.duckdb")
+    (root / "dagster_home").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(paths.RULES_ENV, str(root / "rules"))
+        patch.setenv(paths.WAREHOUSE_ENV, str(root / "warehouse.duckdb"))
+        patch.setenv(paths.DEMO_CRM_ENV, str(root / "demo_crm.duckdb"))
+        patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        patch.delenv(paths.INBOUND_ENV, raising=False)
+        patch.delenv(paths.PUBLISH_ENV, raising=False)
+        args = ["--as-of", AS_OF.isoformat(), "--warehouse", str(root / "warehouse.duckdb")]
+        result = CliRunner().invoke(main, ["run", *args, "--crm", str(root / "demo_crm.duckdb"), "--force", *extra])
+    assert result.exit_code == 0, result.output
+    (root / "run_output.txt").write_text(result.output)
+
+
+@pytest.fixture(scope="session")
+def first_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> Path:
+    """A folder with the small demo after one synced `bookflow run` at AS_OF; made once."""
+    return _made_once(tmp_path_factory, "first_cycle", lambda root: _cycle_once(root, demo_crm_template))
+
+
+@pytest.fixture(scope="session")
+def planned_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> Path:
+    """A folder with the small demo after one `bookflow run --destination none` at AS_OF: its
+    changes are planned, none is written to the CRM; made once."""
+    return _made_once(
+        tmp_path_factory, "planned_cycle", lambda root: _cycle_once(root, demo_crm_template, "--destination", "none")
+    )
+
+
+def _copy_cycle(cycle: Path, workspace: Workspace) -> Workspace:
+    """The workspace as `cycle` left its folder.
+
+    The published marts' views read the cycle's Parquet files by their absolute paths; they
+    are the same files, and nothing writes them.
+    """
+    (workspace.rules / "rep_availability.csv").write_text(ALWAYS_AT_WORK)
+    for name in CYCLE_FILES:
+        for left in (cycle / name, cycle / f"{name}.wal"):
+            if left.exists():
+                shutil.copy(left, workspace.root / left.name)
+    shutil.copytree(
+        paths.publish_dir(cycle / "warehouse.duckdb"), paths.publish_dir(workspace.warehouse), symlinks=True
+    )
+    return workspace
+
+
+@pytest.fixture
+def cycled_workspace(workspace: Workspace, first_cycle: Path) -> Workspace:
+    """workspace after one synced daily cycle at AS_OF with every rep always at work."""
+    return _copy_cycle(first_cycle, workspace)
+
+
+@pytest.fixture
+def planned_workspace(workspace: Workspace, planned_cycle: Path) -> Workspace:
+    """workspace after one daily cycle at AS_OF that planned its changes and wrote none."""
+    return _copy_cycle(planned_cycle, workspace)
+
+
+@pytest.fixture(scope="session")
+def two_days(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> dict:
+    """Two days run through the CLI on one demo CRM, made once: day 1 distributes and syncs (the
+    sync ledger then holds applied distributions), opportunities are then created in the CRM on a
+    few distributed accounts, and day 2 (two days later) measures. The conversion window is set to
+    1 day in the rules so that both a counted and a too-late opportunity exist."""
+    root = _made_once(tmp_path_factory, "two_days", lambda root: _two_days(root, demo_crm_template))
+    made = pickle.loads((root / "two_days.pickle").read_bytes())
+    return {"root": root, "warehouse": root / "warehouse.duckdb", "rules": root / "rules", **made}
+
+
+def _two_days(root: Path, demo_crm_template: Path) -> None:
+    import duckdb
+    from click.testing import CliRunner
+
+    from bookflow.cli import main
+
+    crm, warehouse, rules = root / "demo_crm.duckdb", root / "warehouse.duckdb", root / "rules"
+    shutil.copy(demo_crm_template, crm)
+    shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
+    settings = (
+        (rules / "settings.csv")
+        .read_text()
+        .replace("conversion_window_days,90,", f"conversion_window_days,{WINDOW_DAYS},")
+    )
+    (rules / "settings.csv").write_text(settings)
+    args = ["--warehouse", str(warehouse), "--crm", str(crm), "--rules", str(rules)]
+    (root / "dagster_home").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(paths.RULES_ENV, str(rules))
+        patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        patch.delenv(paths.PUBLISH_ENV, raising=False)
+        first = CliRunner().invoke(main, ["run", "--as-of", AS_OF.isoformat(), *args])
+        assert first.exit_code == 0, first.output
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            distributed = [
+                row[0]
+                for row in con.execute(
+                    # Entries into the books of the CRM owner field (conversion_by_source follows those).
+                    "select account_id from marts.ownership_changes "
+                    "where change_type = 'distribute' and crm_field = 'owner_id' order by account_id"
+                ).fetchall()
+            ]
+            day_1_coverage = con.execute("select * from marts.coverage_daily order by target_book, tier").fetchall()
+        # A rep opens opportunities: three on the day after distribution (inside the window), one
+        # two days after (outside it).
+        with duckdb.connect(str(crm)) as con:
+            for number, (account_id, days_after) in enumerate(zip(distributed[:4], (1, 1, 1, 2), strict=True)):
+                con.execute(
+                    "insert into salesforce.opportunity by name "
+                    "select ? as id, ? as account_id, owner_id, 'Discovery' as stage_name, false as is_closed, "
+                    "false as is_won, ? as created_date, null as close_date, false as is_deleted "
+                    "from salesforce.account where id = ?",
+                    [
+                        f"006TEST{number:011d}",
+                        account_id,
+                        datetime.combine(AS_OF + timedelta(days=days_after), datetime.min.time()),
+                        account_id,
+                    ],
+                )
+        second = CliRunner().invoke(main, ["run", "--as-of", DAY_2.isoformat(), *args])
+        assert second.exit_code == 0, second.output
+    made = {"distributed": distributed, "day_1_coverage": day_1_coverage}
+    (root / "two_days.pickle").write_bytes(pickle.dumps(made))
