@@ -4,10 +4,8 @@ or, for a large sync, Bulk API 2.0 (the engine chooses: `bulk_threshold`).
     destination = SalesforceDestination.from_env()
     report = sync(warehouse_path, destination)
 
-REST writes go 200 records per `PATCH /composite/sobjects` with allOrNone=false, so one rejected
-record (inactive owner, deleted account) is a failed RecordResult and the rest are written. A
-Bulk API 2.0 job costs a handful of API calls per 100,000 records instead of one per 200; each
-row's result comes back mapped to its record.
+REST writes go 200 records per `PATCH /composite/sobjects` with allOrNone=false; large syncs
+go through Bulk API 2.0 jobs (reverse_etl.destinations.salesforce_writes).
 
 Ids are matched exactly: Salesforce answers with 18-character ids, and a 15-character id asked
 for is the same record only through the checksum suffix (bookflow.crm.salesforce.ids). Ids that
@@ -18,32 +16,26 @@ retries and what happens when an answer is lost are in bookflow.crm.http.
 """
 
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from bookflow.crm.http import RetryPolicy, Secret
 from bookflow.crm.salesforce import DEFAULT_API_VERSION, GrantType, SalesforceCredentials, SalesforceSession
 from bookflow.crm.salesforce import ids as salesforce_ids
-from bookflow.crm.salesforce.bulk import BulkPolling, update_records
+from bookflow.crm.salesforce.bulk import BulkPolling
 from bookflow.crm.salesforce.records import field_by_id
 from bookflow.crm.salesforce.session import RETRIEVE_MAX
 from reverse_etl.destinations.base import OwnerUpdate, RecordErrorCode, RecordResult
-from reverse_etl.exceptions import ConfigurationError, DestinationError, sync_errors
+from reverse_etl.destinations.salesforce_writes import COLLECTION_CHUNK, write_bulk, write_collections
+from reverse_etl.exceptions import ConfigurationError, sync_errors
 
 DEFAULT_BULK_THRESHOLD = 10_000
 OWNER_FIELD = "OwnerId"
-_COLLECTION_CHUNK = 200  # the sObject Collections maximum per request
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED_FIELDS = frozenset({"id", "ownerid", "attributes"})
-_ACCOUNT = {"type": "Account"}  # every record's "attributes" in a collection write
 
 __all__ = ["DEFAULT_API_VERSION", "GrantType", "SalesforceDestination"]
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class SalesforceDestination:
@@ -58,7 +50,7 @@ class SalesforceDestination:
     (SDR_Owner__c). Another owner field than OwnerId may be emptied (an OwnerUpdate without owner).
     """
 
-    max_batch = _COLLECTION_CHUNK
+    max_batch = COLLECTION_CHUNK
     max_read_batch = RETRIEVE_MAX
 
     def __init__(
@@ -262,45 +254,7 @@ class SalesforceDestination:
         return [result for result in results if result is not None]
 
     def _write_rest(self, field: str, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
-        results: list[RecordResult] = []
-        extra = self.extra_fields
-        for chunk in _chunks(updates, _COLLECTION_CHUNK):
-            records = [{"attributes": _ACCOUNT, "id": update.account_id, field: update.owner_id} for update in chunk]
-            if extra:
-                records = [record | extra for record in records]
-            response = self._session.api(
-                "PATCH",
-                f"{self._session.data_path}/composite/sobjects",
-                idempotent=False,
-                json={"allOrNone": False, "records": records},
-            )
-            body = response.json()
-            if not isinstance(body, list) or len(body) != len(chunk):
-                raise DestinationError(
-                    f"Salesforce answered {len(chunk)} account updates with an unexpected body: {str(body)[:200]}"
-                )
-            # Results come back in request order; failed ones carry no id.
-            results.extend(
-                RecordResult(update.account_id, True) if item.get("success") else _collection_failure(update, item)
-                for update, item in zip(chunk, body, strict=True)
-            )
-        return results
+        return write_collections(self._session, field, updates, self.extra_fields)
 
     def _write_bulk(self, field: str, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
-        columns = ["Id", field, *self.extra_fields]
-        # Bulk API 2.0 leaves a field as it is for an empty value and empties it for #N/A.
-        rows = [[update.account_id, update.owner_id or "#N/A", *self.extra_fields.values()] for update in updates]
-        outcomes = update_records(self._session, "Account", columns, rows, polling=self.polling)
-        return [
-            RecordResult.success(update.account_id)
-            if outcome.error_code is None
-            else RecordResult.failure(update.account_id, outcome.error_code, outcome.error_message or "")
-            for update, outcome in zip(updates, outcomes, strict=True)
-        ]
-
-
-def _collection_failure(update: OwnerUpdate, item: Mapping[str, Any]) -> RecordResult:
-    errors = item.get("errors") or [{}]
-    code = errors[0].get("statusCode") or "UNKNOWN"
-    message = "; ".join(str(error.get("message", "")) for error in errors)
-    return RecordResult.failure(update.account_id, code, message)
+        return write_bulk(self._session, field, updates, self.extra_fields, self.polling)
