@@ -5,8 +5,6 @@ rows as ownership history (`stg_reverse_etl__applied_changes`), so the column na
 contract with the dbt project.
 """
 
-import csv
-import tempfile
 import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -15,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import pyarrow as pa
 
 from reverse_etl.duckdb_files import open_duckdb
 
@@ -27,9 +26,6 @@ class SyncStatus(StrEnum):
     CONFLICT = "conflict"  # someone else changed the owner; re-checked on every sync, never forced
     SKIPPED = "skipped"  # set by a person to give up on a change; the sync never plans it again
 
-
-# How the staged CSV spells NULL (read_csv's nullstr), so an empty error stays an empty string.
-_NULL = "\\N"
 
 # Statuses that take a change out of the plan for good.
 SETTLED_STATUSES = (SyncStatus.APPLIED.value, SyncStatus.SKIPPED.value)
@@ -56,9 +52,10 @@ create table if not exists reverse_etl.sync_ledger (
 # Ledgers created before the SDR field get its column; their rows all wrote the CRM owner.
 _ADD_CRM_FIELD = "alter table reverse_etl.sync_ledger add column if not exists crm_field varchar"
 
-# One statement per flush. The rows arrive as a CSV file that DuckDB reads in bulk: turning
-# thousands of Python values into DuckDB values one by one would cost the sync more CPU than its
-# HTTP calls. An 'applied' row is never overwritten: applied at most once.
+# One statement per flush. The rows arrive as an Arrow table (its columns built in C from the
+# entries' fields) that DuckDB scans in bulk: turning thousands of Python values into DuckDB values
+# one by one, or writing and parsing a CSV file, would cost the sync more CPU than its HTTP calls.
+# An 'applied' row is never overwritten: applied at most once.
 _UPSERT = """
 insert into reverse_etl.sync_ledger (
     change_id, destination, status, attempts, error, applied_at,
@@ -67,20 +64,7 @@ insert into reverse_etl.sync_ledger (
 select
     change_id, ?, status, attempts, error, applied_at, as_of, account_id, change_type, from_owner_id, to_owner_id, ?,
     crm_field
-from read_csv(
-    ?,
-    auto_detect = false,  -- the columns are known: sniffing the file would cost more than reading it
-    header = false,
-    delim = ',',
-    nullstr = '\\N',
-    quote = '"',
-    escape = '"',
-    columns = {
-        'change_id': 'varchar', 'status': 'varchar', 'attempts': 'integer', 'error': 'varchar',
-        'applied_at': 'timestamp', 'as_of': 'date', 'account_id': 'varchar', 'change_type': 'varchar',
-        'from_owner_id': 'varchar', 'to_owner_id': 'varchar', 'crm_field': 'varchar'
-    }
-)
+from ledger_rows
 on conflict (change_id, destination) do update set
     status = excluded.status,
     attempts = excluded.attempts,
@@ -141,38 +125,49 @@ def ledger_exists(con: duckdb.DuckDBPyConnection) -> bool:
     return row is not None and row[0] > 0
 
 
+# The Arrow type of each LedgerEntry field, in the tuple's order.
+_ARROW_TYPES = {
+    "change_id": pa.string(),
+    "status": pa.string(),
+    "attempts": pa.int32(),
+    "error": pa.string(),
+    "applied_at": pa.timestamp("us"),
+    "as_of": pa.date32(),
+    "account_id": pa.string(),
+    "change_type": pa.string(),
+    "from_owner_id": pa.string(),
+    "to_owner_id": pa.string(),
+    "crm_field": pa.string(),
+}
+_SCHEMA = pa.schema(list(_ARROW_TYPES.items()))
+assert tuple(_ARROW_TYPES) == LedgerEntry._fields, "the Arrow schema follows LedgerEntry field by field"
+
+
+def entries_table(entries: Sequence[LedgerEntry]) -> pa.Table:
+    """`entries` as an Arrow table of LedgerEntry's columns; None is null, an empty string stays one."""
+    columns = list(zip(*entries, strict=True)) if entries else [()] * len(_SCHEMA)
+    return pa.Table.from_arrays(
+        [pa.array(column, type=field.type) for column, field in zip(columns, _SCHEMA, strict=True)], schema=_SCHEMA
+    )
+
+
 def record_entries(con: duckdb.DuckDBPyConnection, destination: str, entries: Sequence[LedgerEntry]) -> None:
     """Upsert `entries` for `destination` in one transaction; rows already 'applied' stay as they are."""
     if not entries:
         return
     # One row per change: a later entry of the same change wins (one statement cannot upsert a key twice).
-    entries = list({entry.change_id: entry for entry in entries}.values())
-    with tempfile.TemporaryDirectory(prefix="bookflow-ledger-") as scratch:
-        rows = Path(scratch) / "entries.csv"
-        with rows.open("w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle, lineterminator="\n").writerows(
-                [
-                    entry.change_id,
-                    entry.status.value,
-                    entry.attempts,
-                    _NULL if entry.error is None else entry.error,
-                    _NULL if entry.applied_at is None else entry.applied_at.isoformat(),
-                    entry.as_of.isoformat(),
-                    entry.account_id,
-                    entry.change_type,
-                    _NULL if entry.from_owner_id is None else entry.from_owner_id,
-                    _NULL if entry.to_owner_id is None else entry.to_owner_id,
-                    entry.crm_field,
-                ]
-                for entry in entries
-            )
+    rows = entries_table(list({entry.change_id: entry for entry in entries}.values()))
+    con.register("ledger_rows", rows)
+    try:
         con.execute("begin transaction")
         try:
-            con.execute(_UPSERT, [destination, utc_now(), str(rows)])
+            con.execute(_UPSERT, [destination, utc_now()])
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
             raise
+    finally:
+        con.unregister("ledger_rows")
 
 
 class LedgerWriter:

@@ -5,7 +5,7 @@ Accounts and owners are named for what they are in each test; owner ids look lik
 
 import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -332,3 +332,31 @@ def test_the_ledger_never_overwrites_an_applied_change(tmp_path):
         record_entries(con, "demo_crm", [entry])
         record_entries(con, "demo_crm", [entry._replace(status=SyncStatus.FAILED, attempts=2)])
         assert con.execute("select status, attempts from reverse_etl.sync_ledger").fetchall() == [("applied", 1)]
+
+
+def test_the_ledger_keeps_every_value_as_given(tmp_path):
+    """Nulls stay null, an empty message stays empty, and quotes, commas and line breaks in a CRM's
+    message arrive as sent; a later entry of the same change in one flush wins."""
+    applied_at = datetime(2026, 6, 1, 12, 30, 15, 123456)
+    message = 'INVALID_CROSS_REFERENCE_KEY: owner "005X", id,\nnot found \\N'
+    rows = [
+        LedgerEntry("chg-1", SyncStatus.APPLIED, 1, None, applied_at, AS_OF, "a1", "retrieve", JANE, None),
+        LedgerEntry("chg-2", SyncStatus.FAILED, 1, message, None, AS_OF, "a2", "distribute", None, JOE, "sdr_c"),
+        LedgerEntry("chg-3", SyncStatus.CONFLICT, 2, "", None, AS_OF, "a3", "distribute", JANE, JOE),
+        LedgerEntry("chg-4", SyncStatus.CONFLICT, 1, "first", None, AS_OF, "a4", "distribute", JANE, JOE),
+        LedgerEntry("chg-4", SyncStatus.FAILED, 2, "later", None, AS_OF, "a4", "distribute", JANE, JOE),
+    ]
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        ensure_ledger(con)
+        record_entries(con, "salesforce", rows)
+        found = con.execute(
+            """select change_id, destination, status, attempts, error, applied_at, as_of, account_id, change_type,
+                      from_owner_id, to_owner_id, crm_field
+               from reverse_etl.sync_ledger order by change_id"""
+        ).fetchall()
+    assert found == [
+        ("chg-1", "salesforce", "applied", 1, None, applied_at, AS_OF, "a1", "retrieve", JANE, None, "owner_id"),
+        ("chg-2", "salesforce", "failed", 1, message, None, AS_OF, "a2", "distribute", None, JOE, "sdr_c"),
+        ("chg-3", "salesforce", "conflict", 2, "", None, AS_OF, "a3", "distribute", JANE, JOE, "owner_id"),
+        ("chg-4", "salesforce", "failed", 2, "later", None, AS_OF, "a4", "distribute", JANE, JOE, "owner_id"),
+    ]
