@@ -20,9 +20,12 @@
 - When the CRM's allowance is spent (LimitReached), no new batch starts; the rest is left.
 """
 
+import gc
+import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from functools import partial
 
 from reverse_etl.apply import BatchOutcome, apply_batch, read_and_sort, write
@@ -63,7 +66,10 @@ class Runner:
         self.stopped: str | None = None  # why no new batch starts
 
     def run(self, changes: Sequence[PlannedChange]) -> None:
-        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bookflow-sync") as pool:
+        with (
+            _collector_spares_the_plan(),
+            ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bookflow-sync") as pool,
+        ):
             self._pool = pool
             self._run_phases(changes)
             for round_ in range(SETTLE_ROUNDS):
@@ -165,6 +171,32 @@ class Runner:
     def _leave(self, changes: Sequence[PlannedChange], why: str) -> None:
         for change in changes:
             self.left[change.change_id] = (change, why)
+
+
+_frozen = 0  # syncs running in this process with the collector's older objects frozen
+_frozen_lock = threading.Lock()
+
+
+@contextmanager
+def _collector_spares_the_plan() -> Iterator[None]:
+    """While a sync runs, the garbage collector leaves alone the objects that existed when it began.
+
+    A sync holds its plan (100,000 changes and more) for its whole length while it allocates
+    fast (JSON answers, ledger rows), and every full collection would walk the whole plan again:
+    a tenth of the sync's CPU. gc.freeze() sets what exists now aside until the last sync of the
+    process ends (gc.unfreeze); nothing is lost, cycles among those objects are collected then.
+    """
+    global _frozen
+    with _frozen_lock:
+        gc.freeze()
+        _frozen += 1
+    try:
+        yield
+    finally:
+        with _frozen_lock:
+            _frozen -= 1
+            if not _frozen:
+                gc.unfreeze()
 
 
 def _plan_order(changes: Sequence[PlannedChange]) -> Callable[[PlannedChange], int]:

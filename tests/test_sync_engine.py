@@ -3,6 +3,7 @@
 Accounts and owners are named for what they are in each test; owner ids look like Salesforce's.
 """
 
+import gc
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -360,3 +361,21 @@ def test_the_ledger_keeps_every_value_as_given(tmp_path):
         ("chg-3", "salesforce", "conflict", 2, "", None, AS_OF, "a3", "distribute", JANE, JOE, "owner_id"),
         ("chg-4", "salesforce", "failed", 2, "later", None, AS_OF, "a4", "distribute", JANE, JOE, "owner_id"),
     ]
+
+
+def test_the_collector_spares_the_plan_while_a_sync_runs_and_only_then(files):
+    warehouse, crm = files
+
+    class Watching(CountingDestination):
+        frozen_while_writing: list[int] = []
+
+        def write_owners(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
+            self.frozen_while_writing.append(gc.get_freeze_count())
+            return super().write_owners(updates)
+
+    destination = Watching(DemoCrmDestination(crm))
+    assert gc.get_freeze_count() == 0
+    sync(warehouse, destination)
+    assert destination.frozen_while_writing and min(destination.frozen_while_writing) > 0
+    assert gc.get_freeze_count() == 0
+    assert crm_owners(crm) == {"a1": POOL, "a2": POOL, "a3": JOE, "a4": JANE}
