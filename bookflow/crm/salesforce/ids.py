@@ -14,6 +14,8 @@ _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 # Upper-case letters -> "1", anything else -> "0": a block's bits as a string, read in one call
 # (a sync checks every id it reads and writes, millions of them).
 _CASE_BITS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "1" * 26 + "0" * 36)
+# A block's bits as written (character i of the block is bit i) -> its suffix character: 32 entries.
+_BLOCK_CHARACTER = {format(value, "05b")[::-1]: _ALPHABET[value] for value in range(32)}
 
 
 def checksum(id15: str) -> str:
@@ -21,8 +23,10 @@ def checksum(id15: str) -> str:
     if len(id15) != 15:
         raise ValueError(f"a 15-character Salesforce id is needed, got {id15!r}")
     bits = id15.translate(_CASE_BITS)
-    # Character i of a block is bit i: reversed, the block reads as a binary number.
-    return _ALPHABET[int(bits[4::-1], 2)] + _ALPHABET[int(bits[9:4:-1], 2)] + _ALPHABET[int(bits[14:9:-1], 2)]
+    try:
+        return _BLOCK_CHARACTER[bits[:5]] + _BLOCK_CHARACTER[bits[5:10]] + _BLOCK_CHARACTER[bits[10:]]
+    except KeyError:
+        raise ValueError(f"a Salesforce id has only letters and digits, got {id15!r}") from None
 
 
 def problem(record_id: str) -> str | None:
