@@ -88,11 +88,11 @@ class CrmServer(
         self.loaded: set[str] = set()  # the CRMs whose records `org` holds: "salesforce", "hubspot"
 
         handler = type("Handler", (Handler,), {"crm": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _HandshakeInThread(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True, do_handshake_on_connect=False)
         self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -245,6 +245,20 @@ class CrmServer(
         if path.startswith(f"{API}/jobs/ingest"):
             return self._bulk(request.command, path.removeprefix(f"{API}/jobs/ingest").strip("/"), raw)
         return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], None
+
+
+class _HandshakeInThread(ThreadingHTTPServer):
+    """Each connection's TLS handshake runs in that connection's own thread, as on a real server.
+
+    Done in accept() (the default of a wrapped listening socket), the handshakes of a client
+    opening several connections at once waited for each other in the accepting thread."""
+
+    def finish_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        try:
+            request.do_handshake()
+        except OSError:
+            return  # a client that does not trust the certificate hangs up: nothing to answer
+        super().finish_request(request, client_address)
 
 
 def _key(salesforce_id: str) -> str:
