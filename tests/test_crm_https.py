@@ -42,3 +42,24 @@ def test_credentials_refused_after_a_fresh_login_are_not_retried(crm, certificat
     with pytest.raises(ConfigurationError, match="invalid_client"):
         salesforce(crm, certificate, client_secret="wrong").read_owners([A1])
     assert crm.requests_to("/oauth2/token") == 3  # one refused login, not retried
+
+
+def test_json_bodies_go_and_come_back_as_the_standard_library_would_read_them():
+    import json
+
+    import httpx
+
+    from bookflow.crm.transport import json_answer, json_body
+
+    payload = {"allOrNone": False, "records": [{"id": "001A0000006Vm9rIAC", "OwnerId": None, "Name": 'Zoë "Z" Ltd'}]}
+    seen = {}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen["type"] = request.headers["Content-Type"]
+        seen["body"] = json.loads(request.content)
+        return httpx.Response(200, content=json.dumps([{"id": "001A0000006Vm9rIAC", "success": True, "errors": []}]))
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        response = client.request("PATCH", "https://crm.example/composite/sobjects", **json_body(payload))
+    assert seen == {"type": "application/json", "body": payload}
+    assert json_answer(response) == [{"id": "001A0000006Vm9rIAC", "success": True, "errors": []}]

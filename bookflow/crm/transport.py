@@ -16,10 +16,11 @@ import ssl
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 
 from bookflow.crm.errors import CrmConfigurationError
 
@@ -141,3 +142,17 @@ def tls_failure(error: BaseException, url: str) -> CrmConfigurationError | None:
         f"TLS with {host} failed ({cause or text}): is the URL really an HTTPS endpoint? "
         f"(CA bundle setting: {CA_BUNDLE_ENV})"
     )
+
+
+def json_body(payload: Any) -> dict[str, Any]:
+    """Request arguments that send `payload` as JSON, encoded by orjson.
+
+    A sync sends and reads a JSON body of 200 records per request, thousands of requests: the
+    standard library's encoder and decoder took a fifth of the client's CPU per request.
+    """
+    return {"content": orjson.dumps(payload), "headers": {"Content-Type": "application/json"}}
+
+
+def json_answer(response: httpx.Response) -> Any:
+    """The JSON body of `response`, decoded by orjson (see json_body)."""
+    return orjson.loads(response.content)

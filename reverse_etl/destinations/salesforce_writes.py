@@ -13,6 +13,7 @@ from typing import Any
 
 from bookflow.crm.salesforce import SalesforceSession
 from bookflow.crm.salesforce.bulk import BulkPolling, update_records
+from bookflow.crm.transport import json_answer, json_body
 from reverse_etl.destinations.base import OwnerUpdate, RecordResult
 from reverse_etl.exceptions import DestinationError
 
@@ -38,9 +39,9 @@ def write_collections(
             "PATCH",
             f"{session.data_path}/composite/sobjects",
             idempotent=False,
-            json={"allOrNone": False, "records": records},
+            **json_body({"allOrNone": False, "records": records}),
         )
-        body = response.json()
+        body = json_answer(response)
         if not isinstance(body, list) or len(body) != len(chunk):
             raise DestinationError(
                 f"Salesforce answered {len(chunk)} account updates with an unexpected body: {str(body)[:200]}"

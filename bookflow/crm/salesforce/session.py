@@ -21,7 +21,7 @@ from bookflow.crm.budget import SalesforceBudget
 from bookflow.crm.errors import CrmConfigurationError, CrmRequestError
 from bookflow.crm.http import RetryPolicy, Secret, send
 from bookflow.crm.salesforce.auth import SalesforceCredentials
-from bookflow.crm.transport import SessionClient, require_https
+from bookflow.crm.transport import SessionClient, json_answer, json_body, require_https
 
 RETRIEVE_MAX = 2000  # records per sObject Collections retrieve
 
@@ -124,11 +124,11 @@ class SalesforceSession(SessionClient):
             f"{self.data_path}/composite/sobjects/{sobject}",
             idempotent=True,
             accept=(404, 405),
-            json={"ids": list(ids), "fields": list(fields)},
+            **json_body({"ids": list(ids), "fields": list(fields)}),
         )
         if response.status_code in (404, 405):
             return None
-        body = response.json()
+        body = json_answer(response)
         if not isinstance(body, list) or len(body) != len(ids):
             raise CrmRequestError(f"Salesforce answered a retrieve of {len(ids)} records with {str(body)[:200]}")
         return body
