@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
+
 from bookflow.crm.salesforce.ids import is_valid, to_18
 from bookflow.local_crm.created_records import CreatedRecordRoutes
 from bookflow.local_crm.faults import ANSWERED, APPLIED, RECEIVED, Fault, FaultKnobs
@@ -239,9 +241,9 @@ class CrmServer(
             payload = json.loads(raw) if raw else {}
             return self._bulk_query(request.command, path.removeprefix(f"{API}/jobs/query").strip("/"), payload, query)
         if path == f"{API}/composite/sobjects/Account" and request.command == "POST" and self.collections_retrieve:
-            return self._retrieve(json.loads(raw))
+            return self._retrieve(orjson.loads(raw))
         if path == f"{API}/composite/sobjects" and request.command == "PATCH":
-            return 200, [self._update_account(record) for record in json.loads(raw)["records"]], None
+            return 200, [self._update_account(record) for record in orjson.loads(raw)["records"]], None
         if path.startswith(f"{API}/jobs/ingest"):
             return self._bulk(request.command, path.removeprefix(f"{API}/jobs/ingest").strip("/"), raw)
         return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], None
