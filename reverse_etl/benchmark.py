@@ -9,6 +9,7 @@ requests in flight the ideal is batch_size x concurrency / (2 x latency). `--bul
 a second sync of that many changes, which the engine writes through Bulk API 2.0.
 """
 
+import os
 import tempfile
 import time
 from datetime import date
@@ -52,10 +53,19 @@ def _serve(pipe: Connection, cert: Path, key: Path, changes: int, latency_ms: fl
         crm.latency = latency_ms / 1000
         crm.bulk_polls_in_progress = 0
         pipe.send((crm.url, crm.client_id, crm.client_secret))
+        started = time.process_time()  # the server's CPU while it serves the sync, start-up left out
         pipe.recv()
+        cpu = time.process_time() - started
         with crm.lock:
             landed = sum(1 for account in crm.accounts.values() if account.owner_id == TO_OWNER)
-            pipe.send({"requests": len(crm.log), "bulk_jobs": len(crm.bulk_jobs), "landed_in_crm": landed})
+            pipe.send(
+                {
+                    "requests": len(crm.log),
+                    "bulk_jobs": len(crm.bulk_jobs),
+                    "landed_in_crm": landed,
+                    "server_cpu_s": cpu,
+                }
+            )
 
 
 def run_sync_benchmark(
@@ -88,6 +98,7 @@ def run_sync_benchmark(
             started, cpu = time.perf_counter(), time.process_time()
             report = sync(warehouse, destination, batch_size=batch_size, concurrency=concurrency, force=True)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            load = os.getloadavg()[0]  # the machine's state, to read the wall-clock figures against
             pipe.send("figures")
             figures = pipe.recv()
     ideal = batch_size * concurrency / (2 * latency_ms / 1000) if latency_ms else float("inf")
@@ -103,6 +114,8 @@ def run_sync_benchmark(
         "ideal_records_per_s": ideal,
         "ratio_to_ideal": rate / ideal,
         "applied": report.counts["applied"],
+        "load_average": load,
+        "cores": os.cpu_count(),
         **figures,
     }
 
@@ -126,7 +139,8 @@ def format_figures(figures: dict) -> str:
             f"  {figures['records_per_s']:,.0f} records/s; ideal {figures['ideal_records_per_s']:,.0f} records/s "
             f"(batch x in flight / round trip of a read and a write); ratio {figures['ratio_to_ideal']:.2f}",
             f"  ledger applied {figures['applied']:,}, owners changed in the CRM {figures['landed_in_crm']:,}; "
-            f"the sync's own CPU {figures['client_cpu_s']:.1f}s",
+            f"the sync's own CPU {figures['client_cpu_s']:.1f}s, the local server's {figures['server_cpu_s']:.1f}s",
+            f"  load average {figures['load_average']:.1f} on {figures['cores']} cores (wall-clock figures need a quiet machine)",
         ]
     )
 
