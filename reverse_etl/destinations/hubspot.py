@@ -34,6 +34,7 @@ import httpx
 from bookflow.crm.errors import CrmConfigurationError
 from bookflow.crm.http import Secret, describe_error
 from bookflow.crm.hubspot import DEFAULT_BASE_URL, HubSpotCredentials, HubSpotSession
+from bookflow.crm.transport import json_answer
 from reverse_etl.destinations.base import OwnerUpdate, RecordErrorCode, RecordResult
 from reverse_etl.exceptions import ConfigurationError, DestinationError, sync_errors
 
@@ -114,11 +115,12 @@ class HubSpotDestination:
         with sync_errors():
             for start in range(0, len(wanted), _BATCH):
                 chunk = wanted[start : start + _BATCH]
-                body = self._session.post(
+                response = self._session.post(
                     "/crm/v3/objects/companies/batch/read",
                     {"properties": [prop], "inputs": [{"id": account_id} for account_id in chunk]},
                     idempotent=True,  # a POST, but it only reads
-                ).json()
+                )
+                body = json_answer(response)
                 for company in body.get("results", []):
                     # HubSpot returns an unset property as null or "".
                     owners[str(company["id"])] = (company.get("properties") or {}).get(prop) or None
@@ -189,7 +191,7 @@ class HubSpotDestination:
         )
         if response.status_code in _WHOLE_BATCH_REJECTED:
             return self._isolate(prop, updates, response, budget)
-        body = response.json()
+        body = json_answer(response)
         written = {str(company["id"]) for company in body.get("results", [])}
         failed: dict[str, RecordResult] = {}
         for error in body.get("errors", []):

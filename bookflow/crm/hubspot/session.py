@@ -16,7 +16,7 @@ import httpx
 from bookflow.crm.budget import HubSpotBudget, hubspot_search_budget
 from bookflow.crm.errors import CrmConfigurationError
 from bookflow.crm.http import RetryPolicy, Secret, send
-from bookflow.crm.transport import SessionClient, require_https
+from bookflow.crm.transport import SessionClient, json_body, require_https
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 
@@ -95,4 +95,4 @@ class HubSpotSession(SessionClient):
 
     def post(self, path: str, payload: Any, *, idempotent: bool, accept: Collection[int] = ()) -> httpx.Response:
         """POST a JSON body; batch reads and searches are POSTs that change nothing (idempotent=True)."""
-        return self.request("POST", path, idempotent=idempotent, accept=accept, json=payload)
+        return self.request("POST", path, idempotent=idempotent, accept=accept, **json_body(payload))
