@@ -22,6 +22,7 @@ from reverse_etl import (
     sync,
 )
 from reverse_etl.ledger import LedgerEntry, ensure_ledger, record_entries
+from reverse_etl.runner import YOUNG_THRESHOLD
 
 AS_OF = date(2026, 6, 1)
 POOL, JANE, JOE, GONE = "005Dn00000000EXIAY", "005JANE00000000001", "005JOE000000000001", "005GONE00000000001"
@@ -368,14 +369,19 @@ def test_the_collector_spares_the_plan_while_a_sync_runs_and_only_then(files):
 
     class Watching(CountingDestination):
         frozen_while_writing: list[int] = []
+        thresholds_while_writing: list[tuple[int, ...]] = []
 
         def write_owners(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
             self.frozen_while_writing.append(gc.get_freeze_count())
+            self.thresholds_while_writing.append(gc.get_threshold())
             return super().write_owners(updates)
 
     destination = Watching(DemoCrmDestination(crm))
+    before = gc.get_threshold()
     assert gc.get_freeze_count() == 0
     sync(warehouse, destination)
     assert destination.frozen_while_writing and min(destination.frozen_while_writing) > 0
+    assert {thresholds[0] for thresholds in destination.thresholds_while_writing} == {max(before[0], YOUNG_THRESHOLD)}
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
     assert crm_owners(crm) == {"a1": POOL, "a2": POOL, "a3": JOE, "a4": JANE}
