@@ -122,6 +122,20 @@ class CountingDestination:
         return self.inner.write_owners(updates)
 
 
+class CollectorWatchingDestination(CountingDestination):
+    """Notes, at each write, how many objects the collector has set aside and its thresholds."""
+
+    def __init__(self, inner: DemoCrmDestination) -> None:
+        super().__init__(inner)
+        self.frozen: list[int] = []
+        self.thresholds: list[tuple[int, ...]] = []
+
+    def write_owners(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
+        self.frozen.append(gc.get_freeze_count())
+        self.thresholds.append(gc.get_threshold())
+        return super().write_owners(updates)
+
+
 class CrashingDestination(CountingDestination):
     """Writes its second batch, then dies before the engine can record it."""
 
@@ -149,7 +163,9 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_sync_applies_changes_and_records_them_in_the_ledger(files):
     warehouse, crm = files
-    report = sync(warehouse, DemoCrmDestination(crm))
+    destination, before = CollectorWatchingDestination(DemoCrmDestination(crm)), gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    report = sync(warehouse, destination)
 
     assert crm_owners(crm) == {"a1": POOL, "a2": POOL, "a3": JOE, "a4": JANE}
     assert report.planned == 4
@@ -165,6 +181,10 @@ def test_sync_applies_changes_and_records_them_in_the_ledger(files):
     assert row == ("demo_crm", 1, True, AS_OF, "a1", "retrieve", JANE, None)
     assert re.search(r"applied +4\n", report.format_summary())
     assert report.exit_code == 0
+    # While it ran, the collector left the plan alone and collected the young less often; not after.
+    assert destination.frozen and min(destination.frozen) > 0
+    assert {thresholds[0] for thresholds in destination.thresholds} == {max(before[0], YOUNG_THRESHOLD)}
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (0, before)
 
 
 def test_releases_are_planned_before_assignments(files):
@@ -362,26 +382,3 @@ def test_the_ledger_keeps_every_value_as_given(tmp_path):
         ("chg-3", "salesforce", "conflict", 2, "", None, AS_OF, "a3", "distribute", JANE, JOE, "owner_id"),
         ("chg-4", "salesforce", "failed", 2, "later", None, AS_OF, "a4", "distribute", JANE, JOE, "owner_id"),
     ]
-
-
-def test_the_collector_spares_the_plan_while_a_sync_runs_and_only_then(files):
-    warehouse, crm = files
-
-    class Watching(CountingDestination):
-        frozen_while_writing: list[int] = []
-        thresholds_while_writing: list[tuple[int, ...]] = []
-
-        def write_owners(self, updates: Sequence[OwnerUpdate]) -> list[RecordResult]:
-            self.frozen_while_writing.append(gc.get_freeze_count())
-            self.thresholds_while_writing.append(gc.get_threshold())
-            return super().write_owners(updates)
-
-    destination = Watching(DemoCrmDestination(crm))
-    before = gc.get_threshold()
-    assert gc.get_freeze_count() == 0
-    sync(warehouse, destination)
-    assert destination.frozen_while_writing and min(destination.frozen_while_writing) > 0
-    assert {thresholds[0] for thresholds in destination.thresholds_while_writing} == {max(before[0], YOUNG_THRESHOLD)}
-    assert gc.get_freeze_count() == 0
-    assert gc.get_threshold() == before
-    assert crm_owners(crm) == {"a1": POOL, "a2": POOL, "a3": JOE, "a4": JANE}
