@@ -174,12 +174,9 @@ class SalesforceDestination:
         match it to no record exactly, and such an id can only come from data damaged upstream (a
         tool that changed its case, say). Owner ids are Salesforce's to judge: a write naming an
         unknown one fails on its own, with Salesforce's message."""
-        found = []
-        for value in sorted(set(account_ids)):
-            reason = salesforce_ids.problem(value)
-            if reason:
-                found.append(f"account id {value!r}: {reason}")
-        return found
+        # Sorted for the person reading them; only the few refused ones need sorting.
+        refused = sorted(value for value in set(account_ids) if salesforce_ids.problem(value))
+        return [f"account id {value!r}: {salesforce_ids.problem(value)}" for value in refused]
 
     @staticmethod
     def owner_key(record_id: str | None) -> str | None:
