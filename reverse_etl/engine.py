@@ -32,7 +32,7 @@ from reverse_etl.guard import violations as guard_violations
 from reverse_etl.ledger import LedgerEntry, LedgerWriter, SyncStatus, ensure_ledger, record_entries
 from reverse_etl.plan import PlannedChange, read_plan
 from reverse_etl.report import ChangeOutcome, SyncReport
-from reverse_etl.runner import Runner
+from reverse_etl.runner import Runner, collector_spares_the_plan
 
 __all__ = ["DEFAULT_CONCURRENCY", "ChangeOutcome", "PlannedChange", "SyncReport", "sync"]
 
@@ -99,7 +99,9 @@ def sync(
     with _connect(warehouse_path, read_only=dry_run) as con:
         if not dry_run:
             ensure_ledger(con)
-        changes, exhausted = read_plan(con, destination.name, max_attempts, changes_relation)
+        # Reading 100,000 changes and more allocates fast too: the collector waits meanwhile.
+        with collector_spares_the_plan():
+            changes, exhausted = read_plan(con, destination.name, max_attempts, changes_relation)
         changes, refused = _refuse_unwritable_fields(changes, destination, writable_fields(con))
         problems = [] if force else guard_violations(con, changes, limits)
     if not force and max_changes is not None and len(changes) > max_changes:

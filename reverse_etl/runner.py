@@ -67,7 +67,7 @@ class Runner:
 
     def run(self, changes: Sequence[PlannedChange]) -> None:
         with (
-            _collector_spares_the_plan(),
+            collector_spares_the_plan(),
             ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bookflow-sync") as pool,
         ):
             self._pool = pool
@@ -183,7 +183,7 @@ YOUNG_THRESHOLD = 20_000
 
 
 @contextmanager
-def _collector_spares_the_plan() -> Iterator[None]:
+def collector_spares_the_plan() -> Iterator[None]:
     """While a sync runs, the garbage collector leaves alone the objects that existed when it began.
 
     A sync holds its plan (100,000 changes and more) for its whole length while it allocates
