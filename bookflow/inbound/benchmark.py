@@ -36,9 +36,9 @@ import duckdb
 import httpx
 
 from bookflow import paths
-from bookflow.contract import RULES_FILES
 from bookflow.inbound.signatures import sign
 from bookflow.local_crm import Account, CrmServer, make_certificate
+from bookflow.rules.contract import RULES_FILES
 from reverse_etl.duckdb_files import open_duckdb
 
 BENCH_AS_OF = date(2026, 6, 1)

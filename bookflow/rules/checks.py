@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from bookflow.contract import DISTRIBUTION_MODES, POOL_RANK_KEYS, SETTING_VALUES, SETTINGS, WORKING_GRADES
 from bookflow.crm.sdr_field import sdr_field
+from bookflow.rules.contract import DISTRIBUTION_MODES, POOL_RANK_KEYS, SETTING_VALUES, SETTINGS, WORKING_GRADES
 from bookflow.rules.files import Problem, Row, Table, value_problem
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")

@@ -8,7 +8,7 @@ import csv
 import shutil
 from pathlib import Path
 
-from bookflow.contract import OPTIONAL_RULES_COLUMNS, OPTIONAL_RULES_FILES, RULES_FILES
+from bookflow.rules.contract import OPTIONAL_RULES_COLUMNS, OPTIONAL_RULES_FILES, RULES_FILES
 
 
 def copy_completed(csv_files: list[Path], destination: Path) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from bookflow.contract import (
+from bookflow.rules.contract import (
     BOOL,
     DATE,
     FLOAT,

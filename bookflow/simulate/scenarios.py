@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 
 from bookflow import paths
-from bookflow.contract import RULES_FILES, SETTINGS
 from bookflow.crm.salesforce.ids import record_id
+from bookflow.rules.contract import RULES_FILES, SETTINGS
 
 SCENARIOS = ("demo", "jane-joe")
 # The demo numbers its users by role (bookflow/demo_crm.py); hires replacing leavers are 601 on.
