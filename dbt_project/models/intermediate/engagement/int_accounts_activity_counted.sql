@@ -11,7 +11,7 @@
 {#- Contacts are counted only where the CRM keeps who an activity was with (Salesforce's WhoId on
     tasks and events; HubSpot's engagement_contact associations); elsewhere null, and the contact
     part of a threshold is not applied. An activity is one row per contact on HubSpot (an
-    engagement with two contacts touched both): activities are counted by distinct id. #}
+    engagement with two contacts touched both): each activity is counted once. #}
 {%- set contact_columns = {
     'salesforce': [(source('salesforce', 'task'), 'who_id'), (source('salesforce', 'event'), 'who_id')],
     'hubspot': [(source('hubspot', 'engagement_contact'), 'contact_id')],
@@ -117,6 +117,18 @@ recent as (
 
 ),
 
+{#- One row per activity and contact: each activity's first row carries it for the counts, so only
+    the contacts need a distinct count (one distinct aggregate per query keeps every warehouse on
+    its plain plan). #}
+recent_rows as (
+
+    select
+        recent.*,
+        row_number() over (partition by recent.account_id, recent.activity_id order by recent.who_id) as contact_rank
+    from recent
+
+),
+
 counted as (
 
     select
@@ -128,19 +140,19 @@ counted as (
         measured.min_activities,
         measured.min_contacts,
         measured.held_since,
-        cast(count(distinct case when {{ days_between('recent.activity_at', as_of()) }} <= measured.period_days
-            then recent.activity_id end) as {{ dbt.type_int() }}) as activities_in_period,
+        cast(count(case when {{ days_between('recent.activity_at', as_of()) }} <= measured.period_days
+            and recent.contact_rank = 1 then 1 end) as {{ dbt.type_int() }}) as activities_in_period,
         {%- if has_contacts %}
         cast(count(distinct case when {{ days_between('recent.activity_at', as_of()) }} <= measured.period_days
             then recent.who_id end) as {{ dbt.type_int() }}) as contacts_in_period,
         {%- else %}
         cast(null as {{ dbt.type_int() }}) as contacts_in_period,
         {%- endif %}
-        cast(count(distinct case when cast(recent.activity_at as date) >= measured.held_since
-            then recent.activity_id end) as {{ dbt.type_int() }}) as activities_since_held
+        cast(count(case when cast(recent.activity_at as date) >= measured.held_since
+            and recent.contact_rank = 1 then 1 end) as {{ dbt.type_int() }}) as activities_since_held
 
     from measured
-    left join recent
+    left join recent_rows as recent
         on measured.account_id = recent.account_id
         and measured.holder_id = recent.owner_id
     {%- if window_days <= 0 %}
