@@ -117,14 +117,18 @@ recent as (
 
 ),
 
-{#- One row per activity and contact: each activity's first row carries it for the counts, so only
-    the contacts need a distinct count (one distinct aggregate per query keeps every warehouse on
-    its plain plan). #}
+{#- HubSpot gives one row per engagement and contact: each activity's first row carries it for the
+    counts, so only the contacts need a distinct count (one distinct aggregate per query keeps every
+    warehouse on its plain plan). Salesforce's activities are one row each: nothing to rank. #}
 recent_rows as (
 
     select
         recent.*,
+        {%- if crm() == 'hubspot' %}
         row_number() over (partition by recent.account_id, recent.activity_id order by recent.who_id) as contact_rank
+        {%- else %}
+        1 as contact_rank
+        {%- endif %}
     from recent
 
 ),
