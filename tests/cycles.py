@@ -127,7 +127,8 @@ def planned_workspace(workspace: Workspace, planned_cycle: Path) -> Workspace:
 def two_days(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> dict:
     """Two days run through the CLI on one demo CRM, made once: day 1 distributes and syncs (the
     sync ledger then holds applied distributions), opportunities are then created in the CRM on a
-    few distributed accounts, and day 2 (two days later) measures. The conversion window is set to
+    few distributed accounts, the CRM lives one more day (new activities and signals), and day 2
+    (two days after day 1) measures and deals again. The conversion window is set to
     1 day in the rules so that both a counted and a too-late opportunity exist."""
     root = _made_once(tmp_path_factory, "two_days", lambda root: _two_days(root, demo_crm_template))
     made = pickle.loads((root / "two_days.pickle").read_bytes())
@@ -139,6 +140,7 @@ def _two_days(root: Path, demo_crm_template: Path) -> None:
     from click.testing import CliRunner
 
     from bookflow.cli import main
+    from bookflow.demo_crm import add_demo_day
 
     crm, warehouse, rules = root / "demo_crm.duckdb", root / "warehouse.duckdb", root / "rules"
     shutil.copy(demo_crm_template, crm)
@@ -183,6 +185,8 @@ def _two_days(root: Path, demo_crm_template: Path) -> None:
                         account_id,
                     ],
                 )
+        # The CRM lives on: new activities and signals make accounts ready for day 2's deal.
+        add_demo_day(crm, day=AS_OF + timedelta(days=1), share=0.05, rules_dir=rules)
         second = CliRunner().invoke(main, ["run", "--as-of", DAY_2.isoformat(), *args])
         assert second.exit_code == 0, second.output
     made = {"distributed": distributed, "day_1_coverage": day_1_coverage}

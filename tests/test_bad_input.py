@@ -96,42 +96,6 @@ def test_rules_missing_column_or_setting(workspace):
     assert "settings.csv: error: missing setting 'grace_days'" in str(error.value)
 
 
-def test_dirty_crm_rows_are_quarantined_with_reasons(workspace):
-    with duckdb.connect(str(workspace.crm)) as con:
-        con.execute("update salesforce.account set owner_id = null where id = '001Dn0000000001IAA'")
-        con.execute("update salesforce.account set owner_id = '005NOBODY000000001' where id = '001Dn0000000002IAA'")
-        con.execute("insert into salesforce.account select * from salesforce.account where id = '001Dn0000000003IAA'")
-        con.execute(
-            "insert into salesforce.book_return_c values ('a00BAD', '001Dn0000000004IAA', '005Dn0000000001IAA', 'bored', now(), false)"
-        )
-        con.execute("insert into signals.account_signal values ('001Dn0000000005IAA', 'horoscope', now(), 0.5)")
-
-    result = _run(workspace)
-    assert result.exit_code == 0, result.output
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
-        held = {
-            (record, reason)
-            for record, reason in con.execute("select record_id, reason from marts.quarantine").fetchall()
-        }
-        in_status = {
-            row[0]
-            for row in con.execute(
-                "select account_id from marts.account_status where account_id in "
-                "('001Dn0000000001IAA', '001Dn0000000002IAA', '001Dn0000000003IAA')"
-            ).fetchall()
-        }
-        changes = con.execute(
-            "select count(*) from marts.ownership_changes where account_id in "
-            "('001Dn0000000001IAA', '001Dn0000000002IAA', '001Dn0000000003IAA')"
-        ).fetchone()[0]
-    assert ("001Dn0000000001IAA", "null owner_id") in held
-    assert ("001Dn0000000002IAA", "unknown owner_id 005NOBODY000000001") in held
-    assert ("001Dn0000000003IAA", "duplicate account id") in held
-    assert ("a00BAD", "unknown return reason bored") in held
-    assert ("001Dn0000000005IAA", "unknown signal_type horoscope") in held
-    assert in_status == set() and changes == 0
-
-
 def test_model_level_data_tests_fail_and_name_what_is_wrong(planned_workspace, tmp_path):
     # The Python rules check stops overlapping ranges before dbt runs, and the models never write
     # a null into a required column, so a normal run only shows these two tests passing. Breaking

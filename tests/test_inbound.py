@@ -135,7 +135,7 @@ def _sensor_tick(definitions: dg.Definitions, instance: dg.DagsterInstance, curs
     return sensor.evaluate_tick(context)
 
 
-def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle(cycled_workspace):
+def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle_even_days_late(cycled_workspace):
     workspace = cycled_workspace  # one daily cycle at AS_OF already ran
     room = _open_capacity(workspace)
     pool = _pool_accounts_by_book(workspace, 200)
@@ -230,9 +230,34 @@ def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle(c
     )
     assert dict(live) == {**routed, worked[0]: worked[1]}
 
+    # A hand raise posted days after it occurred, far behind what the daily extract re-reads by
+    # its time: only its arrival can bring it into the next cycle.
+    raised = [entry["account_id"] for entry in payload]
+    late = _query(
+        workspace.warehouse,
+        "select account_id from marts.account_scores where signal_count = 0 "
+        "and list_position(?, account_id) is null order by 1 limit 1",
+        [raised],
+    )[0][0]
+    occurred_at = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 10) - timedelta(days=10)
+    newest = _query(workspace.warehouse, "select max(occurred_at) from signals.account_signal")[0][0]
+    assert occurred_at < newest - timedelta(days=LOOKBACK_DAYS)
+    with webhook(workspace) as client:
+        answer = client.post("/hand-raises", json={"account_id": late, "occurred_at": occurred_at.isoformat()})
+        assert answer.status_code == 202, answer.text
+
     # ...and the next cycle reports them as its own, counts the accounts in the reps' books and moves none of them.
     next_day = AS_OF + timedelta(days=1)
     _run_cycle(workspace, next_day)
+    assert _query(
+        workspace.warehouse,
+        "select count(*) from inbound.hand_raise_signals where account_id = ? and occurred_at = ?",
+        [late, occurred_at],
+    ) == [(1,)]
+    signal_count, timing_score = _query(
+        workspace.warehouse, "select signal_count, timing_score from marts.account_scores where account_id = ?", [late]
+    )[0]
+    assert signal_count == 1 and timing_score > 0
     reported = _query(
         workspace.warehouse,
         "select account_id, to_owner_id from marts.ownership_changes where change_type = 'inbound'",
@@ -425,38 +450,6 @@ def test_a_hand_raise_never_goes_back_to_the_owner_who_left_it_unworked(cycled_w
         _query(workspace.crm, "select id, owner_id from salesforce.account where id in (?, ?)", [unworked, fresh])
     )
     assert crm_owner == {unworked: target, fresh: idle_rep}
-
-
-def test_a_hand_raise_posted_days_after_it_occurred_reaches_the_next_daily_run(workspace):
-    # The webhook stamps arrivals in the CRM from before the first cycle, as in production.
-    first = _query(workspace.crm, "select min(id) from salesforce.account where not is_deleted")[0][0]
-    with webhook(workspace) as client:
-        assert client.post("/hand-raises", json={"account_id": first}).status_code == 202
-    _run_cycle(workspace)
-    account = _query(
-        workspace.warehouse, "select account_id from marts.account_scores where signal_count = 0 order by 1 limit 1"
-    )[0][0]
-    occurred_at = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 10) - timedelta(days=10)
-    # Far behind what the daily extract re-reads by its time: only its arrival can bring it in.
-    newest = _query(workspace.warehouse, "select max(occurred_at) from signals.account_signal")[0][0]
-    assert occurred_at < newest - timedelta(days=LOOKBACK_DAYS)
-
-    with webhook(workspace) as client:
-        answer = client.post("/hand-raises", json={"account_id": account, "occurred_at": occurred_at.isoformat()})
-        assert answer.status_code == 202, answer.text
-    _run_cycle(workspace, as_of=AS_OF + timedelta(days=1))
-
-    assert _query(
-        workspace.warehouse,
-        "select count(*) from inbound.hand_raise_signals where account_id = ? and occurred_at = ?",
-        [account, occurred_at],
-    ) == [(1,)]
-    signal_count, timing_score = _query(
-        workspace.warehouse,
-        "select signal_count, timing_score from marts.account_scores where account_id = ?",
-        [account],
-    )[0]
-    assert signal_count == 1 and timing_score > 0
 
 
 def test_routing_waits_for_a_first_cycle(workspace):

@@ -32,8 +32,23 @@ def _query(path, sql, params=()):
         return con.execute(sql, list(params)).fetchall()
 
 
-def test_values_that_do_not_convert_are_quarantined_with_column_and_value(workspace):
+DIRTY = ("001Dn0000000001IAA", "001Dn0000000002IAA", "001Dn0000000003IAA")
+# The accounts of the bad return and the bad signal: their rows name them.
+NAMED = ("001Dn0000000004IAA", "001Dn0000000005IAA")
+
+
+def test_dirty_rows_and_values_that_do_not_convert_are_quarantined_with_reasons(workspace):
     with duckdb.connect(str(workspace.crm)) as con:
+        # Rows no loader can fix: a null or unknown owner, a duplicate id, an unknown return
+        # reason or signal type.
+        con.execute("update salesforce.account set owner_id = null where id = ?", [DIRTY[0]])
+        con.execute("update salesforce.account set owner_id = '005NOBODY000000001' where id = ?", [DIRTY[1]])
+        con.execute("insert into salesforce.account select * from salesforce.account where id = ?", [DIRTY[2]])
+        con.execute(
+            "insert into salesforce.book_return_c values ('a00BAD', ?, '005Dn0000000001IAA', 'bored', now(), false)",
+            [NAMED[0]],
+        )
+        con.execute("insert into signals.account_signal values (?, 'horoscope', now(), 0.5)", [NAMED[1]])
         # Six clean accounts: live, one row per id, owned by a CRM user.
         accounts = [
             row[0]
@@ -41,8 +56,10 @@ def test_values_that_do_not_convert_are_quarantined_with_column_and_value(worksp
                 """
                 select id from salesforce.account
                 where not is_deleted and owner_id in (select id from salesforce.user)
+                    and list_position(?, id) is null
                 group by id having count(*) = 1 order by id limit 6
-                """
+                """,
+                [list(NAMED)],
             ).fetchall()
         ]
         # A loader that lands text: the issue's spellings, and one clean value of each kind.
@@ -68,6 +85,15 @@ def test_values_that_do_not_convert_are_quarantined_with_column_and_value(worksp
             workspace.warehouse, "select source_table, record_id, reason from marts.quarantine"
         )
     }
+    assert held[("salesforce.account", DIRTY[0])] == "null owner_id"
+    assert held[("salesforce.account", DIRTY[1])] == "unknown owner_id 005NOBODY000000001"
+    assert held[("salesforce.account", DIRTY[2])] == "duplicate account id"
+    assert held[("salesforce.book_return_c", "a00BAD")] == "unknown return reason bored"
+    assert held[("signals.account_signal", NAMED[1])] == "unknown signal_type horoscope"
+    in_marts = "select count(*) from marts.{} where list_position(?, account_id) is not null"
+    assert [
+        _query(workspace.warehouse, in_marts.format(mart), [DIRTY]) for mart in ("account_status", "ownership_changes")
+    ] == [[(0,)], [(0,)]]
     assert held[("salesforce.account", accounts[0])] == "number_of_employees 'n/a' is not a whole number"
     assert held[("salesforce.account", accounts[5])] == "number_of_employees '12,00' is not a whole number"
     assert held[("salesforce.task", bad_task)].startswith("activity_date 'last tuesday' is not a timestamp")
