@@ -182,7 +182,7 @@ def test_another_pool_user_rebuilds_in_full(planned_workspace):
 
 
 def _load_own_raw_tables(warehouse, crm) -> None:
-    """A user's own loader: a fresh copy of every raw table, and no landing-time column."""
+    """A user's own loader: a fresh copy of every raw table from `crm`, and no landing-time column."""
     from bookflow.contract import RAW_TABLES
 
     with duckdb.connect(str(warehouse)) as con:
@@ -193,20 +193,39 @@ def _load_own_raw_tables(warehouse, crm) -> None:
                 con.execute(f'create or replace table {schema}."{table}" as select * from crm.{schema}."{table}"')
 
 
-def test_without_landing_times_day_two_incremental_equals_full_refresh(workspace, tmp_path):
+def test_own_raw_tables_are_planned_into_a_csv_and_without_landing_times_day_two_equals_full_refresh(
+    workspace, tmp_path
+):
+    # A user loads the raw tables into the warehouse themselves from a system of their own: there
+    # is no demo CRM where bookflow would look for one.
+    their_crm = tmp_path / "their_system.duckdb"
+    workspace.crm.rename(their_crm)
+    _load_own_raw_tables(workspace.warehouse, their_crm)
+    export = workspace.root / "owner_updates.csv"
+    day_one = ["run", "--as-of", AS_OF.isoformat(), "--warehouse", str(workspace.warehouse), "--csv-path", str(export)]
+    result = CliRunner().invoke(main, [*day_one, "--rules", str(workspace.rules)])
+    assert result.exit_code == 0, result.output
+    assert "source: warehouse, destination: csv" in result.output
+    lines = export.read_text().splitlines()
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        planned = dict(con.execute("select crm_field, count(*) from marts.ownership_changes group by 1").fetchall())
+    assert lines[0] == "Id,OwnerId" and len(lines) == planned["owner_id"] + 1 and planned["owner_id"] > 0
+    # The BDRs' SDR field goes to a file of its own beside it.
+    sdr_lines = (workspace.root / "owner_updates.sdr_owner_c.csv").read_text().splitlines()
+    assert sdr_lines[0] == "Id,sdr_owner_c" and len(sdr_lines) == planned["sdr_owner_c"] + 1
+    assert not workspace.crm.exists()
+
     # With no _fivetran_synced to go by, the activity aggregate reads a window of activity dates
     # (incremental_lookback_days) after the day it last counted, plus the reowned accounts' history.
-    common = ["--crm", str(workspace.crm), "--source", "warehouse", "--destination", "none"]
-    _load_own_raw_tables(workspace.warehouse, workspace.crm)
-    _run(*common, "--as-of", AS_OF.isoformat(), "--warehouse", str(workspace.warehouse))
     day_two = AS_OF + timedelta(days=1)
-    add_demo_day(workspace.crm, day=day_two, share=0.05, rules_dir=workspace.rules)
-    _load_own_raw_tables(workspace.warehouse, workspace.crm)
+    add_demo_day(their_crm, day=day_two, share=0.05, rules_dir=workspace.rules)
+    _load_own_raw_tables(workspace.warehouse, their_crm)
     full = tmp_path / "full_refresh.duckdb"
     shutil.copy(workspace.warehouse, full)
 
-    _run(*common, "--as-of", day_two.isoformat(), "--warehouse", str(workspace.warehouse))
-    _run(*common, "--as-of", day_two.isoformat(), "--warehouse", str(full), "--full-refresh")
+    common = ["--as-of", day_two.isoformat(), "--destination", "none"]
+    _run(*common, "--warehouse", str(workspace.warehouse))
+    _run(*common, "--warehouse", str(full), "--full-refresh")
 
     for table in MARTS:
         assert _differences(workspace.warehouse, full, table) == 0, f"marts.{table} differs"
