@@ -3,7 +3,8 @@
 Day 1 has run (the session's planned cycle); then runs for day 2 fail in three ways (a model
 that fails mid-build, a rule check that fails and must not reach the CRM, the `bookflow run`
 process killed with SIGKILL mid-build) and every mart must be as it was, row for row; then a
-good run moves all of them to day 2 together.
+good run (with another pool user, which rebuilds the touch counts in full) moves all of them to
+day 2 together.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -21,10 +22,12 @@ from click.testing import CliRunner
 
 from bookflow import paths
 from bookflow.cli import main
-from bookflow.slots import warehouse_slots
+from bookflow.slots import current_relation, warehouse_slots
 from tests.conftest import AS_OF, told
 
 DAY_TWO = AS_OF + timedelta(days=1)
+POOL_USER, OTHER_POOL_USER = "005Dn00000000EXIAY", "005Dn0000000085IAA"
+MARK = datetime(2000, 1, 1)
 
 
 def _run(workspace, *extra: str, as_of=DAY_TWO, destination="none"):
@@ -188,9 +191,31 @@ def test_failed_runs_leave_every_mart_as_it_was_and_a_good_run_moves_them_all(pl
     assert _marts(workspace.warehouse) == before
     assert _days(workspace.warehouse) == days_before
 
-    # 4. A good run moves every mart to day 2 at once, and the history keeps day 1.
+    # 4. A good run moves every mart to day 2 at once, and the history keeps day 1. It runs with
+    # another pool user: which accounts have an owner whose touches count depends on the pool
+    # user, so the touch counts rebuild in full instead of incrementally.
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        marked = con.execute(
+            "select account_id from intermediate.int_accounts_last_touched order by account_id limit 1"
+        ).fetchone()[0]
+        con.execute(
+            f"update {current_relation(con, 'intermediate', 'int_accounts_last_touched')} "
+            "set last_touched_at = ? where account_id = ?",
+            [MARK, marked],
+        )
+    settings = workspace.rules / "settings.csv"
+    settings.write_text(settings.read_text().replace(POOL_USER, OTHER_POOL_USER))
     good = _run(workspace)
     assert good.exit_code == 0, good.output
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        touched = con.execute(
+            "select last_touched_at from intermediate.int_accounts_last_touched where account_id = ?", [marked]
+        ).fetchone()[0]
+        by_pool_owner = con.execute(
+            "select count(last_touched_by_owner_at) from intermediate.int_accounts_last_touched where owner_id = ?",
+            [OTHER_POOL_USER],
+        ).fetchone()[0]
+    assert touched != MARK and by_pool_owner == 0
     assert set(_days(workspace.warehouse).values()) == {DAY_TWO}
     assert warehouse_slots(workspace.warehouse) == (slots_before[1], slots_before[0])
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:

@@ -150,37 +150,6 @@ def test_day_two_incremental_equals_full_refresh_and_an_earlier_day_rebuilds_in_
     assert latest.date() <= AS_OF
 
 
-def test_another_pool_user_rebuilds_in_full(planned_workspace):
-    """Which accounts have an owner whose touches count depends on the pool user: a new one rebuilds the counts."""
-    workspace = planned_workspace
-    with duckdb.connect(str(workspace.warehouse)) as con:
-        marked = con.execute(
-            "select account_id from intermediate.int_accounts_last_touched order by account_id limit 1"
-        ).fetchone()[0]
-        con.execute(
-            f"update {current_relation(con, 'intermediate', 'int_accounts_last_touched')} "
-            "set last_touched_at = ? where account_id = ?",
-            [MARK, marked],
-        )
-    settings = workspace.rules / "settings.csv"
-    settings.write_text(settings.read_text().replace("005Dn00000000EXIAY", "005Dn0000000085IAA"))
-    day_two = (AS_OF + timedelta(days=1)).isoformat()
-    _run("--as-of", day_two, "--warehouse", str(workspace.warehouse), "--destination", "none")
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
-        touched = con.execute(
-            "select last_touched_at from intermediate.int_accounts_last_touched where account_id = ?", [marked]
-        ).fetchone()[0]
-        by_pool_owner = con.execute(
-            """
-            select count(last_touched.last_touched_by_owner_at)
-            from intermediate.int_accounts_last_touched as last_touched
-            where last_touched.owner_id = '005Dn0000000085IAA'
-            """
-        ).fetchone()[0]
-    assert touched != MARK
-    assert by_pool_owner == 0
-
-
 def _load_own_raw_tables(warehouse, crm) -> None:
     """A user's own loader: a fresh copy of every raw table from `crm`, and no landing-time column."""
     from bookflow.contract import RAW_TABLES
