@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from bookflow import paths
 from bookflow.cli import main
 from tests.conftest import AS_OF
+from tests.publication import start_reader, versions
 
 
 def _query(path, sql):
@@ -147,15 +148,32 @@ def test_dry_run_sync_prints_changes_and_writes_nothing(planned_workspace):
     assert _query(workspace.warehouse, "select count(*) from reverse_etl.sync_ledger")[0][0] == 0
 
 
-def test_rerun_same_day_emits_no_new_changes_and_sees_new_owners(cycled_workspace):
+def test_rerun_same_day_emits_no_new_changes_sees_new_owners_and_leaves_readers_their_copy(cycled_workspace):
     workspace = cycled_workspace  # its first run dealt and synced
     dealt = _query(workspace.warehouse, "select account_id, crm_field, rep_id from marts.ranked_assignments")
     assert dealt
 
     _explain_a_dealt_account(workspace, dealt)
 
-    second = CliRunner().invoke(main, ["run", *workspace.cli_args()])
-    assert second.exit_code == 0, second.output
+    # A BI tool holds the published copy open through the rerun: it neither blocks the run nor
+    # loses its version, and the next reader sees the new one.
+    publish_dir = paths.publish_dir(workspace.warehouse)
+    reader, before = start_reader(publish_dir)
+    try:
+        assert before[1] == before[3] == AS_OF.isoformat(), before
+        second = CliRunner().invoke(main, ["run", *workspace.cli_args()])
+        assert second.exit_code == 0, second.output
+        reader.stdin.write("again\n")
+        reader.stdin.flush()
+        still = reader.stdout.readline().split()
+        assert reader.wait(timeout=60) == 0, reader.stderr.read()
+        assert still == before
+    finally:
+        reader.kill()
+    new_reader, after = start_reader(publish_dir)
+    new_reader.kill()
+    assert after[0] != before[0] and after[1] == after[3] == AS_OF.isoformat()
+    assert len(versions(publish_dir)) == 2
     # Its owner history now holds the change the CRM received.
     account, rep = next((account, rep) for account, field, rep in dealt if field == "owner_id")
     again = CliRunner().invoke(main, ["explain", account, "--warehouse", str(workspace.warehouse)])
