@@ -8,6 +8,7 @@ import duckdb
 from click.testing import CliRunner
 
 from bookflow.cli import main
+from bookflow.demo_crm import add_demo_day
 from tests.conftest import AS_OF
 
 HISTORY = ("coverage_daily", "book_health", "capacity_gap", "returns_by_reason", "conversion_by_source")
@@ -27,6 +28,8 @@ def _history(warehouse):
 
 def test_backfill_builds_each_day_once_and_writes_nothing_to_the_crm(workspace):
     start = AS_OF - timedelta(days=1)
+    # Reps worked on the last day too: its touches are what a rebuilt earlier day must not keep.
+    add_demo_day(workspace.crm, day=AS_OF, share=0.05, rules_dir=workspace.rules)
     owners_before = _query(workspace.crm, "select id, owner_id from salesforce.account order by id")
     location = ["--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)]
 
@@ -47,12 +50,16 @@ def test_backfill_builds_each_day_once_and_writes_nothing_to_the_crm(workspace):
     assert _query(workspace.crm, "select id, owner_id from salesforce.account order by id") == owners_before
     assert _query(workspace.warehouse, "select count(*) from reverse_etl.sync_ledger")[0][0] == 0
 
-    # Rebuilding a day replaces its rows.
+    # Rebuilding a day replaces its rows. Incremental models only move forward in time: the
+    # earlier day rebuilds them in full instead of keeping the later day's touches.
+    latest_touch = "select max(last_touched_at) from intermediate.int_accounts_last_touched"
+    assert _query(workspace.warehouse, latest_touch)[0][0].date() > start
     again = CliRunner().invoke(main, ["backfill", "--start", start.isoformat(), "--end", start.isoformat(), *location])
     assert again.exit_code == 0, again.output
     assert _history(workspace.warehouse) == history
     as_of = _query(workspace.warehouse, "select distinct as_of from marts.coverage_daily")
     assert as_of == [(start,)]
+    assert _query(workspace.warehouse, latest_touch)[0][0].date() <= start
 
 
 def test_backfill_rejects_an_empty_range(workspace):
