@@ -30,6 +30,18 @@ from tests.cycles import (  # noqa: F401 (fixtures and the suite's day, for ever
 DEMO_ACCOUNTS = 1500
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that run whole cycles of their own first, the longest first; the rest after, in
+    file order. pytest-xdist deals tests out in this order: a long test dealt last would hold up
+    the end of the suite on one worker while the others sit idle."""
+
+    def cost(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("cycle")
+        return marker.kwargs.get("seconds", 1) if marker else 0
+
+    items.sort(key=cost, reverse=True)  # stable: equal costs keep their order
+
+
 @dataclass
 class Workspace:
     root: Path

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from bookflow import paths
@@ -152,6 +153,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.cycle(seconds=60)
 def test_failed_runs_leave_every_mart_as_it_was_and_a_good_run_moves_them_all(planned_workspace):
     workspace = planned_workspace  # day 1 ran and planned its changes
     before, days_before, slots_before = _marts(workspace.warehouse), _days(workspace.warehouse), None

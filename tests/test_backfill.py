@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from bookflow.cli import main
@@ -26,6 +27,7 @@ def _history(warehouse):
     }
 
 
+@pytest.mark.cycle(seconds=45)
 def test_backfill_builds_each_day_once_and_writes_nothing_to_the_crm(workspace):
     start = AS_OF - timedelta(days=1)
     # Reps worked on the last day too: its touches are what a rebuilt earlier day must not keep.

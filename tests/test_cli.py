@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from bookflow import paths
@@ -148,6 +149,7 @@ def test_dry_run_sync_prints_changes_and_writes_nothing(planned_workspace):
     assert _query(workspace.warehouse, "select count(*) from reverse_etl.sync_ledger")[0][0] == 0
 
 
+@pytest.mark.cycle(seconds=25)
 def test_rerun_same_day_emits_no_new_changes_sees_new_owners_and_leaves_readers_their_copy(cycled_workspace):
     workspace = cycled_workspace  # its first run dealt and synced
     dealt = _query(workspace.warehouse, "select account_id, crm_field, rep_id from marts.ranked_assignments")
@@ -245,6 +247,7 @@ def _explain_a_dealt_account(workspace, dealt) -> None:
     assert other_day.exit_code == 1 and "bookflow backfill --start 2026-01-01" in other_day.output
 
 
+@pytest.mark.cycle(seconds=20)
 def test_rerun_without_sync_plans_the_same_change_ids(planned_workspace):
     workspace = planned_workspace  # its first run planned and wrote nothing
     args = ["run", *workspace.cli_args(), "--destination", "none"]

@@ -8,6 +8,7 @@ import time
 
 import dagster as dg
 import duckdb
+import pytest
 
 from tests.conftest import AS_OF
 
@@ -59,6 +60,7 @@ def test_sync_runs_downstream_of_ownership_changes():
     assert dg.AssetKey(["marts", "ownership_changes"]) in parents
 
 
+@pytest.mark.cycle(seconds=20)
 def test_materialize_every_asset_in_process(workspace):
     from orchestration.definitions import ALL_ASSETS
     from orchestration.extract_assets import LANDING_KEYS

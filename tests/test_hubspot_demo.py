@@ -7,12 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from bookflow.cli import main
 from bookflow.hubspot_demo import run_hubspot_demo
 
 
+@pytest.mark.cycle(seconds=40)
 def test_the_hubspot_demo_writes_back_and_a_new_warehouse_plans_nothing(tmp_path: Path):
     portal, warehouse = tmp_path / "portal.duckdb", tmp_path / "warehouse.duckdb"
     args = ["demo", "--crm", "hubspot", "--accounts", "400", "--portal", str(portal), "--warehouse", str(warehouse)]

@@ -135,6 +135,7 @@ def _sensor_tick(definitions: dg.Definitions, instance: dg.DagsterInstance, curs
     return sensor.evaluate_tick(context)
 
 
+@pytest.mark.cycle(seconds=30)
 def test_hand_raisers_go_through_the_sensor_to_the_crm_and_into_the_next_cycle_even_days_late(cycled_workspace):
     workspace = cycled_workspace  # one daily cycle at AS_OF already ran
     room = _open_capacity(workspace)
@@ -323,6 +324,7 @@ def _watch_once(workspace) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, timeout=300, env=os.environ.copy())
 
 
+@pytest.mark.cycle(seconds=30)
 def test_concurrent_routers_and_a_running_cycle_never_double_book(cycled_workspace):
     workspace = cycled_workspace  # one daily cycle at AS_OF already ran
     accounts = [account for account, _ in _pool_accounts_by_book(workspace, 30)]

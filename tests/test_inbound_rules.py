@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from bookflow import paths
@@ -58,6 +59,7 @@ def _outcomes(workspace) -> dict[str, tuple[str, str]]:
     return {account: (outcome, rep) for account, outcome, rep in rows}
 
 
+@pytest.mark.cycle(seconds=20)
 def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
     # Germany moves to the AMER theater, and the EMEA mid-market book gets working hours:
     # one rep away for good, one at work on weekdays in Berlin, one on Saturdays only.

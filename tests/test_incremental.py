@@ -11,6 +11,7 @@ import shutil
 from datetime import datetime, timedelta
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from bookflow.cli import main
@@ -48,6 +49,7 @@ def _differences(left, right, table: str) -> int:
         ).fetchone()[0]
 
 
+@pytest.mark.cycle(seconds=40)
 def test_day_two_incremental_equals_full_refresh(cycled_workspace, tmp_path):
     workspace = cycled_workspace  # day 1 ran in full and synced
     day_two = AS_OF + timedelta(days=1)
@@ -156,6 +158,7 @@ def _load_own_raw_tables(warehouse, crm) -> None:
                 con.execute(f'create or replace table {schema}."{table}" as select * from crm.{schema}."{table}"')
 
 
+@pytest.mark.cycle(seconds=50)
 def test_own_raw_tables_are_planned_into_a_csv_and_without_landing_times_day_two_equals_full_refresh(
     workspace, tmp_path
 ):

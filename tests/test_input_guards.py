@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from bookflow import paths
@@ -37,6 +38,7 @@ DIRTY = ("001Dn0000000001IAA", "001Dn0000000002IAA", "001Dn0000000003IAA")
 NAMED = ("001Dn0000000004IAA", "001Dn0000000005IAA")
 
 
+@pytest.mark.cycle(seconds=20)
 def test_dirty_rows_and_values_that_do_not_convert_are_quarantined_with_reasons(workspace):
     with duckdb.connect(str(workspace.crm)) as con:
         # Rows no loader can fix: a null or unknown owner, a duplicate id, an unknown return
@@ -112,6 +114,7 @@ def test_dirty_rows_and_values_that_do_not_convert_are_quarantined_with_reasons(
     assert re.search(r"note: reps gone \(inactive in the CRM.*005Dn0000000003IAA", result.output)
 
 
+@pytest.mark.cycle(seconds=45)
 def test_a_shrunken_table_or_a_quarantined_share_stops_the_run_until_accepted(planned_workspace):
     workspace = planned_workspace  # day 1 ran and planned its changes
     marts_before = _query(workspace.warehouse, "select * from marts.ownership_changes order by all")

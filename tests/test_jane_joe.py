@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from bookflow.simulate.scenarios import JANE_ID as JANE
 from bookflow.simulate.scenarios import JOE_ID as JOE
@@ -23,6 +24,7 @@ from tests.conftest import run_day
 AS_OF = date(2026, 6, 1)
 
 
+@pytest.mark.cycle(seconds=55)
 def test_dynamic_books_give_each_rep_sixty_good_accounts(empty_workspace):
     workspace = empty_workspace
     # The world `bookflow simulate --scenario jane-joe` starts from (tests/test_simulate.py).

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from bookflow import paths
 
@@ -79,6 +80,7 @@ def test_the_service_units_run_commands_that_exist():
         assert "/deploy/workspace.yaml" in unit["ExecStart"][0]
 
 
+@pytest.mark.cycle(seconds=20)
 def test_the_daemon_starts_on_the_instance_and_runs_the_schedule_and_sensors(tmp_path, empty_workspace):
     from orchestration.instance import prepare_dagster_home
 

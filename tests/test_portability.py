@@ -140,6 +140,7 @@ def postgres_env():
         subprocess.run(["bash", str(CI_POSTGRES), "stop", exported["BOOKFLOW_PG_DATA_DIR"]], timeout=120)
 
 
+@pytest.mark.cycle(seconds=60)
 def test_demo_builds_on_postgres_with_the_same_results_as_duckdb(workspace, postgres_env):
     import psycopg2
 
@@ -183,6 +184,7 @@ def test_demo_builds_on_postgres_with_the_same_results_as_duckdb(workspace, post
 # -- Spark ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.cycle(seconds=150)
 @pytest.mark.skipif(os.environ.get("BOOKFLOW_TEST_SPARK") != "1", reason="minutes long: set BOOKFLOW_TEST_SPARK=1")
 def test_demo_builds_on_spark_with_the_same_results_as_duckdb(workspace, tmp_path):
     try:

@@ -15,6 +15,7 @@ import re
 from datetime import date
 
 import duckdb
+import pytest
 
 from tests.conftest import run_day
 
@@ -35,6 +36,7 @@ def _query(path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+@pytest.mark.cycle(seconds=45)
 def test_roles_handoffs_modes_caps_displacement_completion_and_leavers(workspace):
     rules = workspace.rules
     # Full SMB books in AMER: their reps can take new accounts only by displacement.

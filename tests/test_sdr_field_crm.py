@@ -37,6 +37,7 @@ def _org_sdr(crm: CrmServer) -> dict[str, str | None]:
         return dict(crm.org.execute('select "Id", "SDR_Owner__c" from salesforce."Account"').fetchall())
 
 
+@pytest.mark.cycle(seconds=40)
 def test_a_cycle_written_to_salesforce_is_read_back_and_a_new_warehouse_plans_no_changes(
     org: CrmServer, workspace, tmp_path: Path
 ):

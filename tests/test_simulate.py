@@ -31,6 +31,7 @@ def _final(workdir: Path) -> dict[str, dict]:
     return {world: [row for row in rows if row["world"] == world][-1] for world in ("static", "dynamic")}
 
 
+@pytest.mark.cycle(seconds=25)
 def test_jane_joe_reproduces_the_seed_table(tmp_path):
     workdir = tmp_path / "jane-joe"
     result = _simulate(workdir, "--scenario", "jane-joe")
@@ -80,6 +81,7 @@ backfill_days: 1
 """
 
 
+@pytest.mark.cycle(seconds=35)
 def test_demo_behaviour_feeds_the_next_pipeline_run(tmp_path):
     workdir = tmp_path / "demo"
     config = tmp_path / "behaviour.yml"
@@ -182,6 +184,7 @@ def test_demo_behaviour_feeds_the_next_pipeline_run(tmp_path):
     assert "week by week" in result.output and "run time" in result.output
 
 
+@pytest.mark.cycle(seconds=25)
 def test_sweep_prints_the_difference_at_each_value(tmp_path):
     result = _simulate(
         tmp_path / "sweep", "--accounts", "200", "--days", "1", "--sweep", "touches_per_day_per_slot=0,0.1"
