@@ -152,7 +152,12 @@ def test_dry_run_sync_prints_changes_and_writes_nothing(planned_workspace):
 @pytest.mark.cycle(seconds=25)
 def test_rerun_same_day_emits_no_new_changes_sees_new_owners_and_leaves_readers_their_copy(cycled_workspace):
     workspace = cycled_workspace  # its first run dealt and synced
-    dealt = _query(workspace.warehouse, "select account_id, crm_field, rep_id from marts.ranked_assignments")
+    # Deals from the pool first (the explanation checked below is a pool deal's, not a handoff's).
+    dealt = _query(
+        workspace.warehouse,
+        "select account_id, crm_field, rep_id from marts.ranked_assignments "
+        "order by deal_kind <> 'distribute', account_id, crm_field",
+    )
     assert dealt
 
     _explain_a_dealt_account(workspace, dealt)
