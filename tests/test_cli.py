@@ -233,7 +233,7 @@ def _explain_a_dealt_account(workspace, dealt) -> None:
     assert result.exit_code == 0, result.output
     assert f"account {account} on {AS_OF.isoformat()} (from {workspace.warehouse})" in result.output
     assert "in the pool and ready: fit " in result.output
-    assert re.search(rf"fit +{fit:g} = industry \S+ {industry_points:g} \+ employees", result.output)
+    assert re.search(rf"fit +{fit:g} = industry .+? {industry_points:g} \+ employees", result.output)
     assert f"pool rank {rank} in " in result.output and f"dealt in round {deal_round} to {rep}" in result.output
     assert f"this run    distribute to {rep}: {reason}" in result.output
 
