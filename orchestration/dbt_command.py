@@ -3,7 +3,8 @@
 The same as the `dbt` script dbt-core installs, but it ends the process as soon as dbt returns
 (bookflow/fast_exit.py says why): 0.7 s less per dbt call. And it ends with the run that started
 it: a run killed outright (kill -9, the out-of-memory killer) would otherwise leave dbt building
-on into a slot no run will make current (bookflow/slots.py), holding the warehouse file.
+on into a slot no run will make current (bookflow/slots.py), holding the warehouse file. And it
+runs dbt from the warehouse's folder, so the profile names the DuckDB file without its folder.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import sys
 
 from bookflow.fast_exit import run_then_exit
 
-# Set by orchestration.dbt_project.dbt_environment: the process that starts dbt.
+# Set by orchestration.dbt_project.dbt_environment: the process that starts dbt, and the warehouse.
 PARENT_PID_ENV = "BOOKFLOW_DBT_PARENT_PID"
+WAREHOUSE_ENV = "BOOKFLOW_WAREHOUSE"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -31,8 +33,29 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+def _in_warehouse_folder() -> None:
+    """Run dbt in the DuckDB warehouse's folder, the profile's path being the file's name.
+
+    dbt parses the whole project again (seconds) whenever its profile differs from the last
+    parse's, and the DuckDB path is part of the profile: with the folder left out, every warehouse
+    of one name (another checkout's, a copy, `bookflow simulate`'s) parses only what changed.
+    dagster-dbt gives dbt its project, profiles and target folders as absolute paths; a plain
+    `bookflow-dbt` call gets its project folder here, since it is no longer the current one.
+    """
+    warehouse = os.environ.get(WAREHOUSE_ENV, "")
+    folder, name = os.path.split(warehouse)
+    if not os.path.isabs(warehouse) or not os.path.isdir(folder):
+        return
+    os.environ.setdefault("DBT_PROJECT_DIR", os.getcwd())
+    if os.path.exists("profiles.yml"):
+        os.environ.setdefault("DBT_PROFILES_DIR", os.getcwd())
+    os.chdir(folder)
+    os.environ[WAREHOUSE_ENV] = name
+
+
 def main() -> None:
     _die_with_parent()
+    _in_warehouse_folder()
     from dbt.cli.main import cli
 
     run_then_exit(cli)

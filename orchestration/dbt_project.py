@@ -131,14 +131,17 @@ PARSE_STATES_KEPT = 20
 
 
 def parse_state_path(warehouse: str | Path, slot: str | None = None) -> Path:
-    """Where the parse state of dbt calls on this warehouse and slot is kept.
+    """Where the parse state of dbt calls on warehouses of this file name and slot is kept.
 
-    dbt re-parses the whole project when the profile changes, and the warehouse path is part of
-    the profile: one state per warehouse means a run on another warehouse in between (`bookflow
-    simulate`, the benchmark, a test) no longer costs the daily warehouse a full parse. The slot
-    names every schema, so each slot keeps its own state too.
+    dbt re-parses the whole project when the profile changes. Its DuckDB path is the warehouse's
+    file name (`bookflow-dbt` runs dbt in the warehouse's folder: orchestration/dbt_command.py),
+    so one state per name means a run on another warehouse in between (`bookflow simulate`, the
+    benchmark, a test) no longer costs the daily warehouse a full parse, and a new warehouse of
+    a known name starts from a partial one. The slot names every schema (an env var dbt tracks),
+    so each slot keeps its own state too.
     """
-    digest = hashlib.sha256(str(Path(warehouse).resolve()).encode()).hexdigest()[:16]
+    name = Path(warehouse).name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
     return paths.DBT_PROJECT_DIR / PARSE_STATE_DIR / f"{digest}{'.' + slot if slot else ''}.msgpack"
 
 

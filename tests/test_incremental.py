@@ -98,8 +98,8 @@ def test_day_two_incremental_equals_full_refresh(cycled_workspace, tmp_path):
     daily_state = parse_state_path(workspace.warehouse, warehouse_slots(workspace.warehouse)[0])
     kept_state = daily_state.read_bytes()
     _run(*common, "--warehouse", str(full), "--full-refresh")
-    # A run on another warehouse in between (here the full refresh) left the daily warehouse's
-    # parse state alone: each warehouse (and each of its slots) keeps its own.
+    # A run on a warehouse of another name in between (here the full refresh) left the daily
+    # warehouse's parse state alone: each warehouse name (and each of its slots) keeps its own.
     assert daily_state.read_bytes() == kept_state
 
     for table in MARTS:
