@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from bookflow.cli import main
 from bookflow.simulate.config import bundled, sweep_values
-from bookflow.simulate.scenarios import JANE_ID, JOE_ID
+from bookflow.simulate.scenarios import JANE_ID, JOE_ID, POOL_ID
 
 START = "2026-06-01"
 
@@ -32,10 +32,33 @@ def _final(workdir: Path) -> dict[str, dict]:
 
 
 @pytest.mark.cycle(seconds=25)
-def test_jane_joe_reproduces_the_seed_table(tmp_path):
+def test_jane_joe_retrieves_the_unworked_and_reproduces_the_seed_table(tmp_path):
+    """docs/concepts.md's Jane and Joe: two reps of capacity 60; Jane holds 20 good accounts (worked)
+    and 80 marginal ones (untouched), Joe 100 good ones and works 60 (bookflow.simulate.scenarios).
+    The dynamic world's pipeline retrieves what is not worked, deals the good accounts to open
+    capacity and then has nothing left to move: each rep ends with 60 good accounts and the
+    marginal ones stay in the pool."""
     workdir = tmp_path / "jane-joe"
     result = _simulate(workdir, "--scenario", "jane-joe")
     assert result.exit_code == 0, result.output
+
+    # Moving from static territories retrieves 80 of Jane's 100 accounts and 40 of Joe's on the
+    # first morning, all for want of the owner's work.
+    with duckdb.connect(str(workdir / "simulation.duckdb"), read_only=True) as con:
+        retrieved = con.execute(
+            """select from_owner_id, reason, count(*) from pipeline_changes
+               where day = ? and change_type = 'retrieve' group by all order by all""",
+            [START],
+        ).fetchall()
+    unworked = "no meaningful activity by the owner in 30 days"
+    assert retrieved == [(JANE_ID, unworked, 80), (JOE_ID, unworked, 40)]
+    # The last morning found nothing left to move; the marginal accounts wait in the pool, not ready.
+    with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from marts.ownership_changes").fetchone()[0] == 0
+        marginal = con.execute(
+            "select status, ready, count(*) from marts.account_status where owner_id is null group by 1, 2"
+        ).fetchall()
+    assert marginal == [("pool", False, 80)]
 
     final = _final(workdir)
     assert (final["static"]["opportunities"], final["static"]["capacity"]) == ("8", "120.0")
@@ -62,7 +85,7 @@ def test_jane_joe_reproduces_the_seed_table(tmp_path):
             ).fetchall()
         )
     assert opportunities == {JANE_ID: 6, JOE_ID: 6}
-    assert books == {JANE_ID: "60/60", JOE_ID: "60/60", "005Dn00000000EXIAY": "0/80"}
+    assert books == {JANE_ID: "60/60", JOE_ID: "60/60", POOL_ID: "0/80"}
     assert "<script" in (workdir / "simulate.html").read_text()[:100_000]
 
 

@@ -46,10 +46,9 @@ where status.crm_field = 'owner_id'
     and status.account_id not in (select account_id from prospects);
 
 insert into pipeline_changes
-select getvariable('day'), change_type, count(*)
+select getvariable('day'), account_id, change_type, from_owner_id, to_owner_id, reason
 from warehouse.marts.ownership_changes
-where crm_field = 'owner_id'
-group by change_type;
+where crm_field = 'owner_id';
 
 -- The prospecting book of the world being lived (getvariable('world'), temp table `book`): the
 -- prospects each rep holds today that have not converted in that world. A view: it reads the

@@ -41,7 +41,10 @@ create table pipeline_days (
     day date, extract_s double, dbt_s double, sync_s double, behaviour_s double,
     pool_depth integer, open_slots integer
 );
-create table pipeline_changes (day date, change_type varchar, changes integer);
+-- Each morning's changes of the CRM owner, with the pipeline's reason (the sync ledger keeps no reason).
+create table pipeline_changes (
+    day date, account_id varchar, change_type varchar, from_owner_id varchar, to_owner_id varchar, reason varchar
+);
 create table rep_days (
     world varchar, day date, rep_id varchar, capacity integer, effort integer, touches integer,
     completions integer, opportunities integer, returns integer, book_accounts integer,
