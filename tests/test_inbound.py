@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from bookflow import paths
 from bookflow.cli import main
 from bookflow.extract import LOOKBACK_DAYS
+from reverse_etl.duckdb_files import open_duckdb
 from tests.conftest import AS_OF
 from tests.test_inbound_rules import EDITED_BOOKS, edit_the_rules, routing_follows_the_rules_the_cycle_ran_with
 
@@ -342,6 +343,12 @@ def _racing_routers_settle_each_hand_raise_once(workspace, accounts: list[str]) 
     assert per_account == {account: 1 for account in accounts}, "racing routers booked an account twice"
 
 
+def _cycle_began(workspace) -> bool:
+    # The cycle and the routers take turns on the store: so does the test.
+    with open_duckdb(_store(workspace), read_only=True) as con:
+        return con.execute("select count(*) from inbound.cycles where as_of = ?", [NEXT_DAY]).fetchone()[0] == 1
+
+
 def _route_while_the_next_day_cycle_runs(workspace, accounts: list[str]) -> None:
     """A hand raise at a time while the next day's cycle runs: routing does not wait for the warehouse."""
     command = [sys.executable, "-m", "bookflow.cli", "run", "--as-of", NEXT_DAY.isoformat(), "--force",
@@ -349,6 +356,12 @@ def _route_while_the_next_day_cycle_runs(workspace, accounts: list[str]) -> None
     cycle = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     routed_while_cycle_ran = 0
     try:
+        # From the moment the cycle marks itself in the store, not while it is still starting up
+        # (on a busy machine every pass could end before that).
+        deadline = time.monotonic() + 300
+        while not _cycle_began(workspace):
+            assert cycle.poll() is None and time.monotonic() < deadline, "the cycle never marked itself in the store"
+            time.sleep(0.1)
         with webhook(workspace) as client:
             for account in accounts:
                 assert client.post("/hand-raises", json={"account_id": account}).status_code == 202
