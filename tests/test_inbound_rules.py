@@ -1,4 +1,10 @@
-"""Inbound routing follows the rules files through the cycle: books, availability, loader rows."""
+"""Inbound routing follows the rules files through the cycle: books, availability, loader rows.
+
+The scenario needs a cycle run with edited rules after day 1; it rides on the next-day cycle of
+tests/test_inbound.py (test_sensor_racing_routers_and_edited_rules_around_one_next_day_cycle),
+which edits the rules with edit_the_rules before that cycle and checks routing with
+routing_follows_the_rules_the_cycle_ran_with after it.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +13,10 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import pytest
-from click.testing import CliRunner
 
 from bookflow import paths
-from bookflow.cli import main
 from bookflow.inbound.hand_raise import HandRaise, append_to_inbox
 from bookflow.inbound.service import route_and_sync
-from bookflow.inbound.store import ensure_store
-
-# 2026-06-01 (the cycle's day) is a Monday.
-SUNDAY_NOON_UTC = datetime(2026, 6, 7, 12, 0)
-TUESDAY_NOON_BERLIN = datetime(2026, 6, 2, 10, 0)
 
 
 def _query(path: Path, sql: str, params=None):
@@ -59,16 +57,22 @@ def _outcomes(workspace) -> dict[str, tuple[str, str]]:
     return {account: (outcome, rep) for account, outcome, rep in rows}
 
 
-@pytest.mark.cycle(seconds=20)
-def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
-    # Germany moves to the AMER theater, and the EMEA mid-market book gets working hours:
-    # one rep away for good, one at work on weekdays in Berlin, one on Saturdays only.
+# The books whose rules change before the next-day cycle (edit_the_rules).
+EDITED_BOOKS = ("SDR-MM-AMER", "SDR-MM-EMEA")
+# The next-day cycle's day, 2026-06-02, is a Tuesday.
+SUNDAY_NOON_UTC = datetime(2026, 6, 7, 12, 0)
+TUESDAY_NOON_BERLIN = datetime(2026, 6, 2, 10, 0)
+
+
+def edit_the_rules(workspace) -> None:
+    """Germany moves to the AMER theater; the AMER mid-market book is full (capacity 1) and a full
+    book's hand raise goes to the least loaded rep at work rather than waiting; the EMEA mid-market
+    book gets working hours: one rep away for good, one at work on Saturdays only, one on weekdays
+    in Berlin. Every other rep still takes hand raises at any hour."""
     _rewrite(
         workspace.rules / "theaters.csv",
         lambda rows: [{**row, "theater": "AMER"} if row["billing_country"] == "DE" else row for row in rows],
     )
-    # The AMER mid-market book is full after the cycle, and a full book's hand raise goes to the
-    # least loaded rep at work rather than waiting.
     _rewrite(
         workspace.rules / "reps.csv",
         lambda rows: [
@@ -83,12 +87,11 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
         "005Dn000000000DIAQ,Europe/Berlin,Sat,09:00,17:00,\n"
         "005Dn000000000EIAQ,Europe/Berlin,Mon Tue Wed Thu Fri,09:00,17:00,\n"
     )
-    result = CliRunner().invoke(main, ["run", *workspace.cli_args(), "--force"])
-    assert result.exit_code == 0, result.output
-    store = paths.inbound_store_path(workspace.warehouse)
-    ensure_store(store)
-    _route(workspace, SUNDAY_NOON_UTC)  # the first pass starts the warehouse's watermark
 
+
+def routing_follows_the_rules_the_cycle_ran_with(workspace) -> None:
+    store = paths.inbound_store_path(workspace.warehouse)
+    raised = [account for (account,) in _query(store, "select distinct account_id from inbound.hand_raises")]
     pool = _query(
         workspace.warehouse,
         """
@@ -97,8 +100,10 @@ def test_routing_follows_the_rules_the_cycle_ran_with(workspace):
         inner join salesforce.account as accounts on status.account_id = accounts.id
         where status.owner_id is null and status.status = 'pool' and status.target_book is not null
             and status.account_id not in (select account_id from marts.ownership_changes)
+            and list_position(?, status.account_id) is null
         order by status.account_id
         """,
+        [raised],
     )
     german = next(account for account, book, country in pool if country == "DE" and book.startswith("SDR-SMB"))
     emea_mm = [account for account, book, _ in pool if book == "SDR-MM-EMEA"][:2]
