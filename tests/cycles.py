@@ -9,10 +9,14 @@ worker to ask makes it while the others wait for it, then every worker reads the
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import pickle
 import shutil
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,11 +56,45 @@ ALWAYS_AT_WORK = "rep_id,time_zone,work_days,work_start,work_end,unavailable_unt
 CYCLE_FILES = ("warehouse.duckdb", "demo_crm.duckdb", "warehouse_inbound.duckdb")
 
 
+# What _cycle_once saw of the cycle lock while its run went on: JSON lines {"at": time.time(), "free": bool}.
+LOCK_PROBES = "lock_probes.jsonl"
+
+
+@contextmanager
+def _lock_probed(warehouse: Path, probes: Path) -> Iterator[None]:
+    """Ask for the warehouse's cycle lock without waiting every 20 ms while the body runs, as
+    routing's early report does between hand raises, and once more after it; write every answer
+    to `probes`. A probe holds a free lock for a few microseconds: a run that asks in that
+    instant waits 0.2 s and says so, as it would beside a router."""
+    from reverse_etl.duckdb_files import cycle_lock
+
+    answers: list[tuple[float, bool]] = []
+    done = threading.Event()
+
+    def probe() -> None:
+        while not done.is_set():
+            with cycle_lock(warehouse, wait=False) as free:
+                answers.append((time.time(), free))
+            done.wait(0.02)
+
+    prober = threading.Thread(target=probe, daemon=True)
+    prober.start()
+    try:
+        yield
+    finally:
+        done.set()
+        prober.join()
+        with cycle_lock(warehouse, wait=False) as free:
+            answers.append((time.time(), free))
+        probes.write_text("".join(json.dumps({"at": at, "free": free}) + "\n" for at, free in answers))
+
+
 def _cycle_once(root: Path, demo_crm_template: Path, *extra: str) -> None:
     """`bookflow run` at AS_OF in `root` on a copy of the small demo, every rep always at work.
 
     The run records itself in root/dagster_home and its output in root/run_output.txt, so tests
-    that only read what a run did read it here instead of running one of their own.
+    that only read what a run did read it here instead of running one of their own; what a
+    router asking for the cycle lock meanwhile got is in root/LOCK_PROBES.
     """
     from click.testing import CliRunner
 
@@ -74,7 +112,8 @@ def _cycle_once(root: Path, demo_crm_template: Path, *extra: str) -> None:
         patch.delenv(paths.INBOUND_ENV, raising=False)
         patch.delenv(paths.PUBLISH_ENV, raising=False)
         args = ["--as-of", AS_OF.isoformat(), "--warehouse", str(root / "warehouse.duckdb")]
-        result = CliRunner().invoke(main, ["run", *args, "--crm", str(root / "demo_crm.duckdb"), "--force", *extra])
+        with _lock_probed(root / "warehouse.duckdb", root / LOCK_PROBES):
+            result = CliRunner().invoke(main, ["run", *args, "--crm", str(root / "demo_crm.duckdb"), "--force", *extra])
     assert result.exit_code == 0, result.output
     (root / "run_output.txt").write_text(result.output)
 

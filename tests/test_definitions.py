@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
-import threading
 import time
 
 import dagster as dg
 import duckdb
-import pytest
 
+from bookflow import paths
 from tests.conftest import AS_OF
+from tests.publication import versions
+
+STEP_EDGES = (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS)
 
 
 def test_definitions_load_with_job_schedule_and_rule_checks():
@@ -60,58 +63,76 @@ def test_sync_runs_downstream_of_ownership_changes():
     assert dg.AssetKey(["marts", "ownership_changes"]) in parents
 
 
-@pytest.mark.cycle(seconds=20)
-def test_materialize_every_asset_in_process(workspace):
-    from orchestration.definitions import ALL_ASSETS
-    from orchestration.extract_assets import LANDING_KEYS
-    from orchestration.resources import build_resources
+def test_a_run_holds_the_cycle_lock_from_its_first_step_to_its_last_and_materializes_every_asset(first_cycle):
+    """The session's first cycle (`bookflow run`: the allocation_cycle job over every asset, in
+    process) as its Dagster instance recorded it, and as a router asking for the cycle lock
+    without waiting every 20 ms all through it saw it (tests/cycles.py)."""
     from reverse_etl.duckdb_files import cycle_lock
+    from tests.cycles import LOCK_PROBES
 
-    # Routing's early report asks for the cycle lock without waiting, all through the run, as
-    # it would between hand raises. Nothing here takes the lock but the run's own resources.
-    probes: list[tuple[float, bool]] = []
-    done = threading.Event()
-
-    def probe() -> None:
-        while not done.is_set():
-            with cycle_lock(workspace.warehouse, wait=False) as free:
-                probes.append((time.time(), free))
-            time.sleep(0.02)
-
-    prober = threading.Thread(target=probe)
-    prober.start()
-    instance = dg.DagsterInstance.ephemeral()
-    try:
-        result = dg.materialize(
-            ALL_ASSETS,
-            resources=build_resources(as_of=AS_OF),
-            # Every asset but the pulls from the CRMs' APIs, which need a CRM (tests/test_crm_extract.py).
-            selection=dg.AssetSelection.all()
-            - dg.AssetSelection.assets(["reverse_etl", "sync_ledger"], *LANDING_KEYS.values()),
-            instance=instance,
-        )
-    finally:
-        done.set()
-        prober.join()
-    assert result.success
+    warehouse = first_cycle / "warehouse.duckdb"
+    instance = dg.DagsterInstance.from_config(str(first_cycle / "dagster_home"))
+    [run] = instance.get_runs()
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    events = [entry for entry in instance.all_logs(run.run_id) if entry.dagster_event]
 
     # From the first step's start to the last step's end, the lock was never free: not even
     # between steps, where each one has closed the warehouse and the next has not opened it.
-    steps = [
-        entry.timestamp
-        for entry in instance.all_logs(result.run_id)
-        if entry.dagster_event and entry.dagster_event.event_type_value in ("STEP_START", "STEP_SUCCESS")
-    ]
-    during = [free for at, free in probes if min(steps) <= at <= max(steps)]
+    steps = [entry.timestamp for entry in events if entry.dagster_event_type in STEP_EDGES]
+    probes = [json.loads(line) for line in (first_cycle / LOCK_PROBES).read_text().splitlines()]
+    during = [probe["free"] for probe in probes if min(steps) <= probe["at"] <= max(steps)]
     assert len(during) > 50 and not any(during)
-    with cycle_lock(workspace.warehouse, wait=False) as free:
-        assert free, "the run released the lock when it ended"
-    materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
+    # The run let go of it when it ended, and nobody holds it since.
+    assert probes[-1]["at"] > max(steps) and probes[-1]["free"], "the run released the lock when it ended"
+    with cycle_lock(warehouse, wait=False) as free:
+        assert free
+    materialized = {
+        entry.dagster_event.asset_key.to_user_string()
+        for entry in events
+        if entry.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+    }
     assert {"salesforce/account", "marts/account_scores", "marts/rep_capacity", "reverse_etl/crm_sync"} <= materialized
-    check_results = [event for event in result.all_events if event.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert check_results and all(event.event_specific_data.passed for event in check_results)
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+    checks = [
+        entry.dagster_event.event_specific_data
+        for entry in events
+        if entry.dagster_event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
+    assert checks and all(check.passed for check in checks)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.account_scores").fetchone()[0] > 1000
+
+
+def test_the_steps_after_the_build_materialize_outside_the_cycle_job(cycled_workspace):
+    """What Materialize in the UI does outside the allocation_cycle job: Dagster's own asset job
+    over ALL_ASSETS with build_resources' resources, without `bookflow run`'s progress hooks, in
+    an in-memory instance. The steps after the dbt build are enough (the whole cycle is the test
+    above), on the warehouse the first cycle left: the sync finds nothing new to apply, the marts
+    are published again, the report is drawn again, and inbound routing, which the daily job
+    leaves out, runs in the same run."""
+    from orchestration.definitions import ALL_ASSETS
+    from orchestration.inbound_assets import INBOUND_ROUTES_KEY
+    from orchestration.resources import build_resources
+    from reverse_etl.duckdb_files import cycle_lock
+
+    after_build = [
+        dg.AssetKey(["reverse_etl", "crm_sync"]),
+        dg.AssetKey(["bi", "published_marts"]),
+        dg.AssetKey(["bi", "book_health_report"]),
+        INBOUND_ROUTES_KEY,
+    ]
+    result = dg.materialize(
+        ALL_ASSETS,
+        resources=build_resources(as_of=AS_OF),
+        selection=after_build,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    assert {event.asset_key for event in result.get_asset_materialization_events()} == set(after_build)
+    [sync] = [event for event in result.get_asset_materialization_events() if event.asset_key == after_build[0]]
+    assert sync.materialization.metadata["planned"].value == 0
+    assert len(versions(paths.publish_dir(cycled_workspace.warehouse))) == 2
+    with cycle_lock(cycled_workspace.warehouse, wait=False) as free:
+        assert free, "the run released the lock when it ended"
 
 
 def test_old_dbt_target_folders_are_pruned_but_recent_ones_stay(tmp_path):
