@@ -78,12 +78,18 @@ def _window(stamps: tuple[str, ...], newest: tuple, alias: str) -> str:
     rows that carry it), and rows without the first."""
     prefix = f"{alias}." if alias else ""
     terms = [
-        f"{prefix}{_quoted(stamp)} >= cast($newest_{i} as timestamp) - interval {LOOKBACK_DAYS} day"
+        f"{_stamp(prefix, stamp)} >= cast($newest_{i} as timestamp) - interval {LOOKBACK_DAYS} day"
         if newest[i] is not None
-        else f"{prefix}{_quoted(stamp)} is not null"
+        else f"{_stamp(prefix, stamp)} is not null"
         for i, stamp in enumerate(stamps)
     ]
-    return "(" + " or ".join([*terms, f"{prefix}{_quoted(stamps[0])} is null"]) + ")"
+    return "(" + " or ".join([*terms, f"{_stamp(prefix, stamps[0])} is null"]) + ")"
+
+
+def _stamp(prefix: str, stamp: str) -> str:
+    """A stamp as a timestamp. A CRM may hold it as text: a value that does not convert counts as
+    none (such a row is in every window, and dbt quarantines it), instead of failing the extract."""
+    return f"try_cast({prefix}{_quoted(stamp)} as timestamp)"
 
 
 def _copy_window(
@@ -92,7 +98,8 @@ def _copy_window(
     """Land the window's new and edited rows (and drop its gone ones); False when a full copy is
     needed (nothing landed yet, or rows gone before the window)."""
     target, source = f"{schema}.{_quoted(table)}", f"crm.{schema}.{_quoted(table)}"
-    newest = con.execute(f"select {', '.join(f'max({_quoted(stamp)})' for stamp in stamps)} from {target}").fetchone()
+    maxima = ", ".join(f"max({_stamp('', stamp)})" for stamp in stamps)
+    newest = con.execute(f"select {maxima} from {target}").fetchone()
     if newest[0] is None:
         return False
     params = {f"newest_{i}": value for i, value in enumerate(newest) if value is not None}
