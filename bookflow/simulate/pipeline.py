@@ -13,10 +13,18 @@ tools and the book-health report; and, after the first day, reloading and retest
 which do not change during a run. The warehouse is the simulation's own, new on day one and
 moved one day forward at a time, so the incremental models never need the full refresh that
 `bookflow run` checks for.
+
+dbt parses the whole project again whenever its profile differs from the last parse's, and the
+DuckDB path is part of the profile: like `bookflow-dbt`, the simulation's process runs dbt from
+the warehouse's folder with the file's name alone, and starts from the parse state the last
+simulation on the same rules left (a sweep's second value, a rerun), a partial parse of seconds
+instead of a full one.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -61,9 +69,13 @@ class Pipeline:
     def __init__(self, *, warehouse: Path, rules_dir: Path, crm: Path, workdir: Path, verbose: bool) -> None:
         from dbt.cli.main import dbtRunner
 
-        from orchestration.dbt_project import dbt_environment
+        from orchestration.dbt_project import PARTIAL_PARSE_FILE, dbt_environment, keep_parse_state, parse_state_path
 
         self.warehouse, self.rules_dir, self.crm = warehouse, rules_dir, crm
+        # dbt's DuckDB path is the warehouse's file name, read in the working folder. The process
+        # is the simulation's own (bookflow.simulate.runner), and every other path is absolute.
+        os.chdir(warehouse.parent)
+        target = workdir / "dbt_target"
         self.inbound_store = paths.inbound_store_path(warehouse)
         self._environment = dbt_environment
         # Its own target and log folders: other runs from this checkout use the project's.
@@ -73,7 +85,7 @@ class Pipeline:
             "--profiles-dir",
             str(paths.DBT_PROJECT_DIR),
             "--target-path",
-            str(workdir / "dbt_target"),
+            str(target),
             "--log-path",
             str(workdir / "dbt_logs"),
             "--no-send-anonymous-usage-stats",
@@ -82,10 +94,18 @@ class Pipeline:
             # Nothing but errors on the screen, no debug log file, no artifacts nobody reads:
             # about a quarter of dbt's time on a small warehouse.
             self._flags += ["--quiet", "--log-level-file", "none", "--no-write-json"]
-        with dbt_environment(str(warehouse), str(rules_dir), crm=CRM_SHAPE):
+        with dbt_environment(warehouse.name, str(rules_dir), crm=CRM_SHAPE):
+            # Other rules are another seed path, which dbt re-parses in full whatever the state:
+            # one state per rules, kept apart from `bookflow run`'s, so no run evicts another's.
+            state_key = "simulate-" + Path(os.environ["BOOKFLOW_DBT_SEED_PATH"]).name
+            state = parse_state_path(warehouse, state_key)
+            if state.exists():
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(state, target / PARTIAL_PARSE_FILE)
             parsed = dbtRunner().invoke(["parse", *self._flags])
         if not parsed.success:
             raise SimulationError(f"dbt could not parse the project: {parsed.exception}")
+        keep_parse_state(target, warehouse, state_key)
         self._dbt = dbtRunner(manifest=parsed.result)
         self._rules_loaded = False
 
@@ -109,7 +129,7 @@ class Pipeline:
         outcome.extract_s = time.perf_counter() - started
 
         started = time.perf_counter()
-        with self._environment(str(self.warehouse), str(self.rules_dir), day, CRM_SHAPE):
+        with self._environment(self.warehouse.name, str(self.rules_dir), day, CRM_SHAPE):
             excludes = NOT_NEEDED + (LOADED_ONCE if self._rules_loaded else ())
             built = self._dbt.invoke([*daily_build_args(*excludes), *self._flags])
         outcome.dbt_s = time.perf_counter() - started
