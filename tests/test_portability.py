@@ -9,8 +9,11 @@ so it runs only with BOOKFLOW_TEST_SPARK=1, which CI sets after installing Spark
 
 from __future__ import annotations
 
+import json
 import os
+import pickle
 import re
+import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -23,6 +26,8 @@ import pytest
 from bookflow import paths
 from bookflow.load import LEDGER_COLUMNS
 from bookflow.targets import REQUIRED_ENV
+from tests.conftest import Workspace
+from tests.cycles import _made_once
 
 MARTS = ("ranked_assignments", "ownership_changes", "account_status", "account_scores", "rep_capacity", "quarantine")
 CI_POSTGRES = paths.REPO_ROOT / "scripts" / "ci_postgres.sh"
@@ -40,11 +45,19 @@ def _bookflow(*args: str, env: dict[str, str] | None = None, timeout: float = 18
     )
 
 
+def _build_arguments(target: str, workspace) -> tuple[str, ...]:
+    return ("build", "--target", target, *workspace.cli_args(), "--rules", str(workspace.rules))
+
+
 def _build(
     target: str, workspace, env: dict[str, str] | None = None, timeout: float = 1800
 ) -> subprocess.CompletedProcess:
-    arguments = ("build", "--target", target, *workspace.cli_args(), "--rules", str(workspace.rules))
-    result = _bookflow(*arguments, env=env, timeout=timeout)
+    result = _bookflow(*_build_arguments(target, workspace), env=env, timeout=timeout)
+    return _passed(target, result)
+
+
+def _passed(target: str, result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    """`result` of a `bookflow build` on `target`, which must have run and passed every node."""
     assert result.returncode == 0, f"build on {target} failed:\n{result.stdout}\n{result.stderr}"
     assert f"bookflow build on {target}: PASS" in result.stdout
     # Every model, seed and test ran and passed: nothing skipped, nothing failed. Key tests on the
@@ -77,6 +90,39 @@ def _duckdb_marts(warehouse: Path) -> dict[str, tuple[list[str], list[tuple]]]:
             columns = [row[0] for row in con.execute(f"describe marts.{table}").fetchall()]
             marts[table] = (columns, _normalised(con.execute(f"select * from marts.{table}").fetchall()))
     return marts
+
+
+def _build_duckdb(root: Path, demo_crm_template: Path) -> None:
+    """`bookflow build --target duckdb` in `root` on a copy of the test demo and the bundled rules,
+    as the `workspace` fixture lays them out for the other warehouses' builds."""
+    shutil.copytree(paths.BUNDLED_RULES_DIR, root / "rules")
+    shutil.copy(demo_crm_template, root / "demo_crm.duckdb")
+    space = Workspace(
+        root=root, crm=root / "demo_crm.duckdb", warehouse=root / "warehouse.duckdb", rules=root / "rules"
+    )
+    env = {
+        **os.environ,
+        paths.WAREHOUSE_ENV: str(space.warehouse),
+        paths.DEMO_CRM_ENV: str(space.crm),
+        paths.RULES_ENV: str(space.rules),
+    }
+    _build("duckdb", space, env=env)
+
+
+@pytest.fixture(scope="module")
+def duckdb_marts(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> dict:
+    """The marts of one `bookflow build --target duckdb` of the test demo, which every other
+    warehouse's build must equal. The build (every seed, model, data test and unit test passing on
+    DuckDB) runs once for the Postgres and Spark tests: with several workers the first to ask makes
+    it while the other waits."""
+    root = _made_once(tmp_path_factory, "portability_duckdb_build", lambda root: _build_duckdb(root, demo_crm_template))
+    expected = _duckdb_marts(root / "warehouse.duckdb")
+    assert expected["ranked_assignments"][1], "the DuckDB build dealt no account: nothing to compare"
+    change_types = {
+        row[expected["ownership_changes"][0].index("change_type")] for row in expected["ownership_changes"][1]
+    }
+    assert {"retrieve", "return", "distribute"} <= change_types <= {"retrieve", "return", "distribute", "handoff"}
+    return expected
 
 
 def _assert_same_marts(expected: dict, fetch) -> None:
@@ -141,16 +187,8 @@ def postgres_env():
 
 
 @pytest.mark.cycle(seconds=60)
-def test_demo_builds_on_postgres_with_the_same_results_as_duckdb(workspace, postgres_env):
+def test_demo_builds_on_postgres_with_the_same_results_as_duckdb(workspace, postgres_env, duckdb_marts):
     import psycopg2
-
-    _build("duckdb", workspace)
-    expected = _duckdb_marts(workspace.warehouse)
-    assert expected["ranked_assignments"][1], "the DuckDB build dealt no account: nothing to compare"
-    change_types = {
-        row[expected["ownership_changes"][0].index("change_type")] for row in expected["ownership_changes"][1]
-    }
-    assert {"retrieve", "return", "distribute"} <= change_types <= {"retrieve", "return", "distribute", "handoff"}
 
     _build("postgres", workspace, env={**os.environ, **postgres_env})
 
@@ -168,7 +206,7 @@ def test_demo_builds_on_postgres_with_the_same_results_as_duckdb(workspace, post
                 cursor.execute(f"select {', '.join(columns)} from marts.{table}")
                 return cursor.fetchall()
 
-            _assert_same_marts(expected, fetch)
+            _assert_same_marts(duckdb_marts, fetch)
             # The loader left the ledger empty, with the DuckDB ledger's columns.
             cursor.execute("select count(*) from reverse_etl.sync_ledger")
             assert cursor.fetchone()[0] == 0
@@ -183,44 +221,59 @@ def test_demo_builds_on_postgres_with_the_same_results_as_duckdb(workspace, post
 
 # -- Spark ---------------------------------------------------------------------------------------------------
 
+# `bookflow build` as the command line runs it, then the marts read as a user would, through
+# Spark's catalog (two of them are views, which have no files of their own), in the same process:
+# in session mode the catalog lives in the build's JVM, and a second JVM to read it costs a start
+# and a metastore opening. argv: the columns to read per mart (JSON), the file the rows go to,
+# then the build's arguments.
+_SPARK_BUILD_THEN_READ = """
+import json, pickle, sys
+from bookflow.cli import main
+
+wanted, read = sys.argv[1], sys.argv[2]
+try:
+    main(sys.argv[3:], prog_name="bookflow")
+except SystemExit as stop:
+    if stop.code:
+        raise
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.getOrCreate()
+marts = {
+    table: [tuple(row) for row in spark.table(f"marts.{table}").select(*columns).collect()]
+    for table, columns in json.loads(open(wanted).read()).items()
+}
+open(read, "wb").write(pickle.dumps(marts))
+"""
+
 
 @pytest.mark.cycle(seconds=150)
 @pytest.mark.skipif(os.environ.get("BOOKFLOW_TEST_SPARK") != "1", reason="minutes long: set BOOKFLOW_TEST_SPARK=1")
-def test_demo_builds_on_spark_with_the_same_results_as_duckdb(workspace, tmp_path):
+def test_demo_builds_on_spark_with_the_same_results_as_duckdb(workspace, tmp_path, duckdb_marts):
     try:
         import pyspark  # noqa: F401
     except ImportError:
         # Asked for (CI sets BOOKFLOW_TEST_SPARK=1 after scripts/setup_spark.sh): a missing Spark fails.
         pytest.fail("BOOKFLOW_TEST_SPARK=1 but pyspark is not installed: bash scripts/setup_spark.sh")
-    _build("duckdb", workspace)
-    expected = _duckdb_marts(workspace.warehouse)
 
     spark_dir = tmp_path / "spark"
-    # It takes about 2 minutes in CI: a Spark that hangs (a locked metastore) fails the run early.
-    _build("spark", workspace, env={**os.environ, "BOOKFLOW_SPARK_DIR": str(spark_dir)}, timeout=900)
-
-    # Read the marts as a user would, through Spark's catalog: two of them are views, which have
-    # no files of their own. The build's session has ended, so this one may open its metastore.
-    from pyspark.sql import SparkSession
-
-    spark = (
-        SparkSession.builder.master("local[1]")
-        .config("spark.sql.warehouse.dir", str(spark_dir / "warehouse"))
-        .config(
-            "spark.hadoop.javax.jdo.option.ConnectionURL",
-            f"jdbc:derby:;databaseName={spark_dir}/metastore_db;create=false",
-        )
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir}")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .enableHiveSupport()
-        .getOrCreate()
+    wanted = tmp_path / "columns.json"
+    wanted.write_text(json.dumps({table: columns for table, (columns, _) in duckdb_marts.items()}))
+    read = tmp_path / "marts.pickle"
+    command = [sys.executable, "-c", _SPARK_BUILD_THEN_READ, str(wanted), str(read)]
+    # It takes minutes in CI: a Spark that hangs (a locked metastore) fails the run early.
+    result = subprocess.run(
+        [*command, *_build_arguments("spark", workspace)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BOOKFLOW_SPARK_DIR": str(spark_dir)},
+        cwd=paths.REPO_ROOT,
+        timeout=900,
     )
-    try:
+    _passed("spark", result)
+    # The tables and the metastore are where BOOKFLOW_SPARK_DIR says, for the next session.
+    assert (spark_dir / "metastore_db").is_dir()
+    assert (spark_dir / "warehouse" / "marts.db" / "ranked_assignments").is_dir()
 
-        def fetch(table, columns):
-            return [tuple(row) for row in spark.table(f"marts.{table}").select(*columns).collect()]
-
-        _assert_same_marts(expected, fetch)
-    finally:
-        spark.stop()
+    marts = pickle.loads(read.read_bytes())
+    _assert_same_marts(duckdb_marts, lambda table, columns: marts[table])
