@@ -3,18 +3,26 @@
 Day 1 runs in full and syncs (the session's first cycle); the demo CRM then lives one more day
 (new activities and signals); day 2 runs twice from copies of the same warehouse: once
 incrementally, once with --full-refresh. Every mart must match row for row.
+
+A user who loads the raw tables themselves (no landing time on any row) reaches the same day 2:
+their day 1 plans into a CSV, they load the file into their CRM, and their CRM lives the same day.
+Their incremental day 2 is held against the same full refresh, once the test has checked that
+every input the models read is the same.
 """
 
 from __future__ import annotations
 
 import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
 from click.testing import CliRunner
 
+from bookflow import paths
 from bookflow.cli import main
+from bookflow.contract import RAW_TABLES
 from bookflow.crm.salesforce.ids import record_id
 from bookflow.demo_crm import STATIC_USERS, add_demo_day
 from bookflow.slots import current_relation, warehouse_slots
@@ -27,30 +35,62 @@ MARK = datetime(2000, 1, 1)
 # add_demo_day numbers its tasks yyyymmdd * 10^6 + k: every one sorts after this id.
 FIRST_DAILY_TASK = record_id("00T", 20000101 * 1_000_000)
 STATIC_OWNERS = [user_id for user_id, _ in STATIC_USERS]
+# What the models read of the ledger (stg_reverse_etl__applied_changes): the changes applied, to
+# whichever destination, whenever.
+APPLIED_CHANGES = (
+    "select distinct change_id, as_of, account_id, change_type, from_owner_id, to_owner_id, crm_field "
+    "from {catalog}.reverse_etl.sync_ledger where status = 'applied'"
+)
 
 
-def _run(*args: str) -> None:
+def _run(*args: str) -> str:
     result = CliRunner().invoke(main, ["run", *args])
     assert result.exit_code == 0, result.output
+    return result.output
 
 
-def _differences(left, right, table: str) -> int:
+def _differences(left, right, table: str, *, schema: str = "marts", columns: str = "*") -> int:
     with duckdb.connect() as con:
         con.execute(f"attach '{left}' as a (read_only)")
         con.execute(f"attach '{right}' as b (read_only)")
         return con.execute(
             f"""
             select count(*) from (
-                (select * from a.marts.{table} except all select * from b.marts.{table})
+                (select {columns} from a.{schema}."{table}" except all select {columns} from b.{schema}."{table}")
                 union all
-                (select * from b.marts.{table} except all select * from a.marts.{table})
+                (select {columns} from b.{schema}."{table}" except all select {columns} from a.{schema}."{table}")
             )
             """
         ).fetchone()[0]
 
 
-@pytest.mark.cycle(seconds=40)
-def test_day_two_incremental_equals_full_refresh(cycled_workspace, tmp_path):
+def _load_own_raw_tables(warehouse, crm) -> None:
+    """A user's own loader: a fresh copy of every raw table from `crm`, and no landing-time column."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"attach '{crm}' as crm (read_only)")
+        for schema, tables in RAW_TABLES.items():
+            con.execute(f"create schema if not exists {schema}")
+            for table in tables:
+                con.execute(f'create or replace table {schema}."{table}" as select * from crm.{schema}."{table}"')
+
+
+def _load_exports_into_crm(crm: Path, exports: dict[Path, str]) -> None:
+    """What the user does with the exports: loads each file (Id and one owner field) into the
+    CRM's accounts, as Data Loader would."""
+    with duckdb.connect(str(crm)) as con:
+        for export, column in exports.items():
+            field = export.read_text().splitlines()[0].split(",")[1]
+            con.execute(
+                f'update salesforce.account set "{column}" = updates."{field}" '
+                "from read_csv(?, header = true, all_varchar = true) as updates where account.id = updates.Id",
+                [str(export)],
+            )
+
+
+@pytest.mark.cycle(seconds=70)
+def test_day_two_incremental_equals_full_refresh_with_landing_times_and_from_own_raw_tables_planned_into_a_csv(
+    cycled_workspace, demo_crm_template, tmp_path, monkeypatch
+):
     workspace = cycled_workspace  # day 1 ran in full and synced
     day_two = AS_OF + timedelta(days=1)
     added = add_demo_day(workspace.crm, day=day_two, share=0.05, rules_dir=workspace.rules)
@@ -145,57 +185,51 @@ def test_day_two_incremental_equals_full_refresh(cycled_workspace, tmp_path):
             != MARK
         )
 
-
-def _load_own_raw_tables(warehouse, crm) -> None:
-    """A user's own loader: a fresh copy of every raw table from `crm`, and no landing-time column."""
-    from bookflow.contract import RAW_TABLES
-
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute(f"attach '{crm}' as crm (read_only)")
-        for schema, tables in RAW_TABLES.items():
-            con.execute(f"create schema if not exists {schema}")
-            for table in tables:
-                con.execute(f'create or replace table {schema}."{table}" as select * from crm.{schema}."{table}"')
-
-
-@pytest.mark.cycle(seconds=50)
-def test_own_raw_tables_are_planned_into_a_csv_and_without_landing_times_day_two_equals_full_refresh(
-    workspace, tmp_path
-):
-    # A user loads the raw tables into the warehouse themselves from a system of their own: there
-    # is no demo CRM where bookflow would look for one.
-    their_crm = tmp_path / "their_system.duckdb"
-    workspace.crm.rename(their_crm)
-    _load_own_raw_tables(workspace.warehouse, their_crm)
-    export = workspace.root / "owner_updates.csv"
-    day_one = ["run", "--as-of", AS_OF.isoformat(), "--warehouse", str(workspace.warehouse), "--csv-path", str(export)]
-    result = CliRunner().invoke(main, [*day_one, "--rules", str(workspace.rules)])
-    assert result.exit_code == 0, result.output
-    assert "source: warehouse, destination: csv" in result.output
+    # A user loads the raw tables into a warehouse of their own from a system of their own: there
+    # is no demo CRM where bookflow would look for one. Day 1 again, from the same demo CRM.
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    their_crm, their_warehouse = theirs / "their_system.duckdb", theirs / "warehouse.duckdb"
+    monkeypatch.setenv(paths.DEMO_CRM_ENV, str(theirs / "demo_crm.duckdb"))
+    shutil.copy(demo_crm_template, their_crm)
+    _load_own_raw_tables(their_warehouse, their_crm)
+    export, sdr_export = theirs / "owner_updates.csv", theirs / "owner_updates.sdr_owner_c.csv"
+    day_one = ["--as-of", AS_OF.isoformat(), "--warehouse", str(their_warehouse), "--csv-path", str(export)]
+    output = _run(*day_one, "--rules", str(workspace.rules))
+    assert "source: warehouse, destination: csv" in output
     lines = export.read_text().splitlines()
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+    with duckdb.connect(str(their_warehouse), read_only=True) as con:
         planned = dict(con.execute("select crm_field, count(*) from marts.ownership_changes group by 1").fetchall())
     assert lines[0] == "Id,OwnerId" and len(lines) == planned["owner_id"] + 1 and planned["owner_id"] > 0
     # The BDRs' SDR field goes to a file of its own beside it.
-    sdr_lines = (workspace.root / "owner_updates.sdr_owner_c.csv").read_text().splitlines()
+    sdr_lines = sdr_export.read_text().splitlines()
     assert sdr_lines[0] == "Id,sdr_owner_c" and len(sdr_lines) == planned["sdr_owner_c"] + 1
-    assert not workspace.crm.exists()
+    assert not (theirs / "demo_crm.duckdb").exists()
+
+    # They load the exports into their CRM, which lives the same day as the demo CRM did: every
+    # input of day 2 is then the one the full refresh read (the raw tables, but for the landing
+    # times, and the changes applied).
+    _load_exports_into_crm(their_crm, {export: "owner_id", sdr_export: "sdr_owner_c"})
+    add_demo_day(their_crm, day=day_two, share=0.05, rules_dir=workspace.rules)
+    for schema, tables in RAW_TABLES.items():
+        for table in tables:
+            assert _differences(workspace.crm, their_crm, table, schema=schema) == 0, f"{schema}.{table} differs"
+    with duckdb.connect() as con:
+        con.execute(f"attach '{full}' as reference (read_only)")
+        con.execute(f"attach '{their_warehouse}' as theirs (read_only)")
+        reference, theirs_applied = (
+            set(con.execute(APPLIED_CHANGES.format(catalog=catalog)).fetchall()) for catalog in ("reference", "theirs")
+        )
+    assert reference == theirs_applied and reference
 
     # With no _fivetran_synced to go by, the activity aggregate reads a window of activity dates
     # (incremental_lookback_days) after the day it last counted, plus the reowned accounts' history.
-    day_two = AS_OF + timedelta(days=1)
-    add_demo_day(their_crm, day=day_two, share=0.05, rules_dir=workspace.rules)
-    _load_own_raw_tables(workspace.warehouse, their_crm)
-    full = tmp_path / "full_refresh.duckdb"
-    shutil.copy(workspace.warehouse, full)
-
-    common = ["--as-of", day_two.isoformat(), "--destination", "none"]
-    _run(*common, "--warehouse", str(workspace.warehouse))
-    _run(*common, "--warehouse", str(full), "--full-refresh")
+    _load_own_raw_tables(their_warehouse, their_crm)
+    _run("--as-of", day_two.isoformat(), "--warehouse", str(their_warehouse), "--destination", "none")
 
     for table in MARTS:
-        assert _differences(workspace.warehouse, full, table) == 0, f"marts.{table} differs"
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        assert _differences(their_warehouse, full, table) == 0, f"marts.{table} differs without landing times"
+    with duckdb.connect(str(their_warehouse), read_only=True) as con:
         assert not con.execute(
             "select count(*) from information_schema.columns where column_name = '_fivetran_synced'"
         ).fetchone()[0]
