@@ -50,8 +50,10 @@ def run_build(
     warehouse_path: Path | None = None,
     rules_dir: Path | None = None,
     quiet: bool = True,
+    unit_tests: bool = True,
 ) -> BuildOutcome:
-    """Load the demo CRM into `target` and run `dbt build` (seeds, models, tests) there."""
+    """Load the demo CRM into `target` and run `dbt build` (seeds, models, tests) there; without
+    the unit tests if `unit_tests` is false."""
     from dbt.cli.main import dbtRunner
 
     from bookflow.load import load_demo
@@ -79,6 +81,8 @@ def run_build(
         arguments += ["--target", target, "--target-path", f"target/build_{target}"]
         if quiet:
             arguments.append("--quiet")
+        if not unit_tests:
+            arguments += ["--exclude", "test_type:unit"]
         started = time.perf_counter()
         result = dbtRunner().invoke(arguments)
         outcome.dbt_seconds = time.perf_counter() - started

@@ -21,12 +21,19 @@ from bookflow.cli.options import absolute, as_of_option, crm_option, rules_optio
 @click.option("--accounts", type=int, default=5000, show_default=True, help="Accounts in the demo CRM.")
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed of the deterministic generator.")
 @click.option("--fresh", is_flag=True, help="Regenerate the demo CRM even if it exists.")
+@click.option(
+    "--unit-tests/--no-unit-tests",
+    default=True,
+    show_default=True,
+    help="Run dbt's unit tests too. They check the SQL's logic on fixed rows; where each statement "
+    "has a high fixed cost (Spark), run them on a quicker warehouse instead.",
+)
 @as_of_option
 @warehouse_option
 @rules_option
 @crm_option
 @verbose_option
-def build(target, accounts, seed, fresh, as_of, warehouse, rules, crm, verbose) -> None:
+def build(target, accounts, seed, fresh, unit_tests, as_of, warehouse, rules, crm, verbose) -> None:
     """Load the demo CRM into a warehouse and run dbt build (seeds, models, tests) there."""
     from bookflow.build import run_build
     from bookflow.demo_crm import generate_demo_crm
@@ -55,6 +62,7 @@ def build(target, accounts, seed, fresh, as_of, warehouse, rules, crm, verbose) 
             warehouse_path=absolute(warehouse),
             rules_dir=absolute(rules),
             quiet=not verbose,
+            unit_tests=unit_tests,
         )
     except (TargetConfigurationError, InputError) as error:
         click.echo(f"bookflow build: {error}", err=True)
