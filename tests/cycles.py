@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # conftest imports this module
     from tests.conftest import Workspace
 
 AS_OF = date(2026, 6, 1)
-# two_days: its second day, and the conversion window its rules set.
+# two_days: its second day. The session's cycles set a conversion window of one day, so that two
+# days later both a counted and a too-late opportunity exist.
 DAY_2 = AS_OF + timedelta(days=2)
 WINDOW_DAYS = 1
 
@@ -89,8 +90,19 @@ def _lock_probed(warehouse: Path, probes: Path) -> Iterator[None]:
         probes.write_text("".join(json.dumps({"at": at, "free": free}) + "\n" for at, free in answers))
 
 
+def _suite_rules(rules: Path) -> None:
+    """The bundled rules in `rules`, every rep always at work and a conversion window of WINDOW_DAYS."""
+    shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
+    (rules / "rep_availability.csv").write_text(ALWAYS_AT_WORK)
+    settings = (rules / "settings.csv").read_text()
+    assert "conversion_window_days,90," in settings
+    (rules / "settings.csv").write_text(
+        settings.replace("conversion_window_days,90,", f"conversion_window_days,{WINDOW_DAYS},")
+    )
+
+
 def _cycle_once(root: Path, demo_crm_template: Path, *extra: str) -> None:
-    """`bookflow run` at AS_OF in `root` on a copy of the small demo, every rep always at work.
+    """`bookflow run` at AS_OF in `root` on a copy of the small demo with the suite's rules.
 
     The run records itself in root/dagster_home and its output in root/run_output.txt, so tests
     that only read what a run did read it here instead of running one of their own; what a
@@ -100,8 +112,7 @@ def _cycle_once(root: Path, demo_crm_template: Path, *extra: str) -> None:
 
     from bookflow.cli import main
 
-    shutil.copytree(paths.BUNDLED_RULES_DIR, root / "rules")
-    (root / "rules" / "rep_availability.csv").write_text(ALWAYS_AT_WORK)
+    _suite_rules(root / "rules")
     shutil.copy(demo_crm_template, root / "demo_crm.duckdb")
     (root / "dagster_home").mkdir()
     with pytest.MonkeyPatch.context() as patch:
@@ -134,12 +145,12 @@ def planned_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: P
 
 
 def _copy_cycle(cycle: Path, workspace: Workspace) -> Workspace:
-    """The workspace as `cycle` left its folder.
+    """The workspace as `cycle` left its folder, with the rules it ran.
 
     The published marts' views read the cycle's Parquet files by their absolute paths; they
     are the same files, and nothing writes them.
     """
-    (workspace.rules / "rep_availability.csv").write_text(ALWAYS_AT_WORK)
+    shutil.copytree(cycle / "rules", workspace.rules, dirs_exist_ok=True)
     for name in CYCLE_FILES:
         for left in (cycle / name, cycle / f"{name}.wal"):
             if left.exists():
@@ -163,41 +174,33 @@ def planned_workspace(workspace: Workspace, planned_cycle: Path) -> Workspace:
 
 
 @pytest.fixture(scope="session")
-def two_days(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> dict:
-    """Two days run through the CLI on one demo CRM, made once: day 1 distributes and syncs (the
-    sync ledger then holds applied distributions), opportunities are then created in the CRM on a
-    few distributed accounts, the CRM lives one more day (new activities and signals), and day 2
-    (two days after day 1) measures and deals again. The conversion window is set to
-    1 day in the rules so that both a counted and a too-late opportunity exist."""
-    root = _made_once(tmp_path_factory, "two_days", lambda root: _two_days(root, demo_crm_template))
+def two_days(tmp_path_factory: pytest.TempPathFactory, first_cycle: Path) -> dict:
+    """Two synced days on one demo CRM, made once: day 1 is the session's first cycle (it
+    distributed and synced, so the sync ledger holds applied distributions), opportunities are
+    then created in the CRM on a few distributed accounts, the CRM lives one more day (new
+    activities and signals), and day 2 (two days after day 1) measures and deals again. With the
+    rules' conversion window of 1 day, both a counted and a too-late opportunity exist."""
+    root = _made_once(tmp_path_factory, "two_days", lambda root: _two_days(root, first_cycle))
     made = pickle.loads((root / "two_days.pickle").read_bytes())
     return {"root": root, "warehouse": root / "warehouse.duckdb", "rules": root / "rules", **made}
 
 
-def _two_days(root: Path, demo_crm_template: Path) -> None:
+def _two_days(root: Path, first_cycle: Path) -> None:
     import duckdb
     from click.testing import CliRunner
 
     from bookflow.cli import main
     from bookflow.demo_crm import add_demo_day
+    from tests.conftest import Workspace
 
     crm, warehouse, rules = root / "demo_crm.duckdb", root / "warehouse.duckdb", root / "rules"
-    shutil.copy(demo_crm_template, crm)
-    shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
-    settings = (
-        (rules / "settings.csv")
-        .read_text()
-        .replace("conversion_window_days,90,", f"conversion_window_days,{WINDOW_DAYS},")
-    )
-    (rules / "settings.csv").write_text(settings)
+    _copy_cycle(first_cycle, Workspace(root=root, crm=crm, warehouse=warehouse, rules=rules))
     args = ["--warehouse", str(warehouse), "--crm", str(crm), "--rules", str(rules)]
     (root / "dagster_home").mkdir()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(paths.RULES_ENV, str(rules))
         patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         patch.delenv(paths.PUBLISH_ENV, raising=False)
-        first = CliRunner().invoke(main, ["run", "--as-of", AS_OF.isoformat(), *args])
-        assert first.exit_code == 0, first.output
         with duckdb.connect(str(warehouse), read_only=True) as con:
             distributed = [
                 row[0]
