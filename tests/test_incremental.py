@@ -135,12 +135,12 @@ def test_day_two_incremental_equals_full_refresh_with_landing_times_and_from_own
 
     common = ["--as-of", day_two.isoformat(), "--crm", str(workspace.crm), "--destination", "none"]
     _run(*common, "--warehouse", str(workspace.warehouse))
-    daily_state = parse_state_path(workspace.warehouse, warehouse_slots(workspace.warehouse)[0])
+    daily_state = parse_state_path(workspace.warehouse, warehouse_slots(workspace.warehouse)[0], workspace.rules)
     _run(*common, "--warehouse", str(full), "--full-refresh")
     # Each warehouse name (and each of its slots) keeps its own parse state: the run on another
     # name in between (the full refresh) kept its own beside the daily warehouse's. (Their bytes
     # are not compared: other workers' runs on a `warehouse.duckdb` may rewrite the daily one.)
-    full_state = parse_state_path(full, warehouse_slots(full)[0])
+    full_state = parse_state_path(full, warehouse_slots(full)[0], workspace.rules)
     assert full_state != daily_state and full_state.exists() and daily_state.exists()
 
     for table in MARTS:
