@@ -241,3 +241,30 @@ def test_day_two_incremental_equals_full_refresh_with_landing_times_and_from_own
         ).fetchone()
     # Day 2 read only a window: most accounts kept day 1's row, and no landing time was recorded.
     assert 0 < rewritten < kept and landed == 0
+
+
+def test_each_change_that_invalidates_the_touch_counts_asks_for_a_full_refresh(planned_cycle, tmp_path):
+    """The touch counts are topped up from the last run's, unless what they were counted with has
+    changed: read on the session's planned day 1, for the next day and for an earlier one."""
+    from orchestration.allocation_assets import full_refresh_reason
+
+    warehouse = planned_cycle / "warehouse.duckdb"
+    rules = tmp_path / "rules"
+    shutil.copytree(planned_cycle / "rules", rules)
+    next_day = AS_OF + timedelta(days=1)
+    assert full_refresh_reason(warehouse, rules, next_day) is None
+    assert full_refresh_reason(warehouse, rules, AS_OF - timedelta(days=1)) == (
+        f"the last run was for {AS_OF}, later than {AS_OF - timedelta(days=1)}"
+    )
+    for name, old, new, reason in (
+        ("settings.csv", "pool_owner_id,005Dn00000000EXIAY,", "pool_owner_id,005Dn0000000085IAA,", "the pool user"),
+        ("settings.csv", "sdr_owner_column,sdr_owner_c,", "sdr_owner_column,bdr_owner_c,", "the SDR owner column"),
+        ("activity_types.csv", "Email,true,", "Email,false,", "activity_types.csv changed"),
+    ):
+        rules_file = rules / name
+        kept = rules_file.read_text()
+        assert old in kept
+        rules_file.write_text(kept.replace(old, new))
+        assert full_refresh_reason(warehouse, rules, next_day).startswith(reason), name
+        rules_file.write_text(kept)
+    assert full_refresh_reason(warehouse, rules, next_day) is None
