@@ -59,9 +59,11 @@ def test_the_hubspot_demo_writes_back_and_a_new_warehouse_plans_nothing(tmp_path
 
     # The portal kept what was written; the history of both owner properties says when each
     # company got its owner and its BDR, or went back to either pool.
-    fresh = run_hubspot_demo(portal, warehouse_path=tmp_path / "new.duckdb", destination="none")
+    # A new warehouse of the same file name, in its own folder: dbt parses it from the first's state.
+    (tmp_path / "new").mkdir()
+    fresh = run_hubspot_demo(portal, warehouse_path=tmp_path / "new" / "warehouse.duckdb", destination="none")
     assert fresh.success, fresh.errors
-    with duckdb.connect(str(tmp_path / "new.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(tmp_path / "new" / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select crm_field, count(*) from marts.ownership_changes group by 1").fetchall() == []
         landed = dict(con.execute("select cast(id as varchar), property_sdr_owner from hubspot.company").fetchall())
     assert {company: landed[company] for company in sdr_written} == sdr_written

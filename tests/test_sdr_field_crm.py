@@ -89,7 +89,9 @@ def test_a_cycle_written_to_salesforce_is_read_back_and_a_new_warehouse_plans_no
         account: after[account] for account, _, _ in written
     }
 
-    fresh = tmp_path / "new_warehouse.duckdb"
+    # A new warehouse of the same file name, in its own folder: dbt parses it from the first's state.
+    (tmp_path / "new").mkdir()
+    fresh = tmp_path / "new" / "warehouse.duckdb"
     third = CliRunner().invoke(main, [*common, "--warehouse", str(fresh), "--destination", "none"])
     assert third.exit_code == 0, third.output
     with duckdb.connect(str(fresh), read_only=True) as con:
