@@ -133,7 +133,10 @@ def dbt_environment(
 
 
 PARSE_STATE_DIR = Path("target") / "parse_state"
+# The newest states are kept, and every state a dbt call used in the last two days: a sweep over
+# many rules (one state per set) must not evict the state the daily run uses tomorrow.
 PARSE_STATES_KEPT = 20
+PARSE_STATES_KEPT_FOR_S = 2 * 86400
 
 
 def parse_state_path(warehouse: str | Path, slot: str | None = None, rules_dir: str | Path | None = None) -> Path:
@@ -174,7 +177,7 @@ def keep_parse_state(
 
     Handing the newest state back means the next daily run parses only what changed (dbt checks
     every file's checksum itself, so a stale state is never trusted). Replaced atomically:
-    another run may be reading it. Only the newest states are kept.
+    another run may be reading it. Only the newest states, and those used lately, are kept.
     """
     state = Path(invocation_target) / PARTIAL_PARSE_FILE
     if not state.exists():
@@ -185,7 +188,9 @@ def keep_parse_state(
     shutil.copy2(state, staging)
     os.replace(staging, kept)
     _remove_stale(
-        list((paths.DBT_PROJECT_DIR / PARSE_STATE_DIR).glob("*.msgpack")), keep=PARSE_STATES_KEPT, min_age_s=0
+        list((paths.DBT_PROJECT_DIR / PARSE_STATE_DIR).glob("*.msgpack")),
+        keep=PARSE_STATES_KEPT,
+        min_age_s=PARSE_STATES_KEPT_FOR_S,
     )
 
 

@@ -158,6 +158,34 @@ def test_old_dbt_target_folders_are_pruned_but_recent_ones_stay(tmp_path):
     assert all(folder.exists() for folder in folders[:10])
 
 
+def test_parse_states_used_lately_stay_beyond_the_newest_twenty(tmp_path, monkeypatch):
+    """A sweep over 25 sets of rules today must not evict the state yesterday's daily run left."""
+    from orchestration.dbt_project import PARSE_STATE_DIR, PARTIAL_PARSE_FILE, keep_parse_state
+
+    monkeypatch.setattr(paths, "DBT_PROJECT_DIR", tmp_path)
+    states = tmp_path / PARSE_STATE_DIR
+    states.mkdir(parents=True)
+    now = time.time()
+    ages_h = [1] * 25 + [30] + [50] * 5  # today's sweep, yesterday's daily run, older ones
+    for number, age_h in enumerate(ages_h):
+        state = states / f"{number:016x}.blue.msgpack"
+        state.write_bytes(b"state")
+        os.utime(state, (now - age_h * 3600, now - age_h * 3600))
+    target = tmp_path / "target" / "allocation_dbt_assets-0000000-0000000"
+    target.mkdir()
+    (target / PARTIAL_PARSE_FILE).write_bytes(b"new state")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "settings.csv").write_text("setting,value,description\n")
+
+    keep_parse_state(target, tmp_path / "warehouse.duckdb", "green", rules)
+
+    left = {state.name for state in states.iterdir()}
+    assert {f"{number:016x}.blue.msgpack" for number in range(26)} <= left
+    assert not {f"{number:016x}.blue.msgpack" for number in range(26, 31)} & left
+    assert len(left) == 27  # and the new one
+
+
 def test_dbt_resource_skips_dagster_dbts_start_ups_and_still_knows_the_dbt_version(monkeypatch):
     import subprocess
 
