@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bookflow import paths
+from bookflow.crm.salesforce.ids import record_id
 
 if TYPE_CHECKING:  # conftest imports this module
     from tests.conftest import Workspace
@@ -178,11 +179,87 @@ def two_days(tmp_path_factory: pytest.TempPathFactory, first_cycle: Path) -> dic
     """Two synced days on one demo CRM, made once: day 1 is the session's first cycle (it
     distributed and synced, so the sync ledger holds applied distributions), opportunities are
     then created in the CRM on a few distributed accounts, the CRM lives one more day (new
-    activities and signals), and day 2 (two days after day 1) measures and deals again. With the
-    rules' conversion window of 1 day, both a counted and a too-late opportunity exist."""
+    activities and signals), and day 2 (two days after day 1) measures and deals again,
+    incrementally. With the rules' conversion window of 1 day, both a counted and a too-late
+    opportunity exist.
+
+    Day 2 starts from marks only the warehouse holds (`_mark_for_day_2`), and the warehouse and
+    CRM it started from are kept in BEFORE_DAY_2, for the incremental test's full refresh."""
     root = _made_once(tmp_path_factory, "two_days", lambda root: _two_days(root, first_cycle))
     made = pickle.loads((root / "two_days.pickle").read_bytes())
     return {"root": root, "warehouse": root / "warehouse.duckdb", "rules": root / "rules", **made}
+
+
+BEFORE_DAY_2 = "before_day_2"
+# Day 2's marks: an old task's id in the warehouse, and this last touch of one account.
+SENTINEL_ID = "00TSENTINEL0000001"
+MARK = datetime(2000, 1, 1)
+# add_demo_day numbers its tasks yyyymmdd * 10^6 + k: every one sorts after this id.
+FIRST_DAILY_TASK = record_id("00T", 20000101 * 1_000_000)
+
+
+def open_opportunities(crm: Path, distributed: list[str]) -> None:
+    """A rep opens opportunities on the first four distributed accounts: three on the day after
+    distribution (inside the window), one two days after (outside it)."""
+    import duckdb
+
+    with duckdb.connect(str(crm)) as con:
+        for number, (account_id, days_after) in enumerate(zip(distributed[:4], (1, 1, 1, 2), strict=True)):
+            con.execute(
+                "insert into salesforce.opportunity by name "
+                "select ? as id, ? as account_id, owner_id, 'Discovery' as stage_name, false as is_closed, "
+                "false as is_won, ? as created_date, null as close_date, false as is_deleted "
+                "from salesforce.account where id = ?",
+                [
+                    f"006TEST{number:011d}",
+                    account_id,
+                    datetime.combine(AS_OF + timedelta(days=days_after), datetime.min.time()),
+                    account_id,
+                ],
+            )
+
+
+def _mark_for_day_2(warehouse: Path, crm: Path) -> str:
+    """Marks that only the warehouse holds, outside every incremental window and unable to change
+    any mart: an incremental run keeps them, a full refresh rebuilds without them. The extract's
+    mark is an old task's id (the row count stays the CRM's, or the extract would copy the table
+    whole: a count that differs means rows gone before the window). The marked account (returned)
+    is owned outside dynamic books (its owner never changes, and it is no one's NBTAM), was last
+    touched long before any coverage window and gets nothing on the CRM's new day."""
+    import duckdb
+
+    from bookflow.demo_crm import STATIC_USERS
+    from bookflow.slots import current_relation
+
+    with duckdb.connect(str(crm), read_only=True) as con:
+        new_day_accounts = [
+            row[0]
+            for row in con.execute(
+                "select account_id from salesforce.task where id like '00TDn%' and id >= ?", [FIRST_DAILY_TASK]
+            ).fetchall()
+        ]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update salesforce.task set id = ? where id = (select min(id) from salesforce.task where activity_date < ?)",
+            [SENTINEL_ID, AS_OF - timedelta(days=60)],
+        )
+        marked = con.execute(
+            """
+            select account_id
+            from marts.account_status
+            inner join intermediate.int_accounts_last_touched using (account_id)
+            where status = 'excluded' and account_status.owner_id in (select unnest(?))
+                and last_touched_at < ? and list_position(?, account_id) is null
+            order by account_id limit 1
+            """,
+            [[user_id for user_id, _ in STATIC_USERS], AS_OF - timedelta(days=20), new_day_accounts],
+        ).fetchone()[0]
+        con.execute(
+            f"update {current_relation(con, 'intermediate', 'int_accounts_last_touched')} "
+            "set last_touched_at = ? where account_id = ?",
+            [MARK, marked],
+        )
+    return marked
 
 
 def _two_days(root: Path, first_cycle: Path) -> None:
@@ -197,39 +274,30 @@ def _two_days(root: Path, first_cycle: Path) -> None:
     _copy_cycle(first_cycle, Workspace(root=root, crm=crm, warehouse=warehouse, rules=rules))
     args = ["--warehouse", str(warehouse), "--crm", str(crm), "--rules", str(rules)]
     (root / "dagster_home").mkdir()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        distributed = [
+            row[0]
+            for row in con.execute(
+                # Entries into the books of the CRM owner field (conversion_by_source follows those).
+                "select account_id from marts.ownership_changes "
+                "where change_type = 'distribute' and crm_field = 'owner_id' order by account_id"
+            ).fetchall()
+        ]
+        day_1_coverage = con.execute("select * from marts.coverage_daily order by target_book, tier").fetchall()
+    open_opportunities(crm, distributed)
+    # The CRM lives on: new activities and signals make accounts ready for day 2's deal.
+    added = add_demo_day(crm, day=AS_OF + timedelta(days=1), share=0.05, rules_dir=rules)
+    marked = _mark_for_day_2(warehouse, crm)
+    (root / BEFORE_DAY_2).mkdir()
+    for name in CYCLE_FILES:
+        for left in (root / name, root / f"{name}.wal"):
+            if left.exists():
+                shutil.copy(left, root / BEFORE_DAY_2 / left.name)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(paths.RULES_ENV, str(rules))
         patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         patch.delenv(paths.PUBLISH_ENV, raising=False)
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            distributed = [
-                row[0]
-                for row in con.execute(
-                    # Entries into the books of the CRM owner field (conversion_by_source follows those).
-                    "select account_id from marts.ownership_changes "
-                    "where change_type = 'distribute' and crm_field = 'owner_id' order by account_id"
-                ).fetchall()
-            ]
-            day_1_coverage = con.execute("select * from marts.coverage_daily order by target_book, tier").fetchall()
-        # A rep opens opportunities: three on the day after distribution (inside the window), one
-        # two days after (outside it).
-        with duckdb.connect(str(crm)) as con:
-            for number, (account_id, days_after) in enumerate(zip(distributed[:4], (1, 1, 1, 2), strict=True)):
-                con.execute(
-                    "insert into salesforce.opportunity by name "
-                    "select ? as id, ? as account_id, owner_id, 'Discovery' as stage_name, false as is_closed, "
-                    "false as is_won, ? as created_date, null as close_date, false as is_deleted "
-                    "from salesforce.account where id = ?",
-                    [
-                        f"006TEST{number:011d}",
-                        account_id,
-                        datetime.combine(AS_OF + timedelta(days=days_after), datetime.min.time()),
-                        account_id,
-                    ],
-                )
-        # The CRM lives on: new activities and signals make accounts ready for day 2's deal.
-        add_demo_day(crm, day=AS_OF + timedelta(days=1), share=0.05, rules_dir=rules)
         second = CliRunner().invoke(main, ["run", "--as-of", DAY_2.isoformat(), *args])
         assert second.exit_code == 0, second.output
-    made = {"distributed": distributed, "day_1_coverage": day_1_coverage}
+    made = {"distributed": distributed, "day_1_coverage": day_1_coverage, "added": added, "marked": marked}
     (root / "two_days.pickle").write_bytes(pickle.dumps(made))

@@ -1,8 +1,9 @@
 """Incremental daily runs give exactly what a full refresh gives, while really doing less work.
 
-Day 1 runs in full and syncs (the session's first cycle); the demo CRM then lives one more day
-(new activities and signals); day 2 runs twice from copies of the same warehouse: once
-incrementally, once with --full-refresh. Every mart must match row for row.
+The session's two days (tests/cycles.py, two_days): day 1 ran in full and synced, the demo CRM
+lived one more day (new activities and signals, a few opportunities), and day 2 ran
+incrementally. A full refresh of day 2 from a copy of what day 2 started from must match it row
+for row in every mart.
 
 A user who loads the raw tables themselves (no landing time on any row) reaches the same day 2:
 their day 1 plans into a CSV, they load the file into their CRM, and their CRM lives the same day.
@@ -13,7 +14,7 @@ every input the models read is the same.
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -23,18 +24,13 @@ from click.testing import CliRunner
 from bookflow import paths
 from bookflow.cli import main
 from bookflow.contract import RAW_TABLES
-from bookflow.crm.salesforce.ids import record_id
-from bookflow.demo_crm import STATIC_USERS, add_demo_day
-from bookflow.slots import current_relation, warehouse_slots
+from bookflow.demo_crm import add_demo_day
+from bookflow.slots import warehouse_slots
 from orchestration.dbt_project import parse_state_path
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, DAY_2
+from tests.cycles import BEFORE_DAY_2, FIRST_DAILY_TASK, MARK, SENTINEL_ID, open_opportunities
 
 MARTS = ("ranked_assignments", "ownership_changes", "account_status", "rep_capacity", "account_scores", "quarantine")
-SENTINEL_ID = "00TSENTINEL0000001"
-MARK = datetime(2000, 1, 1)
-# add_demo_day numbers its tasks yyyymmdd * 10^6 + k: every one sorts after this id.
-FIRST_DAILY_TASK = record_id("00T", 20000101 * 1_000_000)
-STATIC_OWNERS = [user_id for user_id, _ in STATIC_USERS]
 # What the models read of the ledger (stg_reverse_etl__applied_changes): the changes applied, to
 # whichever destination, whenever.
 APPLIED_CHANGES = (
@@ -87,65 +83,43 @@ def _load_exports_into_crm(crm: Path, exports: dict[Path, str]) -> None:
             )
 
 
-@pytest.mark.cycle(seconds=70)
+@pytest.mark.cycle(seconds=45)
 def test_day_two_incremental_equals_full_refresh_with_landing_times_and_from_own_raw_tables_planned_into_a_csv(
-    cycled_workspace, demo_crm_template, tmp_path, monkeypatch
+    two_days, demo_crm_template, tmp_path, monkeypatch
 ):
-    workspace = cycled_workspace  # day 1 ran in full and synced
-    day_two = AS_OF + timedelta(days=1)
-    added = add_demo_day(workspace.crm, day=day_two, share=0.05, rules_dir=workspace.rules)
+    daily = two_days["warehouse"]  # day 2 ran incrementally on it (read only here: other tests read it)
+    before = two_days["root"] / BEFORE_DAY_2
+    day_two, crm_day = DAY_2, AS_OF + timedelta(days=1)
+    added, marked = two_days["added"], two_days["marked"]
     assert added["salesforce.task"] > 0 and added["signals.account_signal"] > 0
 
-    # Marks that only the warehouse holds, outside every incremental window and unable to change
-    # any mart: an incremental run keeps them, a full refresh rebuilds without them. The extract's
-    # mark is an old task's id (the row count stays the CRM's, or the extract would copy the
-    # table whole: a count that differs means rows gone before the window). The marked
-    # account is owned outside dynamic books (its owner never changes), was last touched long
-    # before the window and gets nothing on day 2.
-    with duckdb.connect(str(workspace.crm), read_only=True) as con:
-        day_two_accounts = [
-            row[0]
-            for row in con.execute(
-                "select account_id from salesforce.task where id like '00TDn%' and id >= ?", [FIRST_DAILY_TASK]
-            ).fetchall()
-        ]
-    with duckdb.connect(str(workspace.warehouse)) as con:
-        con.execute(
-            "update salesforce.task set id = ? where id = (select min(id) from salesforce.task where activity_date < ?)",
-            [SENTINEL_ID, AS_OF - timedelta(days=60)],
-        )
-        marked = con.execute(
-            """
-            select account_id
-            from marts.account_status
-            inner join intermediate.int_accounts_last_touched using (account_id)
-            where status = 'excluded' and account_status.owner_id in (select unnest(?))
-                and last_touched_at < ? and list_position(?, account_id) is null
-            order by account_id limit 1
-            """,
-            [STATIC_OWNERS, AS_OF - timedelta(days=20), day_two_accounts],
-        ).fetchone()[0]
-        con.execute(
-            f"update {current_relation(con, 'intermediate', 'int_accounts_last_touched')} "
-            "set last_touched_at = ? where account_id = ?",
-            [MARK, marked],
-        )
-    full = tmp_path / "full_refresh.duckdb"
-    shutil.copy(workspace.warehouse, full)
-
-    common = ["--as-of", day_two.isoformat(), "--crm", str(workspace.crm), "--destination", "none"]
-    _run(*common, "--warehouse", str(workspace.warehouse))
-    daily_state = parse_state_path(workspace.warehouse, warehouse_slots(workspace.warehouse)[0], workspace.rules)
-    _run(*common, "--warehouse", str(full), "--full-refresh")
-    # Each warehouse name (and each of its slots) keeps its own parse state: the run on another
-    # name in between (the full refresh) kept its own beside the daily warehouse's. (Their bytes
-    # are not compared: other workers' runs on a `warehouse.duckdb` may rewrite the daily one.)
-    full_state = parse_state_path(full, warehouse_slots(full)[0], workspace.rules)
+    # The full refresh starts from what day 2 started from: day 1's warehouse with the marks, and
+    # the CRM after its new day, before day 2 synced.
+    full, crm = tmp_path / "full_refresh.duckdb", tmp_path / "demo_crm.duckdb"
+    shutil.copy(before / "warehouse.duckdb", full)
+    shutil.copy(before / "demo_crm.duckdb", crm)
+    rules = ["--rules", str(two_days["rules"])]
+    _run(
+        "--as-of",
+        day_two.isoformat(),
+        "--crm",
+        str(crm),
+        "--destination",
+        "none",
+        *rules,
+        "--warehouse",
+        str(full),
+        "--full-refresh",
+    )
+    # Each warehouse name (and each of its slots and sets of rules) keeps its own parse state: the
+    # run on another name (the full refresh) kept its own beside the daily warehouse's.
+    daily_state = parse_state_path(daily, warehouse_slots(daily)[0], two_days["rules"])
+    full_state = parse_state_path(full, warehouse_slots(full)[0], two_days["rules"])
     assert full_state != daily_state and full_state.exists() and daily_state.exists()
 
     for table in MARTS:
-        assert _differences(workspace.warehouse, full, table) == 0, f"marts.{table} differs"
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        assert _differences(daily, full, table) == 0, f"marts.{table} differs"
+    with duckdb.connect(str(daily), read_only=True) as con:
         # The new day's activities arrived, and the day moved on.
         assert (
             con.execute(
@@ -156,17 +130,18 @@ def test_day_two_incremental_equals_full_refresh_with_landing_times_and_from_own
         assert con.execute("select max(as_of) from marts.account_status").fetchone()[0] == day_two
         touched = con.execute(
             "select count(*) from intermediate.int_accounts_last_touched where cast(last_touched_at as date) = ?",
-            [day_two],
+            [crm_day],
         ).fetchone()[0]
         assert touched > 0
-        # Only the accounts with a day-2 activity or a new owner were read and rewritten.
+        # Only the accounts with a new activity or a new owner were read and rewritten.
         rewritten, kept = con.execute(
             "select count(*) filter (where counted_through = ?), count(*) filter (where counted_through = ?) "
             "from intermediate.int_accounts_last_touched",
             [day_two, AS_OF],
         ).fetchone()
         reowned = con.execute(
-            "select count(distinct account_id) from reverse_etl.sync_ledger where status = 'applied'"
+            "select count(distinct account_id) from reverse_etl.sync_ledger where status = 'applied' and as_of < ?",
+            [day_two],
         ).fetchone()[0]
         assert 0 < rewritten <= added["salesforce.task"] + reowned < kept
         # The incremental run did not rebuild: the warehouse-only marks survived it.
@@ -196,7 +171,7 @@ def test_day_two_incremental_equals_full_refresh_with_landing_times_and_from_own
     _load_own_raw_tables(their_warehouse, their_crm)
     export, sdr_export = theirs / "owner_updates.csv", theirs / "owner_updates.sdr_owner_c.csv"
     day_one = ["--as-of", AS_OF.isoformat(), "--warehouse", str(their_warehouse), "--csv-path", str(export)]
-    output = _run(*day_one, "--rules", str(workspace.rules))
+    output = _run(*day_one, *rules)
     assert "source: warehouse, destination: csv" in output
     lines = export.read_text().splitlines()
     with duckdb.connect(str(their_warehouse), read_only=True) as con:
@@ -211,10 +186,11 @@ def test_day_two_incremental_equals_full_refresh_with_landing_times_and_from_own
     # input of day 2 is then the one the full refresh read (the raw tables, but for the landing
     # times, and the changes applied).
     _load_exports_into_crm(their_crm, {export: "owner_id", sdr_export: "sdr_owner_c"})
-    add_demo_day(their_crm, day=day_two, share=0.05, rules_dir=workspace.rules)
+    open_opportunities(their_crm, two_days["distributed"])
+    add_demo_day(their_crm, day=crm_day, share=0.05, rules_dir=two_days["rules"])
     for schema, tables in RAW_TABLES.items():
         for table in tables:
-            assert _differences(workspace.crm, their_crm, table, schema=schema) == 0, f"{schema}.{table} differs"
+            assert _differences(crm, their_crm, table, schema=schema) == 0, f"{schema}.{table} differs"
     with duckdb.connect() as con:
         con.execute(f"attach '{full}' as reference (read_only)")
         con.execute(f"attach '{their_warehouse}' as theirs (read_only)")
@@ -226,7 +202,7 @@ def test_day_two_incremental_equals_full_refresh_with_landing_times_and_from_own
     # With no _fivetran_synced to go by, the activity aggregate reads a window of activity dates
     # (incremental_lookback_days) after the day it last counted, plus the reowned accounts' history.
     _load_own_raw_tables(their_warehouse, their_crm)
-    _run("--as-of", day_two.isoformat(), "--warehouse", str(their_warehouse), "--destination", "none")
+    _run("--as-of", day_two.isoformat(), "--warehouse", str(their_warehouse), "--destination", "none", *rules)
 
     for table in MARTS:
         assert _differences(their_warehouse, full, table) == 0, f"marts.{table} differs without landing times"
