@@ -29,99 +29,11 @@ from bookflow import paths
 from bookflow.cli import main
 from bookflow.slots import current_relation, warehouse_slots
 from tests.conftest import AS_OF, told
+from tests.dirty_crm import DIRTY, NAMED, check_dirty_rows_held, dirty, query
 
 DAY_TWO = AS_OF + timedelta(days=1)
 POOL_USER, OTHER_POOL_USER = "005Dn00000000EXIAY", "005Dn0000000085IAA"
 MARK = datetime(2000, 1, 1)
-
-
-def _query(path, sql, params=()):
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql, list(params)).fetchall()
-
-
-DIRTY = ("001Dn0000000001IAA", "001Dn0000000002IAA", "001Dn0000000003IAA")
-# The accounts of the bad return and the bad signal: their rows name them.
-NAMED = ("001Dn0000000004IAA", "001Dn0000000005IAA")
-
-
-def _dirty(crm) -> tuple[list[str], str]:
-    """Dirty the CRM as loaders do; the six accounts with text employee counts and the task with
-    a date that is not one."""
-    with duckdb.connect(str(crm)) as con:
-        # Rows no loader can fix: a null or unknown owner, a duplicate id, an unknown return
-        # reason or signal type.
-        con.execute("update salesforce.account set owner_id = null where id = ?", [DIRTY[0]])
-        con.execute("update salesforce.account set owner_id = '005NOBODY000000001' where id = ?", [DIRTY[1]])
-        con.execute("insert into salesforce.account select * from salesforce.account where id = ?", [DIRTY[2]])
-        con.execute(
-            "insert into salesforce.book_return_c values ('a00BAD', ?, '005Dn0000000001IAA', 'bored', now(), false)",
-            [NAMED[0]],
-        )
-        con.execute("insert into signals.account_signal values (?, 'horoscope', now(), 0.5)", [NAMED[1]])
-        # Six clean accounts: live, one row per id, owned by a CRM user.
-        accounts = [
-            row[0]
-            for row in con.execute(
-                """
-                select id from salesforce.account
-                where not is_deleted and owner_id in (select id from salesforce.user)
-                    and list_position(?, id) is null
-                group by id having count(*) = 1 order by id limit 6
-                """,
-                [list(NAMED)],
-            ).fetchall()
-        ]
-        # A loader that lands text: the issue's spellings, and one clean value of each kind.
-        con.execute("alter table salesforce.account alter number_of_employees type varchar")
-        for account, value in zip(accounts, ["n/a", "1,200", "", " 42 ", "1200.0", "12,00"], strict=True):
-            con.execute("update salesforce.account set number_of_employees = ? where id = ?", [value, account])
-        con.execute("alter table salesforce.task alter activity_date type varchar")
-        bad_task = con.execute("select min(id) from salesforce.task").fetchone()[0]
-        con.execute("update salesforce.task set activity_date = 'last tuesday' where id = ?", [bad_task])
-        con.execute("alter table salesforce.opportunity alter is_closed type varchar")
-        con.execute(
-            "update salesforce.opportunity set is_closed = case when is_closed = 'true' then 'yes' else 'no' end"
-        )
-        # A rep who left: an inactive CRM user, reported after the run, not an error.
-        con.execute("update salesforce.user set is_active = false where id = '005Dn0000000003IAA'")
-    return accounts, bad_task
-
-
-def _check_dirty_rows_held(workspace, output: str, accounts: list[str], bad_task: str) -> None:
-    """Each dirty row is in marts.quarantine with its reason and nowhere else; values that
-    convert were read."""
-    held = {
-        (table, record): reason
-        for table, record, reason in _query(
-            workspace.warehouse, "select source_table, record_id, reason from marts.quarantine"
-        )
-    }
-    assert held[("salesforce.account", DIRTY[0])] == "null owner_id"
-    assert held[("salesforce.account", DIRTY[1])] == "unknown owner_id 005NOBODY000000001"
-    assert held[("salesforce.account", DIRTY[2])] == "duplicate account id"
-    assert held[("salesforce.book_return_c", "a00BAD")] == "unknown return reason bored"
-    assert held[("signals.account_signal", NAMED[1])] == "unknown signal_type horoscope"
-    in_marts = "select count(*) from marts.{} where list_position(?, account_id) is not null"
-    assert [
-        _query(workspace.warehouse, in_marts.format(mart), [DIRTY]) for mart in ("account_status", "ownership_changes")
-    ] == [[(0,)], [(0,)]]
-    assert held[("salesforce.account", accounts[0])] == "number_of_employees 'n/a' is not a whole number"
-    assert held[("salesforce.account", accounts[5])] == "number_of_employees '12,00' is not a whole number"
-    assert held[("salesforce.task", bad_task)].startswith("activity_date 'last tuesday' is not a timestamp")
-    employees = dict(
-        _query(
-            workspace.warehouse,
-            "select account_id, employee_count from staging.stg_salesforce__accounts where account_id in (?, ?, ?, ?)",
-            accounts[1:5],
-        )
-    )
-    assert employees == {accounts[1]: 1200, accounts[2]: None, accounts[3]: 42, accounts[4]: 1200}
-    scored = {row[0] for row in _query(workspace.warehouse, "select account_id from marts.account_scores")}
-    assert accounts[0] not in scored and accounts[5] not in scored and accounts[1] in scored
-    # 'yes'/'no' read as booleans: the open opportunities still convert their accounts.
-    assert _query(workspace.warehouse, "select count(*) from marts.account_status where status = 'converted'")[0][0] > 0
-    assert re.search(r"note: reps gone \(inactive in the CRM.*005Dn0000000003IAA", output)
 
 
 def _run(workspace, *extra: str, as_of=DAY_TWO, destination="none"):
@@ -289,7 +201,7 @@ def test_failed_and_refused_runs_leave_every_mart_as_it_was_and_the_accepted_run
     # 4. Half the tasks are gone from the CRM: the volume guard stops the run before it lands
     # anything (the extract's transaction is rolled back) and says how to go on.
     live = "select count(*) from salesforce.task where not is_deleted"
-    tasks_before = _query(workspace.warehouse, live)[0][0]
+    tasks_before = query(workspace.warehouse, live)[0][0]
     with duckdb.connect(str(workspace.crm)) as con:
         con.execute("delete from salesforce.task where hash(id) % 2 = 0")
         tasks_left = con.execute(live).fetchone()[0]
@@ -299,7 +211,7 @@ def test_failed_and_refused_runs_leave_every_mart_as_it_was_and_the_accepted_run
         rf"salesforce\.task: rows fell from {tasks_before:,} to {tasks_left:,} \(\d+% less", stopped.output
     )
     assert "--accept-volume-change" in stopped.output
-    assert _query(workspace.warehouse, live)[0][0] == tasks_before
+    assert query(workspace.warehouse, live)[0][0] == tasks_before
     assert _marts(workspace.warehouse) == before
 
     # 5. Accepted (a limit in settings.csv is honoured, and the command line's overrides it), on a
@@ -312,7 +224,7 @@ def test_failed_and_refused_runs_leave_every_mart_as_it_was_and_the_accepted_run
     settings.write_text(
         settings.read_text().replace(POOL_USER, OTHER_POOL_USER) + "max_volume_drop,0.9,accept a large drop\n"
     )
-    accounts, bad_task = _dirty(workspace.crm)
+    accounts, bad_task = dirty(workspace.crm)
     with duckdb.connect(str(workspace.warehouse)) as con:
         # An account the dirty rows leave alone (theirs are held back from the models).
         marked = con.execute(
@@ -327,8 +239,8 @@ def test_failed_and_refused_runs_leave_every_mart_as_it_was_and_the_accepted_run
         )
     accepted = _run(workspace, "--max-quarantine-share", "0.05")
     assert accepted.exit_code == 0, accepted.output
-    _check_dirty_rows_held(workspace, accepted.output, accounts, bad_task)
-    assert _query(workspace.warehouse, live)[0][0] == tasks_left
+    check_dirty_rows_held(workspace, accepted.output, accounts, bad_task)
+    assert query(workspace.warehouse, live)[0][0] == tasks_left
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         touched = con.execute(
             "select last_touched_at from intermediate.int_accounts_last_touched where account_id = ?", [marked]
