@@ -58,9 +58,7 @@ def allocation_dbt_assets(
     )
     rules = bookflow.rules_dir
     target = invocation_target(context.op_execution_context.op.name, context.run.run_id, warehouse, slot, rules)
-    with dbt_environment(
-        bookflow.warehouse_path, bookflow.rules_dir, bookflow.run_date(), bookflow.crm_in_use(), slot=slot
-    ):
+    with dbt_environment(bookflow.warehouse_path, rules, bookflow.run_date(), bookflow.crm_in_use(), slot=slot):
         invocation = dbt.cli(args, context=context, target_path=target)
         yield from invocation.stream()
     keep_parse_state(invocation.target_path, warehouse, slot, rules)

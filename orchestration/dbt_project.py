@@ -163,11 +163,19 @@ def invocation_target(
     state of the warehouse, slot and rules it builds: dagster-dbt seeds a folder only when it has
     no state yet."""
     target = paths.DBT_PROJECT_DIR / "target" / f"{op_name}-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
-    target.mkdir(parents=True)
+    seed_parse_state(target, warehouse, slot, rules_dir)
+    return target
+
+
+def seed_parse_state(
+    target: Path, warehouse: str | Path, slot: str | None = None, rules_dir: str | Path | None = None
+) -> None:
+    """Put the kept parse state of this warehouse name, slot and rules (if any) in a dbt call's
+    target folder, made if missing, where dbt looks for it."""
+    target.mkdir(parents=True, exist_ok=True)
     state = parse_state_path(warehouse, slot, rules_dir)
     if state.exists():
         shutil.copy2(state, target / PARTIAL_PARSE_FILE)
-    return target
 
 
 def keep_parse_state(

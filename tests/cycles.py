@@ -145,6 +145,14 @@ def planned_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: P
     )
 
 
+def _copy_cycle_files(source: Path, folder: Path) -> None:
+    """The files a daily cycle leaves in `source` (CYCLE_FILES, and their write-ahead logs), copied into `folder`."""
+    for name in CYCLE_FILES:
+        for left in (source / name, source / f"{name}.wal"):
+            if left.exists():
+                shutil.copy(left, folder / left.name)
+
+
 def _copy_cycle(cycle: Path, workspace: Workspace) -> Workspace:
     """The workspace as `cycle` left its folder, with the rules it ran.
 
@@ -152,10 +160,7 @@ def _copy_cycle(cycle: Path, workspace: Workspace) -> Workspace:
     are the same files, and nothing writes them.
     """
     shutil.copytree(cycle / "rules", workspace.rules, dirs_exist_ok=True)
-    for name in CYCLE_FILES:
-        for left in (cycle / name, cycle / f"{name}.wal"):
-            if left.exists():
-                shutil.copy(left, workspace.root / left.name)
+    _copy_cycle_files(cycle, workspace.root)
     shutil.copytree(
         paths.publish_dir(cycle / "warehouse.duckdb"), paths.publish_dir(workspace.warehouse), symlinks=True
     )
@@ -289,10 +294,7 @@ def _two_days(root: Path, first_cycle: Path) -> None:
     added = add_demo_day(crm, day=AS_OF + timedelta(days=1), share=0.05, rules_dir=rules)
     marked = _mark_for_day_2(warehouse, crm)
     (root / BEFORE_DAY_2).mkdir()
-    for name in CYCLE_FILES:
-        for left in (root / name, root / f"{name}.wal"):
-            if left.exists():
-                shutil.copy(left, root / BEFORE_DAY_2 / left.name)
+    _copy_cycle_files(root, root / BEFORE_DAY_2)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(paths.RULES_ENV, str(rules))
         patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))

@@ -24,7 +24,6 @@ instead of a full one.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,6 +42,8 @@ NOT_NEEDED = ("path:models/marts/coverage",)
 # The rules (seeds) are loaded and their tests run on the first day: they do not change during a
 # run, so later days leave the rules tables as they are (a quarter of a day's dbt time).
 LOADED_ONCE = ("resource_type:seed",)
+# The name the simulation's dbt parse states are kept under, beside the slots of `bookflow run`.
+STATE_SLOT = "simulate"
 # The simulation's CRM is a demo CRM, which holds Salesforce's objects: the models read those
 # whatever BOOKFLOW_CRM says.
 CRM_SHAPE = "salesforce"
@@ -69,7 +70,7 @@ class Pipeline:
     def __init__(self, *, warehouse: Path, rules_dir: Path, crm: Path, workdir: Path, verbose: bool) -> None:
         from dbt.cli.main import dbtRunner
 
-        from orchestration.dbt_project import PARTIAL_PARSE_FILE, dbt_environment, keep_parse_state, parse_state_path
+        from orchestration.dbt_project import dbt_environment, keep_parse_state, seed_parse_state
 
         self.warehouse, self.rules_dir, self.crm = warehouse, rules_dir, crm
         # dbt's DuckDB path is the warehouse's file name, read in the working folder. The process
@@ -95,17 +96,13 @@ class Pipeline:
             # about a quarter of dbt's time on a small warehouse.
             self._flags += ["--quiet", "--log-level-file", "none", "--no-write-json"]
         with dbt_environment(warehouse.name, str(rules_dir), crm=CRM_SHAPE):
-            # Other rules are another seed path, which dbt re-parses in full whatever the state:
-            # one state per rules, kept apart from `bookflow run`'s, so no run evicts another's.
-            state_key = "simulate-" + Path(os.environ["BOOKFLOW_DBT_SEED_PATH"]).name
-            state = parse_state_path(warehouse, state_key)
-            if state.exists():
-                target.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(state, target / PARTIAL_PARSE_FILE)
+            # One state per set of rules (another seed path, which dbt re-parses in full), kept
+            # apart from `bookflow run`'s slots.
+            seed_parse_state(target, warehouse, STATE_SLOT, rules_dir)
             parsed = dbtRunner().invoke(["parse", *self._flags])
         if not parsed.success:
             raise SimulationError(f"dbt could not parse the project: {parsed.exception}")
-        keep_parse_state(target, warehouse, state_key)
+        keep_parse_state(target, warehouse, STATE_SLOT, rules_dir)
         self._dbt = dbtRunner(manifest=parsed.result)
         self._rules_loaded = False
 
