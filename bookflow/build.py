@@ -42,6 +42,36 @@ class BuildOutcome:
         return "\n".join(lines)
 
 
+# all: every data test. one-per-kind: every singular test and one instance of each generic test
+# (primary_key, not_null, accepted_values...): each test's SQL is the same macro whatever the model,
+# so one instance proves it compiles and runs on a new warehouse, at a fraction of the statements.
+DATA_TEST_CHOICES = ("all", "one-per-kind")
+
+
+def _runner_and_exclusions(arguments: list[str], *, unit_tests: bool, data_tests: str) -> tuple[object, list[str]]:
+    """The dbt runner for `arguments` and the selectors to leave out. Choosing among the data tests
+    needs the project parsed first; the runner is then given that manifest, so dbt parses once."""
+    from dbt.cli.main import dbtRunner
+
+    if data_tests not in DATA_TEST_CHOICES:
+        raise ValueError(f"data_tests must be one of {', '.join(DATA_TEST_CHOICES)}, not {data_tests!r}")
+    excluded = [] if unit_tests else ["test_type:unit"]
+    if data_tests == "all":
+        return dbtRunner(), excluded
+    parsed = dbtRunner().invoke(["parse", *arguments[1:]])
+    if not parsed.success:
+        raise RuntimeError(f"dbt parse failed: {parsed.exception}")
+    kept: set[str] = set()
+    for node in sorted(parsed.result.nodes.values(), key=lambda node: node.unique_id):
+        metadata = getattr(node, "test_metadata", None)
+        if node.resource_type != "test" or metadata is None:
+            continue  # models, seeds and singular tests all run
+        if metadata.name in kept:
+            excluded.append(node.name)
+        kept.add(metadata.name)
+    return dbtRunner(manifest=parsed.result), excluded
+
+
 def run_build(
     target: str,
     crm_path: Path,
@@ -51,11 +81,11 @@ def run_build(
     rules_dir: Path | None = None,
     quiet: bool = True,
     unit_tests: bool = True,
+    data_tests: str = "all",
 ) -> BuildOutcome:
     """Load the demo CRM into `target` and run `dbt build` (seeds, models, tests) there; without
-    the unit tests if `unit_tests` is false."""
-    from dbt.cli.main import dbtRunner
-
+    the unit tests if `unit_tests` is false, and with only one data test of each kind if
+    `data_tests` is "one-per-kind" (DATA_TEST_CHOICES)."""
     from bookflow.load import load_demo
     from bookflow.slots import make_current, prepare_slot, warehouse_slots
     from bookflow.validation import check_rules
@@ -81,10 +111,11 @@ def run_build(
         arguments += ["--target", target, "--target-path", f"target/build_{target}"]
         if quiet:
             arguments.append("--quiet")
-        if not unit_tests:
-            arguments += ["--exclude", "test_type:unit"]
         started = time.perf_counter()
-        result = dbtRunner().invoke(arguments)
+        runner, excluded = _runner_and_exclusions(arguments, unit_tests=unit_tests, data_tests=data_tests)
+        if excluded:
+            arguments += ["--exclude", " ".join(excluded)]
+        result = runner.invoke(arguments)
         outcome.dbt_seconds = time.perf_counter() - started
 
     if result.exception is not None:

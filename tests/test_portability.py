@@ -72,6 +72,15 @@ def _passed(target: str, result: subprocess.CompletedProcess, unit_tests: bool =
     return result
 
 
+def _data_test_kinds() -> int:
+    """Singular data tests, and generic ones counted once per kind (the manifest of the DuckDB
+    build that duckdb_marts made)."""
+    manifest = json.loads((paths.DBT_PROJECT_DIR / "target" / "build_duckdb" / "manifest.json").read_text())
+    tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
+    singular = [node for node in tests if not node.get("test_metadata")]
+    return len(singular) + len({node["test_metadata"]["name"] for node in tests if node.get("test_metadata")})
+
+
 def _normalised(rows) -> list[tuple]:
     """Rows compared across warehouses: floats to 6 places, numerics as floats, sorted."""
 
@@ -269,7 +278,9 @@ def test_demo_builds_on_spark_with_the_same_results_as_duckdb(workspace, tmp_pat
     result = subprocess.run(
         # dbt's unit tests check logic on fixed rows, the same on every warehouse; they run on DuckDB
         # and Postgres, while on Spark each one pays Spark's fixed cost per statement several times.
-        [*command, *_build_arguments("spark", workspace, "--no-unit-tests")],
+        # So do the data tests: each generic test is one macro whatever the model, and one instance
+        # of each proves its SQL on Spark (the marts are compared with DuckDB's below).
+        [*command, *_build_arguments("spark", workspace, "--no-unit-tests", "--data-tests", "one-per-kind")],
         capture_output=True,
         text=True,
         env={**os.environ, "BOOKFLOW_SPARK_DIR": str(spark_dir)},
@@ -277,6 +288,8 @@ def test_demo_builds_on_spark_with_the_same_results_as_duckdb(workspace, tmp_pat
         timeout=900,
     )
     _passed("spark", result, unit_tests=False)
+    tests_run = re.search(r"^  tests +pass (\d+)(?:, warn (\d+))?$", result.stdout, re.MULTILINE)
+    assert sum(int(count or 0) for count in tests_run.groups()) == _data_test_kinds(), result.stdout
     # The tables and the metastore are where BOOKFLOW_SPARK_DIR says, for the next session.
     assert (spark_dir / "metastore_db").is_dir()
     assert (spark_dir / "warehouse" / "marts.db" / "ranked_assignments").is_dir()

@@ -7,6 +7,7 @@ import sys
 import click
 
 from bookflow import paths
+from bookflow.build import DATA_TEST_CHOICES
 from bookflow.cli.options import absolute, as_of_option, crm_option, rules_option, verbose_option, warehouse_option
 
 
@@ -28,12 +29,20 @@ from bookflow.cli.options import absolute, as_of_option, crm_option, rules_optio
     help="Run dbt's unit tests too. They check the SQL's logic on fixed rows; where each statement "
     "has a high fixed cost (Spark), run them on a quicker warehouse instead.",
 )
+@click.option(
+    "--data-tests",
+    type=click.Choice(DATA_TEST_CHOICES),
+    default="all",
+    show_default=True,
+    help="all: every data test (the rules of engagement). one-per-kind: every singular test and one "
+    "instance of each generic test, enough to show that each test's SQL runs on a new warehouse.",
+)
 @as_of_option
 @warehouse_option
 @rules_option
 @crm_option
 @verbose_option
-def build(target, accounts, seed, fresh, unit_tests, as_of, warehouse, rules, crm, verbose) -> None:
+def build(target, accounts, seed, fresh, unit_tests, data_tests, as_of, warehouse, rules, crm, verbose) -> None:
     """Load the demo CRM into a warehouse and run dbt build (seeds, models, tests) there."""
     from bookflow.build import run_build
     from bookflow.demo_crm import generate_demo_crm
@@ -63,6 +72,7 @@ def build(target, accounts, seed, fresh, unit_tests, as_of, warehouse, rules, cr
             rules_dir=absolute(rules),
             quiet=not verbose,
             unit_tests=unit_tests,
+            data_tests=data_tests,
         )
     except (TargetConfigurationError, InputError) as error:
         click.echo(f"bookflow build: {error}", err=True)
