@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import re
 import subprocess
 import sys
@@ -250,23 +249,3 @@ def _explain_a_dealt_account(workspace, dealt) -> None:
     assert quarantined.exit_code == 1 and "is held in marts.quarantine: " in quarantined.output
     other_day = CliRunner().invoke(main, ["explain", account, "--as-of", "2026-01-01"])
     assert other_day.exit_code == 1 and "bookflow backfill --start 2026-01-01" in other_day.output
-
-
-@pytest.mark.cycle(seconds=20)
-def test_rerun_without_sync_plans_the_same_change_ids(planned_workspace):
-    workspace = planned_workspace  # its first run planned and wrote nothing
-    args = ["run", *workspace.cli_args(), "--destination", "none"]
-    first = _query(workspace.warehouse, "select change_id from marts.ownership_changes order by 1")
-    # --json: the summary as one object a scheduler can read.
-    rerun = CliRunner().invoke(main, [*args, "--json"])
-    assert rerun.exit_code == 0
-    summary = json.loads(rerun.output)
-    assert _query(workspace.warehouse, "select change_id from marts.ownership_changes order by 1") == first
-    assert summary["success"] is True and summary["as_of"] == AS_OF.isoformat() and summary["errors"] == []
-    assert (
-        summary["figures"]["scored"] == _query(workspace.warehouse, "select count(*) from marts.account_scores")[0][0]
-    )
-    assert {book["target_book"] for book in summary["books"]} == {
-        row[0] for row in _query(workspace.warehouse, "select target_book from marts.capacity_gap")
-    }
-    assert Path(summary["log"]).exists()

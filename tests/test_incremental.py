@@ -13,6 +13,7 @@ every input the models read is the same.
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -202,10 +203,20 @@ def test_day_two_incremental_equals_full_refresh_with_landing_times_and_from_own
     # With no _fivetran_synced to go by, the activity aggregate reads a window of activity dates
     # (incremental_lookback_days) after the day it last counted, plus the reowned accounts' history.
     _load_own_raw_tables(their_warehouse, their_crm)
-    _run("--as-of", day_two.isoformat(), "--warehouse", str(their_warehouse), "--destination", "none", *rules)
+    # --json: the summary as one object a scheduler can read.
+    day_two_run = ["--as-of", day_two.isoformat(), "--warehouse", str(their_warehouse), "--destination", "none"]
+    summary = json.loads(_run(*day_two_run, *rules, "--json"))
 
+    # Three warehouses, one day's inputs, the same marts: the change ids too, so a day run again
+    # without a sync in between plans the same changes, never new ones beside them.
     for table in MARTS:
         assert _differences(their_warehouse, full, table) == 0, f"marts.{table} differs without landing times"
+    assert summary["success"] is True and summary["as_of"] == day_two.isoformat() and summary["errors"] == []
+    with duckdb.connect(str(their_warehouse), read_only=True) as con:
+        assert summary["figures"]["scored"] == con.execute("select count(*) from marts.account_scores").fetchone()[0]
+        books = {row[0] for row in con.execute("select target_book from marts.capacity_gap").fetchall()}
+    assert {book["target_book"] for book in summary["books"]} == books
+    assert Path(summary["log"]).exists()
     with duckdb.connect(str(their_warehouse), read_only=True) as con:
         assert not con.execute(
             "select count(*) from information_schema.columns where column_name = '_fivetran_synced'"
