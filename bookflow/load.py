@@ -169,6 +169,9 @@ def load_postgres(crm_path: Path) -> dict[str, int]:
                         with csv_path.open() as rows:
                             cursor.copy_expert(f"copy {target} ({column_list}) from stdin with (format csv)", rows)
                         counts[f"{schema}.{table}"] = cursor.rowcount
+                        # The build that follows plans its queries from these statistics: a new
+                        # table has none until autovacuum comes by (macros/analyze_relation.sql).
+                        cursor.execute(f"analyze {target}")
                 ledger = ", ".join(f"{_quoted(name)} {kind}" for name, kind in LEDGER_COLUMNS)
                 cursor.execute("create schema if not exists reverse_etl")
                 cursor.execute(

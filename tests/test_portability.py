@@ -220,6 +220,14 @@ def test_demo_builds_on_postgres_with_the_same_results_as_duckdb(workspace, post
                 return cursor.fetchall()
 
             _assert_same_marts(duckdb_marts, fetch)
+            # Every table the load and the build wrote was analyzed by them, not left to autovacuum
+            # (its runs set last_autoanalyze): Postgres planned each model with statistics.
+            cursor.execute(
+                "select schemaname || '.' || relname from pg_stat_user_tables "
+                "where schemaname in ('salesforce', 'signals', 'rules', 'reference', 'staging', 'intermediate', 'marts') "
+                "and last_analyze is null order by 1"
+            )
+            assert cursor.fetchall() == []
             # The loader left the ledger empty, with the DuckDB ledger's columns.
             cursor.execute("select count(*) from reverse_etl.sync_ledger")
             assert cursor.fetchone()[0] == 0
