@@ -31,6 +31,7 @@ from orchestration.dbt_project import parse_state_path
 from tests.conftest import AS_OF, DAY_2
 from tests.cycles import BEFORE_DAY_2, FIRST_DAILY_TASK, MARK, SENTINEL_ID, open_opportunities
 
+COVERAGE_MARTS = ("coverage_daily", "book_health", "capacity_gap", "returns_by_reason", "conversion_by_source")
 MARTS = ("ranked_assignments", "ownership_changes", "account_status", "rep_capacity", "account_scores", "quarantine")
 # What the models read of the ledger (stg_reverse_etl__applied_changes): the changes applied, to
 # whichever destination, whenever.
@@ -120,6 +121,11 @@ def test_day_two_incremental_equals_full_refresh_with_landing_times_and_from_own
 
     for table in MARTS:
         assert _differences(daily, full, table) == 0, f"marts.{table} differs"
+    # The coverage marts too, with their history of both days: the marks only the daily warehouse
+    # holds (an old task's id, one excluded account's last touch) change none of them.
+    for table in COVERAGE_MARTS:
+        for name in (table, f"{table}_history"):
+            assert _differences(daily, full, name) == 0, f"marts.{name} differs"
     with duckdb.connect(str(daily), read_only=True) as con:
         # The new day's activities arrived, and the day moved on.
         assert (
