@@ -28,6 +28,7 @@ from tests.cycles import (  # noqa: F401 (fixtures and the suite's day, for ever
     planned_cycle,
     planned_workspace,
     two_days,
+    two_days_workspace,
 )
 
 DEMO_ACCOUNTS = 1500

@@ -137,12 +137,27 @@ def first_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Pat
 
 
 @pytest.fixture(scope="session")
-def planned_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> Path:
-    """A folder with the small demo after one `bookflow run --destination none` at AS_OF: its
-    changes are planned, none is written to the CRM; made once."""
-    return _made_once(
-        tmp_path_factory, "planned_cycle", lambda root: _cycle_once(root, demo_crm_template, "--destination", "none")
-    )
+def planned_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path, first_cycle: Path) -> Path:
+    """A folder with the small demo as `bookflow run --destination none` at AS_OF leaves it: its
+    changes are planned, none is written to the CRM; made once, from the first cycle without a
+    run of its own (_unsynced)."""
+    return _made_once(tmp_path_factory, "planned_cycle", lambda root: _unsynced(first_cycle, root, demo_crm_template))
+
+
+def _unsynced(cycle: Path, root: Path, demo_crm_template: Path) -> None:
+    """`cycle`'s folder as it stood before its sync: the CRM it started from, and its warehouse
+    without the ledger rows the sync wrote. The sync writes nothing else to either (the marts
+    are built before it and never read the destination), so this is what the same run with
+    `--destination none` leaves, load times aside: its changes are pending."""
+    import duckdb
+
+    from tests.conftest import Workspace
+
+    crm, warehouse = root / "demo_crm.duckdb", root / "warehouse.duckdb"
+    _copy_cycle(cycle, Workspace(root=root, crm=crm, warehouse=warehouse, rules=root / "rules"))
+    shutil.copy(demo_crm_template, crm)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from reverse_etl.sync_ledger")
 
 
 def _copy_cycle_files(source: Path, folder: Path) -> None:
@@ -177,6 +192,12 @@ def cycled_workspace(workspace: Workspace, first_cycle: Path) -> Workspace:
 def planned_workspace(workspace: Workspace, planned_cycle: Path) -> Workspace:
     """workspace after one daily cycle at AS_OF that planned its changes and wrote none."""
     return _copy_cycle(planned_cycle, workspace)
+
+
+@pytest.fixture
+def two_days_workspace(workspace: Workspace, two_days: dict) -> Workspace:
+    """workspace after the session's two synced days (two_days), the last on DAY_2."""
+    return _copy_cycle(two_days["root"], workspace)
 
 
 @pytest.fixture(scope="session")
