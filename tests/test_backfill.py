@@ -10,9 +10,9 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from bookflow.backfill import MAX_DAYS, backfill_days
 from bookflow.cli import main
-from bookflow.demo_crm import add_demo_day
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, DAY_2
 
 HISTORY = ("coverage_daily", "book_health", "capacity_gap", "returns_by_reason", "conversion_by_source")
 
@@ -29,45 +29,57 @@ def _history(warehouse):
     }
 
 
-@pytest.mark.cycle(seconds=45)
-def test_backfill_builds_each_day_once_and_writes_nothing_to_the_crm(workspace):
-    start = AS_OF - timedelta(days=1)
-    # Reps worked on the last day too: its touches are what a rebuilt earlier day must not keep.
-    add_demo_day(workspace.crm, day=AS_OF, share=0.05, rules_dir=workspace.rules)
-    owners_before = _query(workspace.crm, "select id, owner_id from salesforce.account order by id")
+@pytest.mark.cycle(seconds=20)
+def test_backfill_rebuilds_a_past_day_in_place_and_writes_nothing_to_the_crm(two_days_workspace):
+    """Day 1 again, on the warehouse the session's two synced days left (its last day is DAY_2)."""
+    workspace = two_days_workspace
     location = ["--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)]
+    owners = "select id, owner_id, sdr_owner_c from salesforce.account order by id"
+    ledger = "select * from reverse_etl.sync_ledger order by all"
+    owners_before, ledger_before = _query(workspace.crm, owners), _query(workspace.warehouse, ledger)
+    history_before = _history(workspace.warehouse)
+    for table, days in history_before.items():
+        assert set(days) == {AS_OF, DAY_2}, table
+    day_2_rows = {
+        table: _query(workspace.warehouse, f"select * from marts.{table}_history where as_of = ? order by all", [DAY_2])
+        for table in HISTORY
+    }
+    # The CRM lived a day after AS_OF: a rebuilt AS_OF must not keep that day's touches, which the
+    # incremental models hold now.
+    latest_touch = "select max(last_touched_at) from intermediate.int_accounts_last_touched"
+    assert _query(workspace.warehouse, latest_touch)[0][0].date() > AS_OF
 
-    result = CliRunner().invoke(main, ["backfill", "--start", start.isoformat(), "--end", AS_OF.isoformat(), *location])
+    result = CliRunner().invoke(main, ["backfill", "--start", AS_OF.isoformat(), "--end", AS_OF.isoformat(), *location])
     assert result.exit_code == 0, result.output
-    assert "2 of 2 days built" in result.output
+    assert "1 of 1 days built" in result.output
 
+    # The marts hold the day rebuilt, its history rows replaced the day's earlier ones (one set
+    # per day, as many rows as the mart), and the later day's history is untouched.
     history = _history(workspace.warehouse)
     for table, days in history.items():
-        assert set(days) == {start, AS_OF}, table
-        # The mart holds the last day built; its history row set for that day is the same.
-        assert days[AS_OF] == _query(workspace.warehouse, f"select count(*) from marts.{table}")[0][0]
-    # Each day is judged on what was known that day: the 30-day window moves with it.
-    worked = dict(
-        _query(workspace.warehouse, "select as_of, sum(worked_30d) from marts.coverage_daily_history group by 1")
-    )
-    assert worked[start] != worked[AS_OF] or history["coverage_daily"][start] != history["coverage_daily"][AS_OF]
-    assert _query(workspace.crm, "select id, owner_id from salesforce.account order by id") == owners_before
-    assert _query(workspace.warehouse, "select count(*) from reverse_etl.sync_ledger")[0][0] == 0
-
-    # Rebuilding a day replaces its rows. Incremental models only move forward in time: the
-    # earlier day rebuilds them in full instead of keeping the later day's touches.
-    latest_touch = "select max(last_touched_at) from intermediate.int_accounts_last_touched"
-    assert _query(workspace.warehouse, latest_touch)[0][0].date() > start
-    again = CliRunner().invoke(main, ["backfill", "--start", start.isoformat(), "--end", start.isoformat(), *location])
-    assert again.exit_code == 0, again.output
-    # The third cycle on this warehouse, and both slots have been built once: dbt parses only what
-    # changed (each warehouse and slot keeps its own parse state; orchestration/dbt_project.py).
-    dbt_log = Path(re.search(r"log: (\S+)", again.output)[1]).read_text()
+        assert set(days) == {AS_OF, DAY_2}, table
+        assert days[AS_OF] == _query(workspace.warehouse, f"select count(*) from marts.{table}")[0][0], table
+        assert (
+            _query(workspace.warehouse, f"select * from marts.{table}_history where as_of = ? order by all", [DAY_2])
+            == day_2_rows[table]
+        ), table
+    assert _query(workspace.warehouse, "select distinct as_of from marts.coverage_daily") == [(AS_OF,)]
+    # Incremental models only move forward in time: the earlier day rebuilt them in full.
+    assert _query(workspace.warehouse, latest_touch)[0][0].date() <= AS_OF
+    # Nothing reached the CRM, and the ledger is as the synced days left it.
+    assert _query(workspace.crm, owners) == owners_before
+    assert _query(workspace.warehouse, ledger) == ledger_before
+    # Both slots of this warehouse's file name were built with these rules by the session's days:
+    # dbt parses only what changed (orchestration/dbt_project.py keeps a state per name, slot and rules).
+    dbt_log = Path(re.search(r"log: (\S+)", result.output)[1]).read_text()
     assert "Running with dbt" in dbt_log and "Unable to do partial parsing" not in dbt_log
-    assert _history(workspace.warehouse) == history
-    as_of = _query(workspace.warehouse, "select distinct as_of from marts.coverage_daily")
-    assert as_of == [(start,)]
-    assert _query(workspace.warehouse, latest_touch)[0][0].date() <= start
+
+
+def test_backfill_days_are_each_day_of_the_range_once():
+    assert backfill_days(AS_OF, AS_OF + timedelta(days=2)) == [AS_OF + timedelta(days=n) for n in range(3)]
+    assert backfill_days(AS_OF, AS_OF) == [AS_OF]
+    with pytest.raises(ValueError, match="smaller ranges"):
+        backfill_days(AS_OF, AS_OF + timedelta(days=MAX_DAYS))
 
 
 def test_backfill_rejects_an_empty_range(workspace):
