@@ -80,7 +80,7 @@ def test_the_service_units_run_commands_that_exist():
         assert "/deploy/workspace.yaml" in unit["ExecStart"][0]
 
 
-@pytest.mark.cycle(seconds=20)
+@pytest.mark.long(seconds=20)  # the daemon's start, no cycle
 def test_the_daemon_starts_on_the_instance_and_runs_the_schedule_and_sensors(tmp_path, empty_workspace):
     from orchestration.instance import prepare_dagster_home
 
