@@ -103,18 +103,19 @@ def test_the_daemon_starts_on_the_instance_and_runs_the_schedule_and_sensors(tmp
         daemon = subprocess.Popen(
             [str(bin_dir / "dagster-daemon"), "run", "-w", workspace], cwd=tmp_path, env=env, stdout=log, stderr=log
         )
+    # The daemon evaluates its sensors one after another: wait for each to have been evaluated.
+    wanted = ("SchedulerDaemon", "Sensor inbound_hand_raises skipped", "alert_on_run_failure")
     try:
         deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and "Sensor inbound_hand_raises skipped" not in log_path.read_text():
+        while time.monotonic() < deadline and not all(text in log_path.read_text() for text in wanted):
             assert daemon.poll() is None, log_path.read_text()
-            time.sleep(2)
+            time.sleep(1)
     finally:
         daemon.send_signal(signal.SIGINT)
         daemon.wait(timeout=60)
     log = log_path.read_text()
     # The daemon loaded the code location from the workspace file and evaluated its sensors on the instance.
-    assert "SchedulerDaemon" in log and "Sensor inbound_hand_raises skipped" in log, log
-    assert "alert_on_run_failure" in log
+    assert all(text in log for text in wanted), log
 
 
 def test_doctor_reports_each_part_and_fails_on_what_would_break_a_run(empty_workspace, dagster_home, monkeypatch):
