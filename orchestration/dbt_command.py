@@ -5,6 +5,7 @@ The same as the `dbt` script dbt-core installs, but it ends the process as soon 
 it: a run killed outright (kill -9, the out-of-memory killer) would otherwise leave dbt building
 on into a slot no run will make current (bookflow/slots.py), holding the warehouse file. And it
 runs dbt from the warehouse's folder, so the profile names the DuckDB file without its folder.
+`bookflow-dbt --version` answers at once (_versions).
 """
 
 from __future__ import annotations
@@ -53,7 +54,28 @@ def _in_warehouse_folder() -> None:
     os.environ[WAREHOUSE_ENV] = name
 
 
+def _versions() -> str:
+    """What `dbt --version` says of what is installed, read from the packages' metadata.
+
+    dagster-dbt asks the dbt executable for its version before each call (to tell dbt Core from
+    the Fusion engine); dbt's own answer imports its whole command line and asks PyPI for the
+    latest release: seconds each time, offline or not.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = ["Core:", f"  - installed: {version('dbt-core')}", "", "Plugins:"]
+    for plugin in ("duckdb", "postgres", "spark"):
+        try:
+            lines.append(f"  - {plugin}: {version('dbt-' + plugin)}")
+        except PackageNotFoundError:
+            continue
+    return "\n".join(lines)
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        print(_versions())
+        return
     _die_with_parent()
     _in_warehouse_folder()
     from dbt.cli.main import cli

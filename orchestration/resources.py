@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
-from packaging import version
 
 from bookflow import paths
 from bookflow.guards import GuardLimits, limits_for
@@ -153,29 +149,6 @@ def build_resources(
         max_volume_drop=max_volume_drop,
         max_quarantine_share=max_quarantine_share,
     )
-    dbt = BookflowDbtCli(project_dir=bookflow_dbt_project, dbt_executable=dbt_executable())
+    dbt = DbtCliResource(project_dir=bookflow_dbt_project, dbt_executable=dbt_executable())
     lock = CycleLock(warehouse_path=settings.warehouse_path, timeout_s=lock_timeout_s)
     return {"bookflow": settings, "dbt": dbt, "cycle_lock": lock}
-
-
-class BookflowDbtCli(DbtCliResource):
-    """dagster-dbt's dbt CLI resource without the two start-ups it pays before each dbt call.
-
-    Both override private methods of the pinned dagster-dbt (tests/test_definitions.py checks
-    they still take effect, so an upgrade that renames them fails there, not silently):
-
-    - it loads the profile and a dbt adapter inside the Dagster process, only so that it can fetch
-      row counts or column metadata when asked to. bookflow never asks; dbt itself runs as a
-      subprocess either way.
-    - it runs `dbt --version` in a subprocess (4 s of dbt's imports) to tell dbt Core from the
-      Fusion engine. The venv's own dbt is dbt Core, whose version the package metadata gives.
-    """
-
-    def _initialize_dbt_core_adapter(self, args):  # noqa: ANN001, ANN202 (dagster-dbt's signature)
-        return None
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
-            return version.parse(importlib.metadata.version("dbt-core"))
-        return super()._cli_version

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -186,26 +187,29 @@ def test_parse_states_used_lately_stay_beyond_the_newest_twenty(tmp_path, monkey
     assert len(left) == 27  # and the new one
 
 
-def test_dbt_resource_skips_dagster_dbts_start_ups_and_still_knows_the_dbt_version(monkeypatch):
+def test_the_dbt_resource_runs_bookflow_dbt_which_reports_the_versions_dbt_reports():
+    """dagster-dbt asks the executable for its version before each dbt call: bookflow-dbt answers
+    from the installed packages (in milliseconds) what dbt's own `--version` says of them."""
+    import re
     import subprocess
+    import sys
 
     from dagster_dbt import DbtCliResource
-    from packaging import version
 
-    from orchestration.resources import BookflowDbtCli, build_resources
+    from orchestration.resources import build_resources
 
-    # The overrides only count while dagster-dbt still has what they replace.
-    assert {"_cli_version", "_initialize_dbt_core_adapter"} <= set(vars(DbtCliResource))
     dbt = build_resources()["dbt"]
-    assert isinstance(dbt, BookflowDbtCli)
-    reported = subprocess.run([dbt.dbt_executable, "--version"], capture_output=True, text=True, check=True).stdout
+    assert isinstance(dbt, DbtCliResource)
+    assert Path(dbt.dbt_executable) == Path(sys.executable).parent / "bookflow-dbt"
 
-    def no_subprocess(*args, **kwargs):
-        raise AssertionError(f"dbt started a subprocess before its call: {args}")
+    def installed(executable: str) -> dict[str, str]:
+        said = subprocess.run([executable, "--version"], capture_output=True, text=True, check=True).stdout
+        core = re.search(r"installed:\s*(\S+)", said)[1]
+        plugins = dict(re.findall(r"^\s+- (duckdb|postgres|spark):\s+(\S+)", said, re.MULTILINE))
+        return {"core": core, **plugins}
 
-    monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_subprocess)
-    assert dbt._cli_version == version.parse(reported.split("installed:")[1].split()[0])
-    assert dbt._initialize_dbt_core_adapter(["build"]) is None
+    ours, dbts = installed(dbt.dbt_executable), installed(str(Path(sys.executable).parent / "dbt"))
+    assert ours == dbts and "duckdb" in ours
 
 
 def test_each_set_of_rules_is_read_from_its_own_unchanging_copy(tmp_path):
