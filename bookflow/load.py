@@ -11,6 +11,7 @@ Parquet that DuckDB writes, so neither needs a DuckDB extension nor a Python loo
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -192,6 +193,7 @@ def spark_session():
     dbt-spark calls getOrCreate with the same builder, so a dbt run in this process reuses it;
     ANSI mode is off as dbt-spark sets it.
     """
+    from pyspark.logger import PySparkLogger
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.enableHiveSupport()
@@ -203,6 +205,11 @@ def spark_session():
     # dbt-spark asks for the session once per statement, and Spark warns each time it hands back
     # the existing one: hundreds of lines that would bury dbt's own output.
     session.sparkContext.setLogLevel("ERROR")
+    # PySpark logs every failed statement with its Java stack trace before raising it. dbt-spark
+    # asks for relations that may not exist yet (a first build, a CRM's tables another source
+    # lands) and takes the error as "not there": a hundred lines each time. dbt reports the errors
+    # that matter from the exception itself.
+    PySparkLogger.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     return session
 
 
