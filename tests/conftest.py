@@ -36,9 +36,10 @@ DEMO_ACCOUNTS = 1500
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests first (those that run whole cycles of their own, and those marked long for
-    other reasons), the longest first; the rest after, in file order. pytest-xdist deals tests out in this order and idle workers take from the end of
-    the others' queues (--dist worksteal in pyproject.toml): a long test left near the end would
-    hold up the end of the suite on one worker while the others sit idle."""
+    other reasons), the longest first; the rest after, in file order. pytest-xdist deals tests
+    out in this order and idle workers take from the end of the others' queues (--dist worksteal
+    in pyproject.toml): a long test left near the end would hold up the end of the suite on one
+    worker while the others sit idle."""
 
     def cost(item: pytest.Item) -> float:
         marker = item.get_closest_marker("cycle") or item.get_closest_marker("long")

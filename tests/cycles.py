@@ -102,7 +102,7 @@ def _suite_rules(rules: Path) -> None:
     )
 
 
-def _cycle_once(root: Path, demo_crm_template: Path, *extra: str) -> None:
+def _cycle_once(root: Path, demo_crm_template: Path) -> None:
     """`bookflow run` at AS_OF in `root` on a copy of the small demo with the suite's rules.
 
     The run records itself in root/dagster_home and its output in root/run_output.txt, so tests
@@ -125,7 +125,7 @@ def _cycle_once(root: Path, demo_crm_template: Path, *extra: str) -> None:
         patch.delenv(paths.PUBLISH_ENV, raising=False)
         args = ["--as-of", AS_OF.isoformat(), "--warehouse", str(root / "warehouse.duckdb")]
         with _lock_probed(root / "warehouse.duckdb", root / LOCK_PROBES):
-            result = CliRunner().invoke(main, ["run", *args, "--crm", str(root / "demo_crm.duckdb"), "--force", *extra])
+            result = CliRunner().invoke(main, ["run", *args, "--crm", str(root / "demo_crm.duckdb"), "--force"])
     assert result.exit_code == 0, result.output
     (root / "run_output.txt").write_text(result.output)
 

@@ -22,6 +22,10 @@ def _query(path, sql, params=None):
         return con.execute(sql, params or []).fetchall()
 
 
+def _day_rows(warehouse, table, day):
+    return _query(warehouse, f"select * from marts.{table}_history where as_of = ? order by all", [day])
+
+
 def _history(warehouse):
     return {
         table: dict(_query(warehouse, f"select as_of, count(*) from marts.{table}_history group by 1"))
@@ -37,13 +41,9 @@ def test_backfill_rebuilds_a_past_day_in_place_and_writes_nothing_to_the_crm(two
     owners = "select id, owner_id, sdr_owner_c from salesforce.account order by id"
     ledger = "select * from reverse_etl.sync_ledger order by all"
     owners_before, ledger_before = _query(workspace.crm, owners), _query(workspace.warehouse, ledger)
-    history_before = _history(workspace.warehouse)
-    for table, days in history_before.items():
+    for table, days in _history(workspace.warehouse).items():
         assert set(days) == {AS_OF, DAY_2}, table
-    day_2_rows = {
-        table: _query(workspace.warehouse, f"select * from marts.{table}_history where as_of = ? order by all", [DAY_2])
-        for table in HISTORY
-    }
+    day_2_rows = {table: _day_rows(workspace.warehouse, table, DAY_2) for table in HISTORY}
     # The CRM lived a day after AS_OF: a rebuilt AS_OF must not keep that day's touches, which the
     # incremental models hold now.
     latest_touch = "select max(last_touched_at) from intermediate.int_accounts_last_touched"
@@ -59,10 +59,7 @@ def test_backfill_rebuilds_a_past_day_in_place_and_writes_nothing_to_the_crm(two
     for table, days in history.items():
         assert set(days) == {AS_OF, DAY_2}, table
         assert days[AS_OF] == _query(workspace.warehouse, f"select count(*) from marts.{table}")[0][0], table
-        assert (
-            _query(workspace.warehouse, f"select * from marts.{table}_history where as_of = ? order by all", [DAY_2])
-            == day_2_rows[table]
-        ), table
+        assert _day_rows(workspace.warehouse, table, DAY_2) == day_2_rows[table], table
     assert _query(workspace.warehouse, "select distinct as_of from marts.coverage_daily") == [(AS_OF,)]
     # Incremental models only move forward in time: the earlier day rebuilt them in full.
     assert _query(workspace.warehouse, latest_touch)[0][0].date() <= AS_OF
