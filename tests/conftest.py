@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from bookflow import paths
+from bookflow.cli.options import RECORD_RUNS_ENV
 from tests.cycles import (  # noqa: F401 (fixtures and the suite's day, for every test)
     ALWAYS_AT_WORK,
     AS_OF,
@@ -82,6 +83,11 @@ def dagster_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     else:
         home = Path(tempfile.mkdtemp(prefix="bookflow-test-dagster-", dir=ram_disk))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
+    # The cycles tests run record nothing (`bookflow run --no-record`): each would pay some 800
+    # SQLite writes, several seconds of CPU, for an instance nobody reads. The session's first
+    # cycle records into its own (tests/cycles.py), and its tests read the runs, materializations
+    # and check results there.
+    monkeypatch.setenv(RECORD_RUNS_ENV, "0")
     yield home
     if ram_disk is not None:
         shutil.rmtree(home, ignore_errors=True)

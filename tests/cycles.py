@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bookflow import paths
+from bookflow.cli.options import RECORD_RUNS_ENV
 from bookflow.crm.salesforce.ids import record_id
 
 if TYPE_CHECKING:  # conftest imports this module
@@ -121,6 +122,7 @@ def _cycle_once(root: Path, demo_crm_template: Path) -> None:
         patch.setenv(paths.WAREHOUSE_ENV, str(root / "warehouse.duckdb"))
         patch.setenv(paths.DEMO_CRM_ENV, str(root / "demo_crm.duckdb"))
         patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        patch.setenv(RECORD_RUNS_ENV, "1")  # its tests read what the instance recorded
         patch.delenv(paths.INBOUND_ENV, raising=False)
         patch.delenv(paths.PUBLISH_ENV, raising=False)
         args = ["--as-of", AS_OF.isoformat(), "--warehouse", str(root / "warehouse.duckdb")]
@@ -319,6 +321,7 @@ def _two_days(root: Path, first_cycle: Path) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(paths.RULES_ENV, str(rules))
         patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        patch.setenv(RECORD_RUNS_ENV, "0")
         patch.delenv(paths.PUBLISH_ENV, raising=False)
         second = CliRunner().invoke(main, ["run", "--as-of", DAY_2.isoformat(), *args])
         assert second.exit_code == 0, second.output

@@ -149,7 +149,9 @@ def test_dry_run_sync_prints_changes_and_writes_nothing(planned_workspace):
 
 
 @pytest.mark.cycle(seconds=25)
-def test_rerun_same_day_emits_no_new_changes_sees_new_owners_and_leaves_readers_their_copy(cycled_workspace):
+def test_rerun_same_day_emits_no_new_changes_sees_new_owners_and_leaves_readers_their_copy(
+    cycled_workspace, dagster_home
+):
     workspace = cycled_workspace  # its first run dealt and synced
     # Deals from the pool first (the explanation checked below is a pool deal's, not a handoff's).
     dealt = _query(
@@ -169,6 +171,8 @@ def test_rerun_same_day_emits_no_new_changes_sees_new_owners_and_leaves_readers_
         assert before[1] == before[3] == AS_OF.isoformat(), before
         second = CliRunner().invoke(main, ["run", *workspace.cli_args()])
         assert second.exit_code == 0, second.output
+        # BOOKFLOW_RECORD_RUNS=0 (tests/conftest.py), as --no-record: the run left the instance alone.
+        assert not any(dagster_home.iterdir())
         reader.stdin.write("again\n")
         reader.stdin.flush()
         still = reader.stdout.readline().split()

@@ -18,6 +18,7 @@ from bookflow.cli.options import (
     guard_options,
     input_guard_options,
     parse_date,
+    record_option,
     rules_option,
     verbose_option,
     warehouse_option,
@@ -54,6 +55,7 @@ from bookflow.cli.options import (
 @input_guard_options
 @guard_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object (for schedulers).")
+@record_option
 @verbose_option
 def run(
     as_of,
@@ -72,6 +74,7 @@ def run(
     max_book_share,
     max_total_share,
     as_json,
+    record,
     verbose,
 ) -> None:
     """Run one full cycle (extract, dbt build, sync) through Dagster, in-process.
@@ -80,7 +83,7 @@ def run(
     3 stopped by an input guard (volumes, quarantined share, stale sources) with the marts left at
     the last good run; 75 gave up waiting for another run on the same warehouse.
 
-    The run is recorded in the project's Dagster instance (see `bookflow ui`); dbt's and
+    The run is recorded in the project's Dagster instance (see `bookflow ui`) unless --no-record; dbt's and
     Dagster's log go to a file in <warehouse stem>_logs/ beside the warehouse, whose path the summary prints.
     """
     # A CRM without credentials would fail only after extract and dbt build: say so at once.
@@ -89,6 +92,7 @@ def run(
 
     run_and_report(
         as_json=as_json,
+        record=record,
         verbose=verbose,
         as_of=as_of,
         warehouse_path=absolute(warehouse) or paths.warehouse_path(),
@@ -125,6 +129,7 @@ def alert_failed_run(outcome, log_path) -> None:  # noqa: ANN001
 def run_and_report(
     *,
     as_json: bool = False,
+    record: bool = True,
     verbose: bool = False,
     warehouse_path,  # noqa: ANN001
     cycle=None,  # noqa: ANN001
@@ -132,7 +137,8 @@ def run_and_report(
     **cycle_args,
 ) -> None:
     """Run a cycle quietly (progress on a terminal, the log in a file), print its summary, exit
-    with the outcome's code (bookflow.cycle: 0, 1, 3 or 75).
+    with the outcome's code (bookflow.cycle: 0, 1, 3 or 75). `record`: in the project's Dagster
+    instance, else in a throwaway one.
 
     `cycle` runs it (bookflow.cycle.run_cycle unless given, e.g. the HubSpot demo's). A wait for
     another run's lock on the warehouse is said on the terminal as it starts."""
@@ -149,7 +155,7 @@ def run_and_report(
             warehouse_path=warehouse_path,
             log_level=console.log_level,
             progress=console,
-            instance=project_instance(),
+            instance=project_instance() if record else None,
             **cycle_args,
         )
     console.write_to_log("\n".join(outcome.errors))
@@ -180,8 +186,9 @@ def run_and_report(
     type=click.Path(dir_okay=False),
     help="With --crm hubspot: the demo portal's DuckDB file (default data/demo_hubspot.duckdb).",
 )
+@record_option
 @verbose_option
-def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, portal, verbose) -> None:
+def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, portal, record, verbose) -> None:
     """Create the demo CRM if missing, then run a full cycle on it.
 
     With --crm hubspot the demo is a HubSpot portal served over HTTPS by bookflow's local CRM: the
@@ -206,7 +213,11 @@ def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, portal, verbose) 
         if no_run:
             return
         run_and_report(
-            verbose=verbose, as_of=as_of, warehouse_path=warehouse_path, cycle=partial(run_hubspot_demo, portal_path)
+            record=record,
+            verbose=verbose,
+            as_of=as_of,
+            warehouse_path=warehouse_path,
+            cycle=partial(run_hubspot_demo, portal_path),
         )
         return
 
@@ -228,6 +239,7 @@ def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, portal, verbose) 
     if no_run:
         return
     run_and_report(
+        record=record,
         verbose=verbose,
         as_of=as_of,
         warehouse_path=warehouse_path,
@@ -249,8 +261,9 @@ def demo(accounts, seed, as_of, fresh, no_run, warehouse, crm, portal, verbose) 
     show_default=True,
     help="As for `run`: where the raw tables come from.",
 )
+@record_option
 @verbose_option
-def backfill(start, end, warehouse, rules, crm, source, verbose) -> None:
+def backfill(start, end, warehouse, rules, crm, source, record, verbose) -> None:
     """Build the marts and their daily history for each day from --start to --end; nothing is synced."""
     from bookflow.backfill import backfill_days, run_backfill
 
@@ -275,7 +288,7 @@ def backfill(start, end, warehouse, rules, crm, source, verbose) -> None:
             source=source,
             log_level=console.log_level,
             echo=lambda line: click.echo(line, file=terminal),
-            instance=project_instance(),
+            instance=project_instance() if record else None,
         )
     built = sum(outcome.success for outcome in outcomes)
     click.echo(f"{built} of {len(days)} days built; history in schema marts (*_history tables)")
