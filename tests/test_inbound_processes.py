@@ -33,7 +33,7 @@ from bookflow.inbound.signatures import sign
 from reverse_etl.duckdb_files import open_duckdb
 
 SECRET = "load-test-secret"
-POSTS = 2000
+POSTS = 1000  # with strace at hand nearly every open of the store falls into the window
 SENDERS = 32
 
 
