@@ -7,6 +7,7 @@ one is upgraded; declaring it makes the dependency visible and its version delib
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import re
 import sys
@@ -47,10 +48,16 @@ def _imported_modules(folder: Path) -> dict[str, str]:
     return found
 
 
+@functools.cache
+def _installed() -> dict[str, list[str]]:
+    """Top-level module -> the distributions providing it (a scan of every installed one: once)."""
+    return importlib.metadata.packages_distributions()
+
+
 def _distributions(module: str) -> set[str]:
     """The distributions that provide a module; a module not installed (pyspark without the
     spark extra) is taken to be its own distribution's name."""
-    provided = importlib.metadata.packages_distributions().get(module)
+    provided = _installed().get(module)
     return {_normalized(name) for name in provided} if provided else {_normalized(module)}
 
 
