@@ -92,7 +92,7 @@ def _lock_probed(warehouse: Path, probes: Path) -> Iterator[None]:
         probes.write_text("".join(json.dumps({"at": at, "free": free}) + "\n" for at, free in answers))
 
 
-def _suite_rules(rules: Path) -> None:
+def write_suite_rules(rules: Path) -> None:
     """The bundled rules in `rules`, every rep always at work and a conversion window of WINDOW_DAYS."""
     shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
     (rules / "rep_availability.csv").write_text(ALWAYS_AT_WORK)
@@ -114,7 +114,7 @@ def _cycle_once(root: Path, demo_crm_template: Path) -> None:
 
     from bookflow.cli import main
 
-    _suite_rules(root / "rules")
+    write_suite_rules(root / "rules")
     shutil.copy(demo_crm_template, root / "demo_crm.duckdb")
     (root / "dagster_home").mkdir()
     with pytest.MonkeyPatch.context() as patch:

@@ -43,7 +43,7 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, params=()) -> list[tuple]:
     return con.execute(sql, list(params)).fetchall()
 
 
-@pytest.mark.cycle(seconds=20)
+@pytest.mark.long(seconds=20)  # one dbt build of the HubSpot raw tables, no cycle
 def test_hubspot_values_that_do_not_convert_are_quarantined_and_the_rest_planned(workspace, tmp_path):
     from dbt.cli.main import dbtRunner
 

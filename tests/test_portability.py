@@ -26,8 +26,8 @@ import pytest
 from bookflow import paths
 from bookflow.load import LEDGER_COLUMNS
 from bookflow.targets import REQUIRED_ENV
-from tests.conftest import Workspace
-from tests.cycles import _made_once
+from tests.conftest import AS_OF
+from tests.cycles import write_suite_rules
 
 MARTS = ("ranked_assignments", "ownership_changes", "account_status", "account_scores", "rep_capacity", "quarantine")
 CI_POSTGRES = paths.REPO_ROOT / "scripts" / "ci_postgres.sh"
@@ -72,10 +72,16 @@ def _passed(target: str, result: subprocess.CompletedProcess, unit_tests: bool =
     return result
 
 
+def load_manifest() -> dict:
+    from orchestration.dbt_project import bookflow_dbt_project, prepare_manifest
+
+    prepare_manifest()
+    return json.loads(bookflow_dbt_project.manifest_path.read_text())
+
+
 def _data_test_kinds() -> int:
-    """Singular data tests, and generic ones counted once per kind (the manifest of the DuckDB
-    build that duckdb_marts made)."""
-    manifest = json.loads((paths.DBT_PROJECT_DIR / "target" / "build_duckdb" / "manifest.json").read_text())
+    """Singular data tests, and generic ones counted once per kind (the project's manifest)."""
+    manifest = load_manifest()
     tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
     singular = [node for node in tests if not node.get("test_metadata")]
     return len(singular) + len({node["test_metadata"]["name"] for node in tests if node.get("test_metadata")})
@@ -105,37 +111,27 @@ def _duckdb_marts(warehouse: Path) -> dict[str, tuple[list[str], list[tuple]]]:
     return marts
 
 
-def _build_duckdb(root: Path, demo_crm_template: Path) -> None:
-    """`bookflow build --target duckdb` in `root` on a copy of the test demo and the bundled rules,
-    as the `workspace` fixture lays them out for the other warehouses' builds."""
-    shutil.copytree(paths.BUNDLED_RULES_DIR, root / "rules")
-    shutil.copy(demo_crm_template, root / "demo_crm.duckdb")
-    space = Workspace(
-        root=root, crm=root / "demo_crm.duckdb", warehouse=root / "warehouse.duckdb", rules=root / "rules"
-    )
-    env = {
-        **os.environ,
-        paths.WAREHOUSE_ENV: str(space.warehouse),
-        paths.DEMO_CRM_ENV: str(space.crm),
-        paths.RULES_ENV: str(space.rules),
-    }
-    _build("duckdb", space, env=env)
-
-
 @pytest.fixture(scope="module")
-def duckdb_marts(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> dict:
-    """The marts of one `bookflow build --target duckdb` of the test demo, which every other
-    warehouse's build must equal. The build (every seed, model, data test and unit test passing on
-    DuckDB) runs once for the Postgres and Spark tests: with several workers the first to ask makes
-    it while the other waits."""
-    root = _made_once(tmp_path_factory, "portability_duckdb_build", lambda root: _build_duckdb(root, demo_crm_template))
-    expected = _duckdb_marts(root / "warehouse.duckdb")
+def duckdb_marts(first_cycle: Path) -> dict:
+    """The marts of the session's first cycle on DuckDB (the test demo at AS_OF, the suite's
+    rules), which every other warehouse's build of the same demo and rules must equal: the marts
+    are built before the sync, which writes only the ledger."""
+    expected = _duckdb_marts(first_cycle / "warehouse.duckdb")
     assert expected["ranked_assignments"][1], "the DuckDB build dealt no account: nothing to compare"
     change_types = {
         row[expected["ownership_changes"][0].index("change_type")] for row in expected["ownership_changes"][1]
     }
     assert {"retrieve", "return", "distribute"} <= change_types <= {"retrieve", "return", "distribute", "handoff"}
     return expected
+
+
+@pytest.fixture
+def suite_workspace(workspace):
+    """workspace with the rules the session's first cycle ran, so that a build of its demo must
+    equal duckdb_marts."""
+    shutil.rmtree(workspace.rules)
+    write_suite_rules(workspace.rules)
+    return workspace
 
 
 def _assert_same_marts(expected: dict, fetch) -> None:
@@ -176,6 +172,32 @@ def test_ledger_columns_for_other_warehouses_match_the_duckdb_ledger():
     assert tuple((name, kind.lower()) for name, kind, *_ in described) == LEDGER_COLUMNS
 
 
+# -- DuckDB --------------------------------------------------------------------------------------------------
+
+
+def test_every_unit_test_passes_on_duckdb(cycled_workspace, tmp_path):
+    """The dbt unit tests (rule logic on hand-written rows), on DuckDB. Daily runs leave them out;
+    dbt reads the columns of the relations a unit test's model reads, which the session's first
+    cycle built in the warehouse's current slot."""
+    from dbt.cli.main import dbtRunner
+
+    from bookflow.slots import warehouse_slots
+    from orchestration.dbt_project import dbt_environment
+
+    workspace = cycled_workspace
+    current, _ = warehouse_slots(workspace.warehouse)
+    project = str(paths.DBT_PROJECT_DIR)
+    with dbt_environment(str(workspace.warehouse), str(workspace.rules), AS_OF, slot=current):
+        result = dbtRunner().invoke(
+            ["test", "--select", "test_type:unit", "--project-dir", project, "--profiles-dir", project,
+             "--quiet", "--target-path", str(tmp_path / "dbt_target")]
+        )  # fmt: skip
+    assert result.success, result.exception or [(r.node.name, r.message) for r in result.result if r.status != "pass"]
+    ran = sorted(r.node.name for r in result.result)
+    declared = sorted(node["name"] for node in load_manifest()["unit_tests"].values())
+    assert ran == declared and len(ran) >= 20
+
+
 # -- Postgres ------------------------------------------------------------------------------------------------
 
 
@@ -199,8 +221,9 @@ def postgres_env():
         subprocess.run(["bash", str(CI_POSTGRES), "stop", exported["BOOKFLOW_PG_DATA_DIR"]], timeout=120)
 
 
-@pytest.mark.cycle(seconds=60)
-def test_demo_builds_on_postgres_with_the_same_results_as_duckdb(workspace, postgres_env, duckdb_marts):
+@pytest.mark.long(seconds=60)  # `bookflow build`: a load and a dbt build, no cycle
+def test_demo_builds_on_postgres_with_the_same_results_as_duckdb(suite_workspace, postgres_env, duckdb_marts):
+    workspace = suite_workspace
     import psycopg2
 
     _build("postgres", workspace, env={**os.environ, **postgres_env})
@@ -245,7 +268,7 @@ def test_demo_builds_on_postgres_with_the_same_results_as_duckdb(workspace, post
 # `bookflow build` as the command line runs it, then the marts read as a user would, through
 # Spark's catalog (two of them are views, which have no files of their own), in the same process:
 # in session mode the catalog lives in the build's JVM, and a second JVM to read it costs a start
-# and a metastore opening. argv: the columns to read per mart (JSON), the file the rows go to,
+# and a metastore opening. argv: the marts to read (JSON), the file their columns and rows go to,
 # then the build's arguments.
 _SPARK_BUILD_THEN_READ = """
 import json, pickle, sys
@@ -260,17 +283,20 @@ except SystemExit as stop:
 from pyspark.sql import SparkSession
 
 spark = SparkSession.builder.getOrCreate()
-marts = {
-    table: [tuple(row) for row in spark.table(f"marts.{table}").select(*columns).collect()]
-    for table, columns in json.loads(open(wanted).read()).items()
-}
+marts = {}
+for table in json.loads(open(wanted).read()):
+    frame = spark.table(f"marts.{table}")
+    marts[table] = (frame.columns, [tuple(row) for row in frame.collect()])
 open(read, "wb").write(pickle.dumps(marts))
 """
 
 
-@pytest.mark.cycle(seconds=150)
+@pytest.mark.long(seconds=150)  # `bookflow build`: a load and a dbt build, no cycle
 @pytest.mark.skipif(os.environ.get("BOOKFLOW_TEST_SPARK") != "1", reason="minutes long: set BOOKFLOW_TEST_SPARK=1")
-def test_demo_builds_on_spark_with_the_same_results_as_duckdb(workspace, tmp_path, duckdb_marts):
+def test_demo_builds_on_spark_with_the_same_results_as_duckdb(suite_workspace, tmp_path, request):
+    # The DuckDB marts to compare with are asked for after the build: the longest test of the
+    # suite starts at once instead of waiting for the session's first cycle.
+    workspace = suite_workspace
     try:
         import pyspark  # noqa: F401
     except ImportError:
@@ -279,7 +305,7 @@ def test_demo_builds_on_spark_with_the_same_results_as_duckdb(workspace, tmp_pat
 
     spark_dir = tmp_path / "spark"
     wanted = tmp_path / "columns.json"
-    wanted.write_text(json.dumps({table: columns for table, (columns, _) in duckdb_marts.items()}))
+    wanted.write_text(json.dumps(list(MARTS)))
     read = tmp_path / "marts.pickle"
     command = [sys.executable, "-c", _SPARK_BUILD_THEN_READ, str(wanted), str(read)]
     # It takes minutes in CI: a Spark that hangs (a locked metastore) fails the run early.
@@ -305,4 +331,11 @@ def test_demo_builds_on_spark_with_the_same_results_as_duckdb(workspace, tmp_pat
     assert (spark_dir / "warehouse" / "marts.db" / "ranked_assignments").is_dir()
 
     marts = pickle.loads(read.read_bytes())
-    _assert_same_marts(duckdb_marts, lambda table, columns: marts[table])
+
+    def fetch(table, columns):
+        spark_columns, rows = marts[table]
+        assert sorted(spark_columns) == sorted(columns), f"marts.{table}: other columns on Spark"
+        at = [spark_columns.index(column) for column in columns]
+        return [tuple(row[index] for index in at) for row in rows]
+
+    _assert_same_marts(request.getfixturevalue("duckdb_marts"), fetch)
