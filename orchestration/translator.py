@@ -7,6 +7,8 @@ from typing import Any
 
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from orchestration.dbt_project import BUILD_ONLY_TAG
+
 # Who answers for an asset unless its dbt meta names an `owner` (a team:name or an email).
 DEFAULT_OWNER = "team:revops"
 
@@ -26,6 +28,14 @@ class BookflowTranslator(DagsterDbtTranslator):
             return "rules"
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "allocation"
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):  # noqa: ANN001, ANN201
+        """dbt's data tests as asset checks, but for those that no Dagster run evaluates (tagged
+        build_only): the UI would list them as never evaluated, and each run would warn that a
+        blocking check emitted no result."""
+        if BUILD_ONLY_TAG in manifest["nodes"][unique_id].get("tags", []):
+            return None
+        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
 
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         """The YAML description and where the node lives; the SQL stays in its file, not in the UI."""

@@ -99,6 +99,14 @@ def test_a_run_holds_the_cycle_lock_from_its_first_step_to_its_last_and_material
         if entry.dagster_event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ]
     assert checks and all(check.passed for check in checks)
+    # Every check the run planned was evaluated: none stays "not evaluated" in the UI (dbt tests
+    # that only `bookflow build` runs are no checks).
+    planned = {
+        entry.dagster_event.event_specific_data.asset_check_key
+        for entry in events
+        if entry.dagster_event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
+    }
+    assert planned == {check.asset_check_key for check in checks}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.account_scores").fetchone()[0] > 1000
 
