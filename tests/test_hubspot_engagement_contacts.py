@@ -86,3 +86,40 @@ def test_engagement_contacts_land_over_pages_and_reach_the_staging_activities(po
     staged = staged_who_ids(warehouse, tmp_path, "hubspot", str(later))[str(later)]
     expected = sorted(str(contact) for engagement, contact in landed if engagement == later)
     assert len(expected) == 3 and staged == expected
+
+
+def test_an_input_the_association_read_could_not_read_stops_the_pull(portal: CrmServer, tmp_path: Path):
+    """HubSpot answers a batch read 207 with an error per input it did not read. "No contact is
+    associated" is an answer (engagements without contacts or companies get one here); any other
+    error would land an engagement without its contacts, so the pull stops and lands nothing."""
+    from bookflow.crm.errors import CrmRequestError
+
+    first, later = [
+        row[0]
+        for row in _in_portal(
+            portal,
+            "select id from hubspot.engagements where not archived and id in "
+            "(select from_id from hubspot.associations where to_type = 'contacts') order by id limit 2",
+        )
+    ]
+    _meet(portal, first, [49000000001])  # two contacts: the second is read through the v4 batch read
+    failure = ("INTERNAL_ERROR", "Something went wrong on our side")
+    portal.association_errors = {first: failure}
+    warehouse = tmp_path / "warehouse.duckdb"
+    with pytest.raises(CrmRequestError, match=r"1 error.*INTERNAL_ERROR: Something went wrong on our side"):
+        extract_crm("hubspot", warehouse)  # the first pull
+    assert not warehouse.exists()
+    portal.association_errors = {}
+    extract_crm("hubspot", warehouse)
+    before = _landed(warehouse)
+    assert {contact for engagement, contact in before if engagement == first} >= {49000000001}
+
+    # A later pull searches for what changed and reads each changed engagement's associations.
+    _meet(portal, later, [49000000002])
+    portal.association_errors = {later: failure}
+    with pytest.raises(CrmRequestError, match="INTERNAL_ERROR"):
+        extract_crm("hubspot", warehouse)
+    assert _landed(warehouse) == before
+    portal.association_errors = {}
+    extract_crm("hubspot", warehouse)
+    assert {contact for engagement, contact in _landed(warehouse) if engagement == later} >= {49000000002}

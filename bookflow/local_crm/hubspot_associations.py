@@ -1,6 +1,7 @@
 """HubSpot's associations on the local CRM server: the v4 batch read
 (POST /crm/v4/associations/{from}/{to}/batch/read: at most 1,000 inputs, each answered a page of
-its associations, and `paging.next.after` to send back with its id for the next) and the
+its associations, and `paging.next.after` to send back with its id for the next; an input with
+none is an error of the answer, HTTP 207 as HubSpot gives it) and the
 associations the v3 list endpoint embeds in each record when asked (`associations=companies,
 contacts`: the first 100 of each type, with `paging.next` when the record has more).
 
@@ -25,6 +26,8 @@ class HubSpotAssociationRoutes:
     # Settable per server, so tests can make a record's associations span pages.
     association_page = 500  # v4 batch read: associations per input and page
     embedded_associations = 100  # v3 list: associations of one type embedded per record
+    # from_id -> (category, message): inputs the v4 batch read answers with that error instead.
+    association_errors: dict[int, tuple[str, str]] = {}
 
     def _linked(self, object_type: str, ids: list[int], to_type: str = "companies") -> dict[int, list[int]]:
         rows = self.org.execute(
@@ -63,12 +66,20 @@ class HubSpotAssociationRoutes:
         if len(inputs) > 1000:
             return _error(400, "VALIDATION_ERROR", "at most 1,000 inputs per batch")
         linked = self._linked(from_type, [int(item["id"]) for item in inputs], to_type)
-        results = []
+        results, errors = [], []
         for item in inputs:
+            if int(item["id"]) in self.association_errors:
+                category, message = self.association_errors[int(item["id"])]
+                errors.append(_input_error(category, None, message, item["id"]))
+                continue
             to_ids = linked.get(int(item["id"]), [])
             start = int(item.get("after") or 0)
             page = to_ids[start : start + self.association_page]
             if not page:
+                message = f"No {_singular(to_type)} is associated with {_singular(from_type)} {item['id']}."
+                errors.append(
+                    _input_error("OBJECT_NOT_FOUND", "crm.associations.NO_ASSOCIATIONS_FOUND", message, item["id"])
+                )
                 continue
             result: dict[str, Any] = {
                 "from": {"id": str(item["id"])},
@@ -80,4 +91,12 @@ class HubSpotAssociationRoutes:
             if start + len(page) < len(to_ids):
                 result["paging"] = {"next": {"after": str(start + len(page))}}
             results.append(result)
+        if errors:
+            return 207, {"status": "COMPLETE", "results": results, "numErrors": len(errors), "errors": errors}, None
         return 200, {"status": "COMPLETE", "results": results}, None
+
+
+def _input_error(category: str, sub_category: str | None, message: str, from_id: str) -> dict[str, Any]:
+    """One input's error in a batch answer, as HubSpot words them."""
+    error = {"status": "error", "category": category, "message": message, "context": {"fromObjectId": [str(from_id)]}}
+    return error | ({"subCategory": sub_category} if sub_category else {})

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from bookflow.crm.errors import CrmConfigurationError
+from bookflow.crm.errors import CrmConfigurationError, CrmRequestError
 from bookflow.crm.hubspot.session import HubSpotSession
 
 LIST_PAGE = 100  # the list endpoint's largest page
@@ -22,6 +22,11 @@ SEARCH_PAGE = 200
 SEARCH_CAP = 10_000  # a search returns at most this many results, however it is paged
 BATCH_READ = 100
 ASSOCIATION_BATCH = 1000  # inputs of a v4 association batch read
+
+# The errors of a batch answer (HTTP 207, one per input) that mean there is nothing to read: a
+# record deleted since a search found it (it is listed as archived), or a record with no
+# association of the type asked for. Any other error leaves an input unread.
+NOTHING_THERE = {"OBJECT_NOT_FOUND"}
 
 
 class HubSpotReader:
@@ -139,7 +144,8 @@ class HubSpotReader:
             }
             if history:
                 payload["propertiesWithHistory"] = list(history)
-            found += self._call("POST", f"/crm/v3/objects/{object_type}/batch/read", json=payload).get("results", [])
+            path = f"/crm/v3/objects/{object_type}/batch/read"
+            found += _read_whole(self._call("POST", path, json=payload), path)
         return found
 
     def associated(self, object_type: str, to_type: str, ids: Sequence[str]) -> dict[str, list[str]]:
@@ -150,10 +156,8 @@ class HubSpotReader:
         pending = [{"id": str(record_id)} for record_id in ids]
         while pending:
             asked, pending = pending[:ASSOCIATION_BATCH], pending[ASSOCIATION_BATCH:]
-            body = self._call(
-                "POST", f"/crm/v4/associations/{object_type}/{to_type}/batch/read", json={"inputs": asked}
-            )
-            for result in body.get("results", []):
+            path = f"/crm/v4/associations/{object_type}/{to_type}/batch/read"
+            for result in _read_whole(self._call("POST", path, json={"inputs": asked}), path):
                 from_id = str(result["from"]["id"])
                 linked.setdefault(from_id, []).extend(str(to["toObjectId"]) for to in result.get("to", []))
                 after = ((result.get("paging") or {}).get("next") or {}).get("after")
@@ -170,6 +174,23 @@ class HubSpotReader:
             if not after:
                 return
             params["after"] = after
+
+
+def _read_whole(body: dict[str, Any], path: str) -> list[dict[str, Any]]:
+    """The results of a batch read, when each of its inputs was read or has nothing to read.
+
+    A record whose activities lost their company, or a record changed and left out, would move
+    ownership on a wrong picture of the work done: an input HubSpot could not read stops the
+    pull (nothing of it lands; the next run reads it again) and says why.
+    """
+    unread = [error for error in body.get("errors") or [] if error.get("category") not in NOTHING_THERE]
+    if unread:
+        first = unread[0]
+        raise CrmRequestError(
+            f"HubSpot {path}: {len(unread)} error(s) in the batch's answer, e.g. {first.get('category')}: "
+            f"{first.get('message')} ({first.get('context') or {}}); nothing of this pull was landed"
+        )
+    return body.get("results", [])
 
 
 def _epoch_ms(text: str) -> int:
