@@ -52,7 +52,7 @@ books as (
         cast(sum(case when working_grade = 'green' then 1 else 0 end) as {{ dbt.type_int() }}) as graded_green,
         cast(sum(case when working_grade = 'yellow' then 1 else 0 end) as {{ dbt.type_int() }}) as graded_yellow,
         cast(sum(case when working_grade = 'red' then 1 else 0 end) as {{ dbt.type_int() }}) as graded_red,
-        avg(priority_score) as avg_priority
+        {{ exact_mean("priority_score", 2) }} as avg_priority
 
     from account_status
     where owner_kind = 'rep'
