@@ -70,15 +70,16 @@ class HubSpotAssociationRoutes:
         for item in inputs:
             if int(item["id"]) in self.association_errors:
                 category, message = self.association_errors[int(item["id"])]
-                errors.append(_input_error(category, None, message, item["id"]))
+                errors.append(_input_error(category, None, message, item["id"], from_type, to_type))
                 continue
             to_ids = linked.get(int(item["id"]), [])
             start = int(item.get("after") or 0)
             page = to_ids[start : start + self.association_page]
             if not page:
                 message = f"No {_singular(to_type)} is associated with {_singular(from_type)} {item['id']}."
+                no_associations = "crm.associations.NO_ASSOCIATIONS_FOUND"
                 errors.append(
-                    _input_error("OBJECT_NOT_FOUND", "crm.associations.NO_ASSOCIATIONS_FOUND", message, item["id"])
+                    _input_error("OBJECT_NOT_FOUND", no_associations, message, item["id"], from_type, to_type)
                 )
                 continue
             result: dict[str, Any] = {
@@ -96,7 +97,14 @@ class HubSpotAssociationRoutes:
         return 200, {"status": "COMPLETE", "results": results}, None
 
 
-def _input_error(category: str, sub_category: str | None, message: str, from_id: str) -> dict[str, Any]:
+def _input_error(
+    category: str, sub_category: str | None, message: str, from_id: str, from_type: str, to_type: str
+) -> dict[str, Any]:
     """One input's error in a batch answer, as HubSpot words them."""
-    error = {"status": "error", "category": category, "message": message, "context": {"fromObjectId": [str(from_id)]}}
+    context = {
+        "fromObjectId": [str(from_id)],
+        "fromObjectType": [_singular(from_type)],
+        "toObjectType": [_singular(to_type)],
+    }
+    error = {"status": "error", "category": category, "message": message, "context": context}
     return error | ({"subCategory": sub_category} if sub_category else {})
