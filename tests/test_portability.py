@@ -178,8 +178,8 @@ def test_ledger_columns_for_other_warehouses_match_the_duckdb_ledger():
 def test_every_unit_test_passes_on_duckdb(cycled_workspace, tmp_path):
     """The dbt unit tests (rule logic on hand-written rows), on DuckDB. Daily runs leave them out;
     dbt reads the columns of the relations a unit test's model reads, which the session's first
-    cycle built in the warehouse's current slot. dbt runs as a daily run starts it, from the
-    parse state that run kept for this warehouse name, slot and rules: it parses nothing again."""
+    cycle built in the warehouse's current slot. dbt starts as a daily run starts it, from the
+    parse state that run kept for this warehouse name, slot and rules (its parse is partial)."""
     from bookflow.slots import warehouse_slots
     from orchestration.dbt_project import dbt_environment, dbt_executable, seed_parse_state
 
@@ -195,6 +195,7 @@ def test_every_unit_test_passes_on_duckdb(cycled_workspace, tmp_path):
             capture_output=True, text=True, cwd=project, timeout=600,
         )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "Unable to do partial parsing" not in result.stdout, result.stdout
     ran = json.loads((target / "run_results.json").read_text())["results"]
     assert {row["status"] for row in ran} == {"pass"}
     declared = load_manifest()["unit_tests"]
