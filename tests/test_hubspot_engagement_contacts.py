@@ -49,6 +49,15 @@ def _meet(crm: CrmServer, engagement: int, contacts: list[int]) -> None:
     _in_portal(crm, "update hubspot.engagements set hs_lastmodifieddate = ? where id = ?", [now, engagement])
 
 
+def _two_engagements_with_contacts(crm: CrmServer) -> list[int]:
+    """The first two live engagements of the portal that were with a contact."""
+    sql = (
+        "select id from hubspot.engagements where not archived and id in "
+        "(select from_id from hubspot.associations where to_type = 'contacts') order by id limit 2"
+    )
+    return [row[0] for row in _in_portal(crm, sql)]
+
+
 def _landed(warehouse: Path) -> set[tuple[int, int]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return set(con.execute("select engagement_id, contact_id from hubspot.engagement_contact").fetchall())
@@ -60,14 +69,7 @@ def test_engagement_contacts_land_over_pages_and_reach_the_staging_activities(po
         "select from_id, to_id from hubspot.associations where to_type = 'contacts' "
         "and from_id in (select id from hubspot.engagements where not archived)"
     )
-    first, later = [
-        row[0]
-        for row in _in_portal(
-            portal,
-            "select id from hubspot.engagements where not archived and id in "
-            "(select from_id from hubspot.associations where to_type = 'contacts') order by id limit 2",
-        )
-    ]
+    first, later = _two_engagements_with_contacts(portal)
     _meet(portal, first, [49000000001, 49000000002])  # three contacts: three pages of one each
     warehouse = tmp_path / "warehouse.duckdb"
 
@@ -94,14 +96,7 @@ def test_an_input_the_association_read_could_not_read_stops_the_pull(portal: Crm
     error would land an engagement without its contacts, so the pull stops and lands nothing."""
     from bookflow.crm.errors import CrmRequestError
 
-    first, later = [
-        row[0]
-        for row in _in_portal(
-            portal,
-            "select id from hubspot.engagements where not archived and id in "
-            "(select from_id from hubspot.associations where to_type = 'contacts') order by id limit 2",
-        )
-    ]
+    first, later = _two_engagements_with_contacts(portal)
     _meet(portal, first, [49000000001])  # two contacts: the second is read through the v4 batch read
     failure = ("INTERNAL_ERROR", "Something went wrong on our side")
     portal.association_errors = {first: failure}
