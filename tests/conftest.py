@@ -83,7 +83,7 @@ def dagster_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     else:
         home = Path(tempfile.mkdtemp(prefix="bookflow-test-dagster-", dir=ram_disk))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    # The cycles tests run record nothing (`bookflow run --no-record`): each would pay some 800
+    # The cycles the tests run record nothing (`bookflow run --no-record`): each would pay some 800
     # SQLite writes, several seconds of CPU, for an instance nobody reads. The session's first
     # cycle records into its own (tests/cycles.py), and its tests read the runs, materializations
     # and check results there.
