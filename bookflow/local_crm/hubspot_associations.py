@@ -9,6 +9,8 @@ A mixin of CrmServer, beside HubSpotReadRoutes. Associations live in `hubspot.as
 (from_type, from_id, to_type, to_id), filled by bookflow.local_crm.orgs.
 """
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from bookflow.local_crm.hubspot_limits import hubspot_error as _error
@@ -27,7 +29,8 @@ class HubSpotAssociationRoutes:
     association_page = 500  # v4 batch read: associations per input and page
     embedded_associations = 100  # v3 list: associations of one type embedded per record
     # from_id -> (category, message): inputs the v4 batch read answers with that error instead.
-    association_errors: dict[int, tuple[str, str]] = {}
+    # A test gives a server its own mapping; the default is shared by every server, so read-only.
+    association_errors: Mapping[int, tuple[str, str]] = MappingProxyType({})
 
     def _linked(self, object_type: str, ids: list[int], to_type: str = "companies") -> dict[int, list[int]]:
         rows = self.org.execute(
@@ -68,11 +71,12 @@ class HubSpotAssociationRoutes:
         linked = self._linked(from_type, [int(item["id"]) for item in inputs], to_type)
         results, errors = [], []
         for item in inputs:
-            if int(item["id"]) in self.association_errors:
-                category, message = self.association_errors[int(item["id"])]
+            from_id = int(item["id"])
+            if from_id in self.association_errors:
+                category, message = self.association_errors[from_id]
                 errors.append(_input_error(category, None, message, item["id"], from_type, to_type))
                 continue
-            to_ids = linked.get(int(item["id"]), [])
+            to_ids = linked.get(from_id, [])
             start = int(item.get("after") or 0)
             page = to_ids[start : start + self.association_page]
             if not page:
