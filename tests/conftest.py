@@ -43,8 +43,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     worker while the others sit idle."""
 
     def cost(item: pytest.Item) -> float:
-        marker = item.get_closest_marker("cycle") or item.get_closest_marker("long")
-        return marker.kwargs.get("seconds", 1) if marker else 0
+        markers = [item.get_closest_marker(name) for name in ("cycle", "long", "world")]
+        return max((marker.kwargs.get("seconds", 1) for marker in markers if marker), default=0)
 
     items.sort(key=cost, reverse=True)  # stable: equal costs keep their order
 

@@ -37,7 +37,7 @@ DAY_2 = AS_OF + timedelta(days=2)
 WINDOW_DAYS = 1
 
 
-def _made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
     """The folder `make` fills, made once for the session whatever the number of workers."""
     base = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -103,6 +103,23 @@ def write_suite_rules(rules: Path) -> None:
     )
 
 
+@contextmanager
+def world_environment(root: Path, *, record: bool = False) -> Iterator[None]:
+    """What a session's world runs `bookflow` with: its own rules, warehouse, demo CRM and Dagster
+    instance under `root`, whatever the test that first asked for it had set. Only the runs of
+    the first cycle are recorded (its tests read the instance); the others record nothing."""
+    (root / "dagster_home").mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(paths.RULES_ENV, str(root / "rules"))
+        patch.setenv(paths.WAREHOUSE_ENV, str(root / "warehouse.duckdb"))
+        patch.setenv(paths.DEMO_CRM_ENV, str(root / "demo_crm.duckdb"))
+        patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        patch.setenv(RECORD_RUNS_ENV, "1" if record else "0")
+        patch.delenv(paths.INBOUND_ENV, raising=False)
+        patch.delenv(paths.PUBLISH_ENV, raising=False)
+        yield
+
+
 def _cycle_once(root: Path, demo_crm_template: Path) -> None:
     """`bookflow run` at AS_OF in `root` on a copy of the small demo with the suite's rules.
 
@@ -116,15 +133,7 @@ def _cycle_once(root: Path, demo_crm_template: Path) -> None:
 
     write_suite_rules(root / "rules")
     shutil.copy(demo_crm_template, root / "demo_crm.duckdb")
-    (root / "dagster_home").mkdir()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(paths.RULES_ENV, str(root / "rules"))
-        patch.setenv(paths.WAREHOUSE_ENV, str(root / "warehouse.duckdb"))
-        patch.setenv(paths.DEMO_CRM_ENV, str(root / "demo_crm.duckdb"))
-        patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        patch.setenv(RECORD_RUNS_ENV, "1")  # its tests read what the instance recorded
-        patch.delenv(paths.INBOUND_ENV, raising=False)
-        patch.delenv(paths.PUBLISH_ENV, raising=False)
+    with world_environment(root, record=True):  # its tests read what the instance recorded
         args = ["--as-of", AS_OF.isoformat(), "--warehouse", str(root / "warehouse.duckdb")]
         with _lock_probed(root / "warehouse.duckdb", root / LOCK_PROBES):
             result = CliRunner().invoke(main, ["run", *args, "--crm", str(root / "demo_crm.duckdb"), "--force"])
@@ -135,7 +144,7 @@ def _cycle_once(root: Path, demo_crm_template: Path) -> None:
 @pytest.fixture(scope="session")
 def first_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> Path:
     """A folder with the small demo after one synced `bookflow run` at AS_OF; made once."""
-    return _made_once(tmp_path_factory, "first_cycle", lambda root: _cycle_once(root, demo_crm_template))
+    return made_once(tmp_path_factory, "first_cycle", lambda root: _cycle_once(root, demo_crm_template))
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +152,7 @@ def planned_cycle(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: P
     """A folder with the small demo as `bookflow run --destination none` at AS_OF leaves it: its
     changes are planned, none is written to the CRM; made once, from the first cycle without a
     run of its own (_unsynced)."""
-    return _made_once(tmp_path_factory, "planned_cycle", lambda root: _unsynced(first_cycle, root, demo_crm_template))
+    return made_once(tmp_path_factory, "planned_cycle", lambda root: _unsynced(first_cycle, root, demo_crm_template))
 
 
 def _unsynced(cycle: Path, root: Path, demo_crm_template: Path) -> None:
@@ -156,13 +165,13 @@ def _unsynced(cycle: Path, root: Path, demo_crm_template: Path) -> None:
     from tests.conftest import Workspace
 
     crm, warehouse = root / "demo_crm.duckdb", root / "warehouse.duckdb"
-    _copy_cycle(cycle, Workspace(root=root, crm=crm, warehouse=warehouse, rules=root / "rules"))
+    copy_cycle(cycle, Workspace(root=root, crm=crm, warehouse=warehouse, rules=root / "rules"))
     shutil.copy(demo_crm_template, crm)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("delete from reverse_etl.sync_ledger")
 
 
-def _copy_cycle_files(source: Path, folder: Path) -> None:
+def copy_cycle_files(source: Path, folder: Path) -> None:
     """The files a daily cycle leaves in `source` (CYCLE_FILES, and their write-ahead logs), copied into `folder`."""
     for name in CYCLE_FILES:
         for left in (source / name, source / f"{name}.wal"):
@@ -170,14 +179,14 @@ def _copy_cycle_files(source: Path, folder: Path) -> None:
                 shutil.copy(left, folder / left.name)
 
 
-def _copy_cycle(cycle: Path, workspace: Workspace) -> Workspace:
+def copy_cycle(cycle: Path, workspace: Workspace) -> Workspace:
     """The workspace as `cycle` left its folder, with the rules it ran.
 
     The published marts' views read the cycle's Parquet files by their absolute paths; they
     are the same files, and nothing writes them.
     """
     shutil.copytree(cycle / "rules", workspace.rules, dirs_exist_ok=True)
-    _copy_cycle_files(cycle, workspace.root)
+    copy_cycle_files(cycle, workspace.root)
     shutil.copytree(
         paths.publish_dir(cycle / "warehouse.duckdb"), paths.publish_dir(workspace.warehouse), symlinks=True
     )
@@ -187,19 +196,19 @@ def _copy_cycle(cycle: Path, workspace: Workspace) -> Workspace:
 @pytest.fixture
 def cycled_workspace(workspace: Workspace, first_cycle: Path) -> Workspace:
     """workspace after one synced daily cycle at AS_OF with every rep always at work."""
-    return _copy_cycle(first_cycle, workspace)
+    return copy_cycle(first_cycle, workspace)
 
 
 @pytest.fixture
 def planned_workspace(workspace: Workspace, planned_cycle: Path) -> Workspace:
     """workspace after one daily cycle at AS_OF that planned its changes and wrote none."""
-    return _copy_cycle(planned_cycle, workspace)
+    return copy_cycle(planned_cycle, workspace)
 
 
 @pytest.fixture
 def two_days_workspace(workspace: Workspace, two_days: dict) -> Workspace:
     """workspace after the session's two synced days (two_days), the last on DAY_2."""
-    return _copy_cycle(two_days["root"], workspace)
+    return copy_cycle(two_days["root"], workspace)
 
 
 @pytest.fixture(scope="session")
@@ -213,7 +222,7 @@ def two_days(tmp_path_factory: pytest.TempPathFactory, first_cycle: Path) -> dic
 
     Day 2 starts from marks only the warehouse holds (`_mark_for_day_2`), and the warehouse and
     CRM it started from are kept in BEFORE_DAY_2, for the incremental test's full refresh."""
-    root = _made_once(tmp_path_factory, "two_days", lambda root: _two_days(root, first_cycle))
+    root = made_once(tmp_path_factory, "two_days", lambda root: _two_days(root, first_cycle))
     made = pickle.loads((root / "two_days.pickle").read_bytes())
     return {"root": root, "warehouse": root / "warehouse.duckdb", "rules": root / "rules", **made}
 
@@ -299,9 +308,8 @@ def _two_days(root: Path, first_cycle: Path) -> None:
     from tests.conftest import Workspace
 
     crm, warehouse, rules = root / "demo_crm.duckdb", root / "warehouse.duckdb", root / "rules"
-    _copy_cycle(first_cycle, Workspace(root=root, crm=crm, warehouse=warehouse, rules=rules))
+    copy_cycle(first_cycle, Workspace(root=root, crm=crm, warehouse=warehouse, rules=rules))
     args = ["--warehouse", str(warehouse), "--crm", str(crm), "--rules", str(rules)]
-    (root / "dagster_home").mkdir()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         distributed = [
             row[0]
@@ -317,12 +325,8 @@ def _two_days(root: Path, first_cycle: Path) -> None:
     added = add_demo_day(crm, day=AS_OF + timedelta(days=1), share=0.05, rules_dir=rules)
     marked = _mark_for_day_2(warehouse, crm)
     (root / BEFORE_DAY_2).mkdir()
-    _copy_cycle_files(root, root / BEFORE_DAY_2)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(paths.RULES_ENV, str(rules))
-        patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        patch.setenv(RECORD_RUNS_ENV, "0")
-        patch.delenv(paths.PUBLISH_ENV, raising=False)
+    copy_cycle_files(root, root / BEFORE_DAY_2)
+    with world_environment(root):
         second = CliRunner().invoke(main, ["run", "--as-of", DAY_2.isoformat(), *args])
         assert second.exit_code == 0, second.output
     made = {"distributed": distributed, "day_1_coverage": day_1_coverage, "added": added, "marked": marked}

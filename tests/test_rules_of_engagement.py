@@ -4,23 +4,30 @@ to the demo CRM), on the small demo whose ENT accounts an AE and a BDR share.
 Day 1 runs the bundled rules with the distribution settings turned up: fixed_per_rep with a book
 cap, pool_rank_keys led by tier, a retrieval cap, and displacement into full SMB books. Day 2 turns
 on completion after one day and gives a rep an end_date. Every rule is also a dbt data test that
-runs inside each build, so a run that broke one would fail here; the asserts below check that each
-rule did something, and what the CRM holds afterwards.
+runs inside each build, so a run that broke one would fail here; the tests below check that each
+rule did something, and what the CRM holds afterwards. The two days are made once for the session
+(`engaged`); each test reads them.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import shutil
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import run_day
+from bookflow import paths
+from tests.conftest import Workspace, run_day
+from tests.cycles import copy_cycle_files, made_once, world_environment
 
 DAY_1, DAY_2 = date(2026, 6, 1), date(2026, 6, 2)
 LEAVER = "005Dn0000000005IAA"  # Elena Rossi, SDR-SMB-EMEA
+# The making of `engaged`: two cycles, about 45 seconds alone on one core.
+pytestmark = pytest.mark.world(seconds=45)
 
 
 def _set(rules, **settings: str) -> None:
@@ -36,9 +43,13 @@ def _query(path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-@pytest.mark.cycle(seconds=45)
-def test_roles_handoffs_modes_caps_displacement_completion_and_leavers(workspace):
-    rules = workspace.rules
+def _two_days(root: Path, demo_crm_template: Path) -> None:
+    """Day 1 with the distribution rules turned up, kept in root/day_1 with its output; day 2 with
+    completion after a day and a leaving rep, in root."""
+    rules = root / "rules"
+    shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
+    shutil.copy(demo_crm_template, root / "demo_crm.duckdb")
+    workspace = Workspace(root=root, crm=root / "demo_crm.duckdb", warehouse=root / "warehouse.duckdb", rules=rules)
     # Full SMB books in AMER: their reps can take new accounts only by displacement.
     reps = (rules / "reps.csv").read_text().replace(",SDR,SMB,AMER,150,", ",SDR,SMB,AMER,20,")
     (rules / "reps.csv").write_text(reps)
@@ -51,10 +62,28 @@ def test_roles_handoffs_modes_caps_displacement_completion_and_leavers(workspace
         max_retrievals_per_run="5",
         displace_for_higher_tier="true",
     )
-    output = run_day(workspace, DAY_1, "--force")
-    assert "handed off to AEs" in output and "displaced" in output
+    with world_environment(root):
+        (root / "day_1_output.txt").write_text(run_day(workspace, DAY_1, "--force"))
+        (root / "day_1").mkdir()
+        copy_cycle_files(root, root / "day_1")
+        # Day 2: completion after one day held without progress, and a rep leaving on June 5.
+        _set(rules, completion_days="1")
+        reps = (rules / "reps.csv").read_text().splitlines()
+        reps = [line[: line.rfind(",") + 1] + "2026-06-05" if line.startswith(LEAVER) else line for line in reps]
+        (rules / "reps.csv").write_text("\n".join(reps) + "\n")
+        run_day(workspace, DAY_2, "--force")
 
-    wh = workspace.warehouse
+
+@pytest.fixture(scope="session")
+def engaged(tmp_path_factory: pytest.TempPathFactory, demo_crm_template: Path) -> Path:
+    """The folder of the two days, made once for the session (day 1's files in its day_1/)."""
+    return made_once(tmp_path_factory, "rules_of_engagement", lambda root: _two_days(root, demo_crm_template))
+
+
+def test_day_one_summary_names_the_rules_that_held_the_deal(engaged):
+    output = (engaged / "day_1_output.txt").read_text()
+    assert "handed off to AEs" in output and "displaced" in output
+    wh = engaged / "day_1" / "warehouse.duckdb"
     # Where the caps stopped the deal with ready accounts and open slots both left, the summary
     # names the rules rather than the slots.
     held = _query(
@@ -64,6 +93,9 @@ def test_roles_handoffs_modes_caps_displacement_completion_and_leavers(workspace
     for (book,) in held:
         assert re.search(rf"^    {book} .*a per-run cap or the distribution mode", output, re.MULTILINE), book
 
+
+def test_day_one_shares_ent_accounts_and_hands_off_to_aes(engaged):
+    wh = engaged / "day_1" / "warehouse.duckdb"
     # Shared ownership: ENT accounts have a row per owner field, each in its role's book.
     fields = dict(_query(wh, "select crm_field, count(distinct role) from marts.account_status group by 1"))
     assert set(fields) == {"owner_id", "sdr_owner_c"}
@@ -87,7 +119,9 @@ def test_roles_handoffs_modes_caps_displacement_completion_and_leavers(workspace
     assert handoffs
     crm = {
         account: (owner, sdr)
-        for account, owner, sdr in _query(workspace.crm, "select id, owner_id, sdr_owner_c from salesforce.account")
+        for account, owner, sdr in _query(
+            engaged / "day_1" / "demo_crm.duckdb", "select id, owner_id, sdr_owner_c from salesforce.account"
+        )
     }
     for account, ae, ae_book, account_book, bdr in handoffs:
         assert ae_book == account_book and ae_book.startswith("AE-ENT-")
@@ -95,6 +129,9 @@ def test_roles_handoffs_modes_caps_displacement_completion_and_leavers(workspace
     credited = _query(wh, "select sum(handoffs_30d) from marts.book_health where target_book like 'BDR-%'")[0][0]
     assert credited == len(handoffs)
 
+
+def test_day_one_grades_caps_ranks_retrieves_and_displaces(engaged):
+    wh = engaged / "day_1" / "warehouse.duckdb"
     # Working grades show in account_status and book_health.
     grades = dict(
         _query(
@@ -149,12 +186,10 @@ def test_roles_handoffs_modes_caps_displacement_completion_and_leavers(workspace
     )[0]
     assert displaced[0] > 0 and displaced[1].startswith("displaced by a tier ")
 
-    # Day 2: completion after one day held without progress, and a rep leaving on June 5.
-    _set(rules, completion_days="1")
-    reps = (rules / "reps.csv").read_text().splitlines()
-    reps = [line[: line.rfind(",") + 1] + "2026-06-05" if line.startswith(LEAVER) else line for line in reps]
-    (rules / "reps.csv").write_text("\n".join(reps) + "\n")
-    run_day(workspace, DAY_2, "--force")
+
+def test_day_two_completes_held_accounts_and_drains_a_leavers_book(engaged):
+    """Completion after one day held without progress, and a rep leaving on June 5."""
+    wh = engaged / "warehouse.duckdb"
     book_before = _query(
         wh,
         f"""
