@@ -105,12 +105,15 @@ def write_suite_rules(rules: Path) -> None:
 
 @contextmanager
 def world_environment(root: Path, *, record: bool = False) -> Iterator[None]:
-    """What a session's world runs `bookflow` with: its own rules, warehouse, demo CRM and Dagster
-    instance under `root`, whatever the test that first asked for it had set. Only the runs of
+    """What a session's world runs `bookflow` with: its own rules (root/rules, or the bundled ones),
+    warehouse, demo CRM and Dagster instance under `root`, whatever the test that first asked for it had set. Only the runs of
     the first cycle are recorded (its tests read the instance); the others record nothing."""
     (root / "dagster_home").mkdir(exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(paths.RULES_ENV, str(root / "rules"))
+        if (root / "rules").is_dir():
+            patch.setenv(paths.RULES_ENV, str(root / "rules"))
+        else:  # the bundled rules
+            patch.delenv(paths.RULES_ENV, raising=False)
         patch.setenv(paths.WAREHOUSE_ENV, str(root / "warehouse.duckdb"))
         patch.setenv(paths.DEMO_CRM_ENV, str(root / "demo_crm.duckdb"))
         patch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
