@@ -184,13 +184,18 @@ def crm(certificate):
         yield server
 
 
+def trust_salesforce(patch: pytest.MonkeyPatch, server, certificate) -> None:  # noqa: ANN001 (a CrmServer)
+    """The local Salesforce's credentials in the SALESFORCE_* variables, its certificate trusted."""
+    patch.setenv("SALESFORCE_INSTANCE_URL", server.url)
+    patch.setenv("SALESFORCE_CLIENT_ID", server.client_id)
+    patch.setenv("SALESFORCE_CLIENT_SECRET", server.client_secret)
+    patch.setenv("BOOKFLOW_CA_BUNDLE", str(certificate[0]))
+
+
 @pytest.fixture
 def salesforce_env(crm, certificate, monkeypatch):
-    """The local Salesforce's credentials in the SALESFORCE_* variables, its certificate trusted."""
-    monkeypatch.setenv("SALESFORCE_INSTANCE_URL", crm.url)
-    monkeypatch.setenv("SALESFORCE_CLIENT_ID", crm.client_id)
-    monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", crm.client_secret)
-    monkeypatch.setenv("BOOKFLOW_CA_BUNDLE", str(certificate[0]))
+    """The local Salesforce, its credentials set (trust_salesforce)."""
+    trust_salesforce(monkeypatch, crm, certificate)
     return crm
 
 

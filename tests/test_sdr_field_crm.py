@@ -1,9 +1,12 @@
 """The SDR/BDR owner field on a real CRM's API: a cycle extracted from the local HTTPS Salesforce
 writes the BDRs' accounts into the org's custom field SDR_Owner__c, the next extract reads them back,
-and a new warehouse extracted from the org plans no change."""
+and a new warehouse extracted from the org plans no change. The cycle and what follows it are made
+once for the session (`round_trip`); the tests read them."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -11,11 +14,14 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from bookflow import paths
 from bookflow.cli import main
 from bookflow.crm.sdr_field import column_of, derived_api_name, sdr_field
 from bookflow.local_crm import CrmServer
 from bookflow.local_crm.orgs import load_salesforce_org
 from bookflow.rules import review_rules
+from tests.conftest import trust_salesforce
+from tests.cycles import copy_cycle_files, made_once, world_environment
 
 TODAY = date.today()  # the CRM stamps history with the real clock: cycles here run on today
 
@@ -37,19 +43,66 @@ def _org_sdr(crm: CrmServer) -> dict[str, str | None]:
         return dict(crm.org.execute('select "Id", "SDR_Owner__c" from salesforce."Account"').fetchall())
 
 
-@pytest.mark.cycle(seconds=40)
-def test_a_cycle_written_to_salesforce_is_read_back_and_a_new_warehouse_plans_no_changes(
-    org: CrmServer, workspace, tmp_path: Path
-):
+def _round_trip(root: Path, certificate: tuple[Path, Path]) -> None:
+    """The world's steps, on an org made of a small demo CRM (its BDRs in SDR_Owner__c); what the org
+    held after each step in root/org.json, the warehouse after the next extract in root/read_back/."""
+    from bookflow.demo_crm import generate_demo_crm
+
+    shutil.copytree(paths.BUNDLED_RULES_DIR, root / "rules")
+    generate_demo_crm(root / "org_demo.duckdb", accounts=500, seed=3, as_of=TODAY)
+    warehouse = root / "warehouse.duckdb"
+    common = ["run", "--source", "salesforce", "--as-of", TODAY.isoformat(), "--rules", str(root / "rules")]
+    with CrmServer(*certificate) as org, world_environment(root), pytest.MonkeyPatch.context() as patch:
+        trust_salesforce(patch, org, certificate)
+        load_salesforce_org(org, root / "org_demo.duckdb")
+        org.query_page_size = 500
+        held = {"before": _org_sdr(org)}
+        first = CliRunner().invoke(main, [*common, "--warehouse", str(warehouse), "--destination", "salesforce"])
+        assert first.exit_code == 0, first.output
+        held["after"] = _org_sdr(org)
+        second = CliRunner().invoke(main, ["extract", "--crm", "salesforce", "--warehouse", str(warehouse)])
+        assert second.exit_code == 0, second.output
+        (root / "read_back").mkdir()
+        copy_cycle_files(root, root / "read_back")
+        # A new warehouse of the same file name, in its own folder: dbt parses it from the first's state.
+        (root / "new").mkdir()
+        third = CliRunner().invoke(
+            main, [*common, "--warehouse", str(root / "new" / "warehouse.duckdb"), "--destination", "none"]
+        )
+        assert third.exit_code == 0, third.output
+        # A user clears a BDR the cycle wrote; an extract alone follows.
+        held["cleared"] = next(account for account, owner in _sdr_written(warehouse).items() if owner)
+        with org.lock:
+            org.record_account_fields(held["cleared"], {"SDR_Owner__c": None})
+        fourth = CliRunner().invoke(main, ["extract", "--crm", "salesforce", "--warehouse", str(warehouse)])
+        assert fourth.exit_code == 0, fourth.output
+        held["last"] = _org_sdr(org)
+    (root / "org.json").write_text(json.dumps(held))
+
+
+@pytest.fixture(scope="session")
+def round_trip(tmp_path_factory: pytest.TempPathFactory, certificate: tuple[Path, Path]) -> tuple[Path, dict]:
+    """The world's folder, made once for the session, and what the org held along the way."""
+    root = made_once(tmp_path_factory, "salesforce_round_trip", lambda root: _round_trip(root, certificate))
+    return root, json.loads((root / "org.json").read_text())
+
+
+def _sdr_written(warehouse: Path) -> dict[str, str | None]:
+    """The SDR field's changes the cycle planned: account -> owner written (None: to the pool)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return dict(
+            con.execute(
+                "select account_id, to_crm_owner_id from marts.ownership_changes where crm_field = 'sdr_owner_c'"
+            ).fetchall()
+        )
+
+
+@pytest.mark.world(seconds=40)
+def test_a_cycle_writes_owners_and_the_bdrs_field_to_salesforce(round_trip):
     """The CRM, not a local file, is the truth: a cycle writes owners and the BDRs' SDR field to
-    Salesforce; the next extract reads them back, and a new warehouse extracted from Salesforce
-    plans nothing: it knows when each account reached its owner and its BDR (the AccountHistory of
-    Owner and of the SDR field), and what either field gave back to its pool."""
-    before = _org_sdr(org)
-    common = ["run", "--source", "salesforce", "--as-of", TODAY.isoformat(), "--rules", str(workspace.rules)]
-    first = CliRunner().invoke(main, [*common, "--warehouse", str(workspace.warehouse), "--destination", "salesforce"])
-    assert first.exit_code == 0, first.output
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+    Salesforce."""
+    root, org = round_trip
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
         kinds = dict(con.execute("select change_type, count(*) from marts.ownership_changes group by 1").fetchall())
         applied = dict(
             con.execute(
@@ -75,26 +128,36 @@ def test_a_cycle_written_to_salesforce_is_read_back_and_a_new_warehouse_plans_no
     assert sdr_kinds.get("distribute") and sdr_kinds.get("retrieve"), sdr_kinds
     assert applied.get("sdr_owner_c") == sum(sdr_kinds.values())
     assert {status for *_, status in written} == {"applied"}
-    after = _org_sdr(org)
+    before, after = org["before"], org["after"]
     assert {account: after[account] for account, _, _ in written} == {account: owner for account, owner, _ in written}
     assert any(owner for _, owner, _ in written) and any(before[a] != after[a] for a, _, _ in written)
 
+
+@pytest.mark.world(seconds=40)
+def test_the_next_extract_reads_back_what_the_cycle_wrote(round_trip):
     # The next extract reads the accounts the write touched again (their SystemModstamp moved):
     # the warehouse holds what the org holds.
-    second = CliRunner().invoke(main, ["extract", "--crm", "salesforce", "--warehouse", str(workspace.warehouse)])
-    assert second.exit_code == 0, second.output
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+    root, org = round_trip
+    written = _sdr_written(root / "warehouse.duckdb")
+    with duckdb.connect(str(root / "read_back" / "warehouse.duckdb"), read_only=True) as con:
         landed = dict(con.execute("select id, sdr_owner_c from salesforce.account").fetchall())
-    assert {account: landed[account] for account, _, _ in written} == {
-        account: after[account] for account, _, _ in written
+    assert written and {account: landed[account] for account in written} == {
+        account: org["after"][account] for account in written
     }
 
-    # A new warehouse of the same file name, in its own folder: dbt parses it from the first's state.
-    (tmp_path / "new").mkdir()
-    fresh = tmp_path / "new" / "warehouse.duckdb"
-    third = CliRunner().invoke(main, [*common, "--warehouse", str(fresh), "--destination", "none"])
-    assert third.exit_code == 0, third.output
-    with duckdb.connect(str(fresh), read_only=True) as con:
+
+@pytest.mark.world(seconds=40)
+def test_a_new_warehouse_from_salesforce_plans_no_changes(round_trip):
+    """It knows when each account reached its owner and its BDR (the AccountHistory of Owner and of
+    the SDR field), and what either field gave back to its pool."""
+    root, _ = round_trip
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        applied = dict(
+            con.execute(
+                "select crm_field, count(*) from reverse_etl.sync_ledger where status = 'applied' group by 1"
+            ).fetchall()
+        )
+    with duckdb.connect(str(root / "new" / "warehouse.duckdb"), read_only=True) as con:
         planned = con.execute("select crm_field, change_type, count(*) from marts.ownership_changes group by 1, 2")
         assert planned.fetchall() == []
         history = dict(con.execute("select field, count(*) from salesforce.account_history group by 1").fetchall())
@@ -102,20 +165,19 @@ def test_a_cycle_written_to_salesforce_is_read_back_and_a_new_warehouse_plans_no
     assert history.get("Owner", 0) >= 2 * applied["owner_id"]
     assert history.get("SDR_Owner__c") == 2 * applied["sdr_owner_c"]
 
-    # An extract alone reads the field the warehouse's last cycle named, with its history.
-    dealt = next(account for account, owner, _ in written if owner)
-    with org.lock:
-        org.record_account_fields(dealt, {"SDR_Owner__c": None})
-    result = CliRunner().invoke(main, ["extract", "--crm", "salesforce", "--warehouse", str(workspace.warehouse)])
-    assert result.exit_code == 0, result.output
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+
+@pytest.mark.world(seconds=40)
+def test_an_extract_alone_reads_the_field_the_last_cycle_named_with_its_history(round_trip):
+    root, org = round_trip
+    cleared = org["cleared"]
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
         landed = dict(con.execute("select id, sdr_owner_c from salesforce.account").fetchall())
-        cleared = con.execute(
+        history = con.execute(
             "select count(*) from salesforce.account_history where account_id = ? and field = 'SDR_Owner__c' "
             "and old_value = ? and new_value is null",
-            [dealt, after[dealt]],
+            [cleared, org["after"][cleared]],
         ).fetchone()[0]
-    assert landed == _org_sdr(org) and cleared == 1
+    assert landed == org["last"] and landed[cleared] is None and history == 1
 
 
 def test_an_sdr_field_the_rules_come_to_need_is_read_for_every_account(org: CrmServer, tmp_path: Path):
