@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from bookflow.cli import main
 from bookflow.simulate.config import bundled, sweep_values
 from bookflow.simulate.scenarios import JANE_ID, JOE_ID, POOL_ID
+from tests.cycles import made_once, world_environment
 
 START = "2026-06-01"
 
@@ -31,17 +32,39 @@ def _final(workdir: Path) -> dict[str, dict]:
     return {world: [row for row in rows if row["world"] == world][-1] for world in ("static", "dynamic")}
 
 
-@pytest.mark.cycle(seconds=25)
-def test_jane_joe_retrieves_the_unworked_and_reproduces_the_seed_table(tmp_path):
+def _simulated(
+    tmp_path_factory: pytest.TempPathFactory, name: str, *args: str, config: str | None = None
+) -> tuple[Path, str]:
+    """The folder of `bookflow simulate ARGS` (with `config` as its --config file), run once for the
+    session, and what it printed."""
+
+    def simulate(root: Path) -> None:
+        extra = []
+        if config is not None:
+            (root / "config.yml").write_text(config)
+            extra = ["--config", str(root / "config.yml")]
+        with world_environment(root):
+            result = _simulate(root / "run", *args, *extra)
+        assert result.exit_code == 0, result.output
+        (root / "output.txt").write_text(result.output)
+
+    root = made_once(tmp_path_factory, f"simulate_{name}", simulate)
+    return root / "run", (root / "output.txt").read_text()
+
+
+@pytest.fixture(scope="session")
+def jane_joe(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """docs/concepts.md's Jane and Joe: two reps of capacity 60; Jane holds 20 good accounts (worked)
     and 80 marginal ones (untouched), Joe 100 good ones and works 60 (bookflow.simulate.scenarios).
     The dynamic world's pipeline retrieves what is not worked, deals the good accounts to open
     capacity and then has nothing left to move: each rep ends with 60 good accounts and the
     marginal ones stay in the pool."""
-    workdir = tmp_path / "jane-joe"
-    result = _simulate(workdir, "--scenario", "jane-joe")
-    assert result.exit_code == 0, result.output
+    return _simulated(tmp_path_factory, "jane_joe", "--scenario", "jane-joe")
 
+
+@pytest.mark.world(seconds=25)
+def test_jane_joe_retrieves_the_unworked_and_leaves_the_marginal_in_the_pool(jane_joe):
+    workdir, _ = jane_joe
     # Moving from static territories retrieves 80 of Jane's 100 accounts and 40 of Joe's on the
     # first morning, all for want of the owner's work.
     with duckdb.connect(str(workdir / "simulation.duckdb"), read_only=True) as con:
@@ -60,16 +83,24 @@ def test_jane_joe_retrieves_the_unworked_and_reproduces_the_seed_table(tmp_path)
         ).fetchall()
     assert marginal == [("pool", False, 80)]
 
+
+@pytest.mark.world(seconds=25)
+def test_jane_joe_reproduces_the_seed_table(jane_joe):
+    workdir, output = jane_joe
     final = _final(workdir)
     assert (final["static"]["opportunities"], final["static"]["capacity"]) == ("8", "120.0")
     assert (final["dynamic"]["opportunities"], final["dynamic"]["capacity"]) == ("12", "120.0")
-    lines = result.output.splitlines()
-    assert any(line.split()[:5] == ["static", "territories", "8", "71.7%", "6.7%"] for line in lines), result.output
-    assert any(line.split()[:5] == ["dynamic", "books", "12", "100.0%", "10.0%"] for line in lines), result.output
+    lines = output.splitlines()
+    assert any(line.split()[:5] == ["static", "territories", "8", "71.7%", "6.7%"] for line in lines), output
+    assert any(line.split()[:5] == ["dynamic", "books", "12", "100.0%", "10.0%"] for line in lines), output
     # docs/concepts.md rep by rep: static Jane 2 and Joe 6; dynamic 6 each, on 60 good accounts each.
     assert ["Jane", "62", "2", "60", "6"] in [line.split() for line in lines]
     assert ["Joe", "66", "6", "60", "6"] in [line.split() for line in lines]
 
+
+@pytest.mark.world(seconds=25)
+def test_jane_joe_dynamic_world_goes_through_the_real_crm(jane_joe):
+    workdir, _ = jane_joe
     # The dynamic world went through the real CRM: its opportunities are there, owned by the reps
     # the pipeline dealt the good accounts to, and the marginal accounts sit in the pool.
     with duckdb.connect(str(workdir / "demo_crm.duckdb"), read_only=True) as con:
@@ -109,14 +140,16 @@ backfill_days: 0
 DEMO_DAYS, SECOND_DAY = 2, "2026-06-02"  # the second day is the last
 
 
-@pytest.mark.cycle(seconds=25)
-def test_demo_behaviour_feeds_the_next_pipeline_run(tmp_path):
-    workdir = tmp_path / "demo"
-    config = tmp_path / "behaviour.yml"
-    config.write_text(FAST_WORLD)
-    result = _simulate(workdir, "--accounts", "400", "--days", str(DEMO_DAYS), "--seed", "3", "--config", str(config))
-    assert result.exit_code == 0, result.output
+@pytest.fixture(scope="session")
+def behaviour(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """FAST_WORLD's behaviour model on a small demo, through the real pipeline for two days."""
+    args = ("--accounts", "400", "--days", str(DEMO_DAYS), "--seed", "3")
+    return _simulated(tmp_path_factory, "behaviour", *args, config=FAST_WORLD)
 
+
+@pytest.mark.world(seconds=25)
+def test_demo_behaviour_feeds_the_next_pipeline_run(behaviour):
+    workdir, output = behaviour
     with duckdb.connect(str(workdir / "simulation.duckdb"), read_only=True) as con:
         one = lambda sql, *args: con.execute(sql, list(args)).fetchone()[0]  # noqa: E731
         # Every prospect of a book with reps lies in exactly one static territory, of its own book.
@@ -208,26 +241,29 @@ def test_demo_behaviour_feeds_the_next_pipeline_run(tmp_path):
             total[0]["opportunities"]
         )
         assert int(total[0]["opportunities_to_date"]) == int(_final(workdir)[world]["opportunities"])
-    assert "week by week" in result.output and "run time" in result.output
+    assert "week by week" in output and "run time" in output
 
 
-@pytest.mark.cycle(seconds=22)
-def test_sweep_prints_the_difference_at_each_value(tmp_path):
-    # The smallest world there is (two reps, 200 accounts, no demo CRM to generate) and one day:
-    # effort shows in the day's coverage. Its rules are the Jane/Joe test's, so dbt parses in
-    # part from the state that test (or the sweep's first value) left.
-    result = _simulate(
-        tmp_path / "sweep", "--scenario", "jane-joe", "--days", "1", "--sweep", "touches_per_day_per_slot=0,0.1"
-    )
-    assert result.exit_code == 0, result.output
-    rows = _rows(tmp_path / "sweep" / "sweep_touches_per_day_per_slot.csv")
+@pytest.fixture(scope="session")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The smallest world there is (two reps, 200 accounts, no demo CRM to generate) and one day,
+    at two levels of effort: effort shows in the day's coverage. Its rules are the Jane/Joe
+    world's, so dbt parses in part from the state that world (or the sweep's first value) left."""
+    args = ("--scenario", "jane-joe", "--days", "1", "--sweep", "touches_per_day_per_slot=0,0.1")
+    return _simulated(tmp_path_factory, "sweep", *args)
+
+
+@pytest.mark.world(seconds=22)
+def test_sweep_prints_the_difference_at_each_value(sweep):
+    workdir, output = sweep
+    rows = _rows(workdir / "sweep_touches_per_day_per_slot.csv")
     assert [row["value"] for row in rows] == ["0", "0.1"]
     for row in rows:
         assert int(row["difference"]) == int(row["dynamic_opportunities"]) - int(row["static_opportunities"])
     # No effort, no coverage: the value reached the behaviour model.
     assert (rows[0]["static_top_tier_coverage"], rows[0]["dynamic_top_tier_coverage"]) == ("0.0", "0.0")
     assert float(rows[1]["static_top_tier_coverage"]) > 0
-    assert "dynamic - static" in result.output
+    assert "dynamic - static" in output
 
 
 def test_settings_merge_and_sweep_one_entry_at_a_time():
