@@ -36,8 +36,9 @@ DEMO_ACCOUNTS = 1500
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests first (those that run whole cycles of their own, and those marked long for
-    other reasons), the longest first; the rest after, in file order. pytest-xdist deals tests
+    """The long tests first (those that run whole cycles of their own, those that read a world the
+    first of them makes, and those marked long for other reasons), the longest first; the rest
+    after, in file order. pytest-xdist deals tests
     out in this order and idle workers take from the end of the others' queues (--dist worksteal
     in pyproject.toml): a long test left near the end would hold up the end of the suite on one
     worker while the others sit idle."""
