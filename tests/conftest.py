@@ -36,18 +36,28 @@ DEMO_ACCOUNTS = 1500
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests first (those that run whole cycles of their own, those that read a world the
-    first of them makes, and those marked long for other reasons), the longest first; the rest
-    after, in file order. pytest-xdist deals tests
-    out in this order and idle workers take from the end of the others' queues (--dist worksteal
-    in pyproject.toml): a long test left near the end would hold up the end of the suite on one
-    worker while the others sit idle."""
+    """The long tests first (those that run whole cycles of their own, the first reader of each
+    world, which makes it, and those marked long for other reasons), the longest first; then the
+    rest in file order; the other readers of each world last.
+
+    pytest-xdist gives each worker a contiguous share of this order and idle workers take from the
+    end of the others' queues (--dist worksteal in pyproject.toml): a long test left near the end
+    would hold up the end of the suite on one worker while the other sits idle, and a world's
+    readers dealt to both workers at once would have one wait for the other to make it."""
+    makers: set[str] = set()
 
     def cost(item: pytest.Item) -> float:
+        world = item.get_closest_marker("world")
+        if world is not None:
+            name = world.args[0]
+            if name in makers:
+                return -1
+            makers.add(name)
         markers = [item.get_closest_marker(name) for name in ("cycle", "long", "world")]
         return max((marker.kwargs.get("seconds", 1) for marker in markers if marker), default=0)
 
-    items.sort(key=cost, reverse=True)  # stable: equal costs keep their order
+    costs = {item.nodeid: cost(item) for item in items}
+    items.sort(key=lambda item: costs[item.nodeid], reverse=True)  # stable: equal costs keep their order
 
 
 @dataclass

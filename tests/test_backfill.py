@@ -59,7 +59,7 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory, two_days: dict) -> dict
     return {"after": root, "before": two_days["root"]}
 
 
-@pytest.mark.world(seconds=20)
+@pytest.mark.world("backfilled", seconds=20)
 def test_backfill_replaces_the_days_history_rows_and_keeps_the_later_days(backfilled):
     before, after = backfilled["before"] / "warehouse.duckdb", backfilled["after"] / "warehouse.duckdb"
     for table, days in _history(before).items():
@@ -74,7 +74,7 @@ def test_backfill_replaces_the_days_history_rows_and_keeps_the_later_days(backfi
     assert _query(after, "select distinct as_of from marts.coverage_daily") == [(AS_OF,)]
 
 
-@pytest.mark.world(seconds=20)
+@pytest.mark.world("backfilled", seconds=20)
 def test_backfill_rebuilds_the_incremental_models_and_writes_nothing_to_the_crm(backfilled):
     before, after = backfilled["before"], backfilled["after"]
     # The CRM lived a day after AS_OF: a rebuilt AS_OF must not keep that day's touches, which the
@@ -90,7 +90,7 @@ def test_backfill_rebuilds_the_incremental_models_and_writes_nothing_to_the_crm(
     assert _query(after / "warehouse.duckdb", ledger) == _query(before / "warehouse.duckdb", ledger)
 
 
-@pytest.mark.world(seconds=20)
+@pytest.mark.world("backfilled", seconds=20)
 def test_backfill_parses_dbt_only_where_it_changed(backfilled):
     # Both slots of this warehouse's file name were built with these rules by the session's days:
     # dbt parses only what changed (orchestration/dbt_project.py keeps a state per name, slot and rules).

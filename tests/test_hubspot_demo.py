@@ -15,7 +15,7 @@ from bookflow.hubspot_demo import run_hubspot_demo
 from tests.cycles import made_once, world_environment
 
 # The making of `round_trip`: the demo's cycle on the portal and a new warehouse's build.
-pytestmark = pytest.mark.world(seconds=40)
+pytestmark = pytest.mark.world("hubspot_round_trip", seconds=40)
 
 
 def _round_trip(root: Path) -> None:

@@ -27,7 +27,7 @@ from tests.cycles import copy_cycle_files, made_once, world_environment
 DAY_1, DAY_2 = date(2026, 6, 1), date(2026, 6, 2)
 LEAVER = "005Dn0000000005IAA"  # Elena Rossi, SDR-SMB-EMEA
 # The making of `engaged`: two cycles, about 45 seconds alone on one core.
-pytestmark = pytest.mark.world(seconds=45)
+pytestmark = pytest.mark.world("engaged", seconds=45)
 
 
 def _set(rules, **settings: str) -> None:

@@ -97,7 +97,7 @@ def _sdr_written(warehouse: Path) -> dict[str, str | None]:
         )
 
 
-@pytest.mark.world(seconds=40)
+@pytest.mark.world("salesforce_round_trip", seconds=40)
 def test_a_cycle_writes_owners_and_the_bdrs_field_to_salesforce(round_trip):
     """The CRM, not a local file, is the truth: a cycle writes owners and the BDRs' SDR field to
     Salesforce."""
@@ -133,7 +133,7 @@ def test_a_cycle_writes_owners_and_the_bdrs_field_to_salesforce(round_trip):
     assert any(owner for _, owner, _ in written) and any(before[a] != after[a] for a, _, _ in written)
 
 
-@pytest.mark.world(seconds=40)
+@pytest.mark.world("salesforce_round_trip", seconds=40)
 def test_the_next_extract_reads_back_what_the_cycle_wrote(round_trip):
     # The next extract reads the accounts the write touched again (their SystemModstamp moved):
     # the warehouse holds what the org holds.
@@ -146,7 +146,7 @@ def test_the_next_extract_reads_back_what_the_cycle_wrote(round_trip):
     }
 
 
-@pytest.mark.world(seconds=40)
+@pytest.mark.world("salesforce_round_trip", seconds=40)
 def test_a_new_warehouse_from_salesforce_plans_no_changes(round_trip):
     """It knows when each account reached its owner and its BDR (the AccountHistory of Owner and of
     the SDR field), and what either field gave back to its pool."""
@@ -166,7 +166,7 @@ def test_a_new_warehouse_from_salesforce_plans_no_changes(round_trip):
     assert history.get("SDR_Owner__c") == 2 * applied["sdr_owner_c"]
 
 
-@pytest.mark.world(seconds=40)
+@pytest.mark.world("salesforce_round_trip", seconds=40)
 def test_an_extract_alone_reads_the_field_the_last_cycle_named_with_its_history(round_trip):
     root, org = round_trip
     cleared = org["cleared"]

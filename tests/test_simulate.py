@@ -62,7 +62,7 @@ def jane_joe(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return _simulated(tmp_path_factory, "jane_joe", "--scenario", "jane-joe")
 
 
-@pytest.mark.world(seconds=25)
+@pytest.mark.world("jane_joe", seconds=25)
 def test_jane_joe_retrieves_the_unworked_and_leaves_the_marginal_in_the_pool(jane_joe):
     workdir, _ = jane_joe
     # Moving from static territories retrieves 80 of Jane's 100 accounts and 40 of Joe's on the
@@ -84,7 +84,7 @@ def test_jane_joe_retrieves_the_unworked_and_leaves_the_marginal_in_the_pool(jan
     assert marginal == [("pool", False, 80)]
 
 
-@pytest.mark.world(seconds=25)
+@pytest.mark.world("jane_joe", seconds=25)
 def test_jane_joe_reproduces_the_seed_table(jane_joe):
     workdir, output = jane_joe
     final = _final(workdir)
@@ -98,7 +98,7 @@ def test_jane_joe_reproduces_the_seed_table(jane_joe):
     assert ["Joe", "66", "6", "60", "6"] in [line.split() for line in lines]
 
 
-@pytest.mark.world(seconds=25)
+@pytest.mark.world("jane_joe", seconds=25)
 def test_jane_joe_dynamic_world_goes_through_the_real_crm(jane_joe):
     workdir, _ = jane_joe
     # The dynamic world went through the real CRM: its opportunities are there, owned by the reps
@@ -147,7 +147,7 @@ def behaviour(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return _simulated(tmp_path_factory, "behaviour", *args, config=FAST_WORLD)
 
 
-@pytest.mark.world(seconds=25)
+@pytest.mark.world("behaviour", seconds=25)
 def test_demo_behaviour_feeds_the_next_pipeline_run(behaviour):
     workdir, output = behaviour
     with duckdb.connect(str(workdir / "simulation.duckdb"), read_only=True) as con:
@@ -253,7 +253,7 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return _simulated(tmp_path_factory, "sweep", *args)
 
 
-@pytest.mark.world(seconds=22)
+@pytest.mark.world("sweep", seconds=22)
 def test_sweep_prints_the_difference_at_each_value(sweep):
     workdir, output = sweep
     rows = _rows(workdir / "sweep_touches_per_day_per_slot.csv")
