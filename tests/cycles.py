@@ -3,7 +3,9 @@
 A whole cycle costs about 20 seconds of dbt; most tests only need to read what one did, or to go
 on from its day 1. Each cycle here is made once for the whole session: with pytest-xdist the first
 worker to ask makes it while the others wait for it, then every worker reads the same files
-(tests that change them work on a copy: cycled_workspace, planned_workspace).
+(tests that change them work on a copy: cycled_workspace, planned_workspace). Scenarios that
+need a world of their own make it the same way (made_once, world_environment) in a session
+fixture of their module.
 """
 
 from __future__ import annotations
@@ -105,9 +107,10 @@ def write_suite_rules(rules: Path) -> None:
 
 @contextmanager
 def world_environment(root: Path, *, record: bool = False) -> Iterator[None]:
-    """What a session's world runs `bookflow` with: its own rules (root/rules, or the bundled ones),
-    warehouse, demo CRM and Dagster instance under `root`, whatever the test that first asked for it had set. Only the runs of
-    the first cycle are recorded (its tests read the instance); the others record nothing."""
+    """What a session's world runs `bookflow` with: its own rules (root/rules, or the bundled
+    ones), warehouse, demo CRM and Dagster instance under `root`, whatever the test that first
+    asked for it had set. Only the first cycle's runs are recorded (its tests read the
+    instance); the others record nothing."""
     (root / "dagster_home").mkdir(exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
         if (root / "rules").is_dir():
