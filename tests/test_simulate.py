@@ -148,8 +148,8 @@ def behaviour(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 @pytest.mark.world("behaviour", seconds=25)
-def test_demo_behaviour_feeds_the_next_pipeline_run(behaviour):
-    workdir, output = behaviour
+def test_the_behaviour_model_keeps_to_its_territories_effort_and_rates(behaviour):
+    workdir, _ = behaviour
     with duckdb.connect(str(workdir / "simulation.duckdb"), read_only=True) as con:
         one = lambda sql, *args: con.execute(sql, list(args)).fetchone()[0]  # noqa: E731
         # Every prospect of a book with reps lies in exactly one static territory, of its own book.
@@ -183,6 +183,15 @@ def test_demo_behaviour_feeds_the_next_pipeline_run(behaviour):
                 assert opened == int(rate * completed + 1e-9), (world, tier, completed, opened)
         outcomes = dict(con.execute("select outcome, count(*) from sequences group by 1").fetchall())
         assert outcomes.get("convert") and outcomes.get("return") and outcomes.get("idle")
+
+
+@pytest.mark.world("behaviour", seconds=25)
+def test_demo_behaviour_feeds_the_next_pipeline_run(behaviour):
+    """What day one left in the CRM (returns, new accounts, a leaver's deactivation) is what the
+    second morning's run reads."""
+    workdir, _ = behaviour
+    with duckdb.connect(str(workdir / "simulation.duckdb"), read_only=True) as con:
+        one = lambda sql, *args: con.execute(sql, list(args)).fetchone()[0]  # noqa: E731
         dynamic_opportunities = one("select count(*) from opportunities where world = 'dynamic'")
         returned_day_one = {
             row[0]
@@ -231,6 +240,10 @@ def test_demo_behaviour_feeds_the_next_pipeline_run(behaviour):
         )
         assert con.execute('select is_active from salesforce."user" where id = ?', [leaver]).fetchone()[0] is False
 
+
+@pytest.mark.world("behaviour", seconds=25)
+def test_the_weekly_report_adds_up_to_the_days(behaviour):
+    workdir, output = behaviour
     # The weekly CSV holds every rep and all reps together; the reps add up to the total.
     weekly = _rows(workdir / "simulate_weekly.csv")
     for world in ("static", "dynamic"):
