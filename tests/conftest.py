@@ -67,6 +67,12 @@ class Workspace:
     warehouse: Path
     rules: Path
 
+    @classmethod
+    def in_folder(cls, root: Path) -> Workspace:
+        """The workspace laid out as every test's and world's is: root/demo_crm.duckdb,
+        root/warehouse.duckdb, root/rules."""
+        return cls(root=root, crm=root / "demo_crm.duckdb", warehouse=root / "warehouse.duckdb", rules=root / "rules")
+
     def cli_args(self) -> list[str]:
         return ["--as-of", AS_OF.isoformat(), "--warehouse", str(self.warehouse), "--crm", str(self.crm)]
 
@@ -156,10 +162,8 @@ def demo_crm_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def empty_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """Own warehouse and rules (a copy of the bundled ones) and a CRM path with nothing there yet."""
-    crm = tmp_path / "demo_crm.duckdb"
-    rules = tmp_path / "rules"
-    shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
-    space = Workspace(root=tmp_path, crm=crm, warehouse=tmp_path / "warehouse.duckdb", rules=rules)
+    space = Workspace.in_folder(tmp_path)
+    shutil.copytree(paths.BUNDLED_RULES_DIR, space.rules)
     monkeypatch.setenv(paths.WAREHOUSE_ENV, str(space.warehouse))
     monkeypatch.setenv(paths.DEMO_CRM_ENV, str(space.crm))
     monkeypatch.setenv(paths.RULES_ENV, str(space.rules))

@@ -170,10 +170,9 @@ def _unsynced(cycle: Path, root: Path, demo_crm_template: Path) -> None:
 
     from tests.conftest import Workspace
 
-    crm, warehouse = root / "demo_crm.duckdb", root / "warehouse.duckdb"
-    copy_cycle(cycle, Workspace(root=root, crm=crm, warehouse=warehouse, rules=root / "rules"))
-    shutil.copy(demo_crm_template, crm)
-    with duckdb.connect(str(warehouse)) as con:
+    space = copy_cycle(cycle, Workspace.in_folder(root))
+    shutil.copy(demo_crm_template, space.crm)
+    with duckdb.connect(str(space.warehouse)) as con:
         con.execute("delete from reverse_etl.sync_ledger")
 
 
@@ -313,8 +312,8 @@ def _two_days(root: Path, first_cycle: Path) -> None:
     from bookflow.demo_crm import add_demo_day
     from tests.conftest import Workspace
 
-    crm, warehouse, rules = root / "demo_crm.duckdb", root / "warehouse.duckdb", root / "rules"
-    copy_cycle(first_cycle, Workspace(root=root, crm=crm, warehouse=warehouse, rules=rules))
+    space = copy_cycle(first_cycle, Workspace.in_folder(root))
+    crm, warehouse, rules = space.crm, space.warehouse, space.rules
     args = ["--warehouse", str(warehouse), "--crm", str(crm), "--rules", str(rules)]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         distributed = [

@@ -39,9 +39,7 @@ def _history(warehouse):
 
 def _backfill(root: Path, two_days: Path) -> None:
     """Day 1 again, on a copy of the warehouse and CRM the session's two synced days left (its last day is DAY_2)."""
-    workspace = Workspace(
-        root=root, crm=root / "demo_crm.duckdb", warehouse=root / "warehouse.duckdb", rules=root / "rules"
-    )
+    workspace = Workspace.in_folder(root)
     copy_cycle(two_days, workspace)
     location = ["--warehouse", str(workspace.warehouse), "--crm", str(workspace.crm)]
     with world_environment(root):

@@ -46,10 +46,10 @@ def _query(path, sql: str) -> list[tuple]:
 def _two_days(root: Path, demo_crm_template: Path) -> None:
     """Day 1 with the distribution rules turned up, kept in root/day_1 with its output; day 2 with
     completion after a day and a leaving rep, in root."""
-    rules = root / "rules"
+    workspace = Workspace.in_folder(root)
+    rules = workspace.rules
     shutil.copytree(paths.BUNDLED_RULES_DIR, rules)
-    shutil.copy(demo_crm_template, root / "demo_crm.duckdb")
-    workspace = Workspace(root=root, crm=root / "demo_crm.duckdb", warehouse=root / "warehouse.duckdb", rules=rules)
+    shutil.copy(demo_crm_template, workspace.crm)
     # Full SMB books in AMER: their reps can take new accounts only by displacement.
     reps = (rules / "reps.csv").read_text().replace(",SDR,SMB,AMER,150,", ",SDR,SMB,AMER,20,")
     (rules / "reps.csv").write_text(reps)
