@@ -38,9 +38,8 @@ PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 # Unit tests check the SQL's logic on fixed rows, not the day's data: `bookflow build` runs them
 # (CI, on DuckDB and Postgres: tests/test_portability.py); a daily run would only pay their
 # start-up again. So do the key tests tagged build_only: those of views and copies of millions of
-# accounts whose key a daily test on account_status already proves.
-# dbt tests with this tag run in `bookflow build` only: a daily run tests the same rows through a
-# cheaper test elsewhere (their YAML says which), and Dagster shows them as no check (translator.py).
+# accounts whose key a daily test on account_status already proves (their YAML says which);
+# Dagster shows them as no check (translator.py).
 BUILD_ONLY_TAG = "build_only"
 DAILY_BUILD_EXCLUDES = ("test_type:unit", f"tag:{BUILD_ONLY_TAG}")
 
