@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -230,8 +231,18 @@ def dbt_executable() -> str:
 bookflow_dbt_project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)
 
 
-def _manifest() -> dict:
-    return json.loads(bookflow_dbt_project.manifest_path.read_text())
+def manifest() -> dict:
+    """The parsed project (target/manifest.json), read once per version of the file: some 20
+    lookups at the definitions' import each read it whole otherwise (a second per process).
+    Callers must not change it."""
+    path = bookflow_dbt_project.manifest_path
+    written = path.stat()
+    return _manifest_read(str(path), written.st_mtime_ns, written.st_size)
+
+
+@functools.lru_cache(maxsize=1)
+def _manifest_read(path: str, mtime_ns: int, size: int) -> dict:
+    return json.loads(Path(path).read_text())
 
 
 def freshness_rules(crm: str = "salesforce") -> list[Freshness]:
@@ -246,7 +257,7 @@ def freshness_rules(crm: str = "salesforce") -> list[Freshness]:
         return rule["count"] * periods[rule["period"]]
 
     rules = []
-    for source in _manifest()["sources"].values():
+    for source in manifest()["sources"].values():
         freshness = source.get("freshness") or {}
         warn, error = after(freshness.get("warn_after")), after(freshness.get("error_after"))
         optional = (source.get("meta") or {}).get("optional")
@@ -259,7 +270,7 @@ def incremental_relations() -> list[tuple[str, str]]:
     """(schema, table) of every incremental model: what a new slot starts from (bookflow/slots.py)."""
     return sorted(
         (node["config"]["schema"], node["alias"])
-        for node in _manifest()["nodes"].values()
+        for node in manifest()["nodes"].values()
         if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
     )
 

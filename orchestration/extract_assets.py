@@ -9,7 +9,6 @@ CRM's users (bookflow/references.py) and each raw table against the last good ru
 (bookflow/guards.py).
 """
 
-import json
 from pathlib import Path
 
 import dagster as dg
@@ -21,7 +20,7 @@ from bookflow.extract import PULLED_SOURCES, land_cycle_inputs
 from bookflow.guards import GuardStop, check_freshness, check_volumes
 from bookflow.references import check_references
 from bookflow.validation import InputError
-from orchestration.dbt_project import bookflow_dbt_project, freshness_rules
+from orchestration.dbt_project import freshness_rules, manifest
 from orchestration.resources import BookflowSettings, CycleLock
 from orchestration.translator import DEFAULT_OWNER
 
@@ -39,10 +38,9 @@ LANDING_KEYS = {crm: dg.AssetKey(["landing", crm]) for crm in PULLED_SOURCES}
 
 def _source_descriptions() -> dict[dg.AssetKey, str]:
     """Each landed table's description, written once in the dbt sources' YAML."""
-    manifest = json.loads(bookflow_dbt_project.manifest_path.read_text())
     return {
         dg.AssetKey([source["source_name"], source["name"]]): source.get("description") or ""
-        for source in manifest["sources"].values()
+        for source in manifest()["sources"].values()
     }
 
 
