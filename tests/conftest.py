@@ -34,6 +34,12 @@ from tests.cycles import (  # noqa: F401 (fixtures and the suite's day, for ever
 
 DEMO_ACCOUNTS = 1500
 
+# dbt writes each call's log file at debug level by default: every statement and connection, a
+# few MB and about a second of CPU a cycle. No test reads it (a run's failures and the backfill's
+# parse are read from bookflow's own log); at info level it still holds every node's result and
+# error. Set for the session's processes, worlds and the processes they start alike.
+os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests first (those that run whole cycles of their own, the first reader of each
