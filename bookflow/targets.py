@@ -28,6 +28,11 @@ REQUIRED_ENV: dict[str, dict[str, str]] = {
 }
 
 
+# Where Spark's session mode keeps its catalog: hive (BOOKFLOW_SPARK_DIR's metastore, kept for the
+# next session) or in-memory (the session's alone).
+SPARK_CATALOG_ENV, SPARK_CATALOGS = "BOOKFLOW_SPARK_CATALOG", ("hive", "in-memory")
+
+
 class TargetConfigurationError(Exception):
     """A target cannot be used as configured; the message says what to set."""
 
@@ -45,6 +50,11 @@ def check_target_env(target: str, environ: dict[str, str] | None = None) -> None
             + "\n(see docs/warehouses.md)"
         )
     if target == "spark":
+        catalog = environ.get(SPARK_CATALOG_ENV, "hive")
+        if catalog not in SPARK_CATALOGS:
+            raise TargetConfigurationError(
+                f"{SPARK_CATALOG_ENV} is {catalog!r}: choose {' or '.join(SPARK_CATALOGS)} (see docs/warehouses.md)"
+            )
         import importlib.util
 
         if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:

@@ -25,7 +25,7 @@ import pytest
 
 from bookflow import paths
 from bookflow.load import LEDGER_COLUMNS
-from bookflow.targets import REQUIRED_ENV
+from bookflow.targets import REQUIRED_ENV, SPARK_CATALOG_ENV
 from tests.conftest import AS_OF
 from tests.cycles import write_suite_rules
 
@@ -161,6 +161,15 @@ def test_build_names_every_missing_connection_setting_before_any_work(tmp_path, 
     for variable in REQUIRED_ENV[target]:
         assert variable in result.stderr
     assert not crm.exists(), "the demo was generated although the target could not be used"
+
+
+def test_an_unknown_spark_catalog_is_named_before_any_work(tmp_path):
+    env = {**os.environ, "BOOKFLOW_SPARK_DIR": str(tmp_path / "spark"), SPARK_CATALOG_ENV: "memory"}
+    crm = tmp_path / "demo_crm.duckdb"
+    result = _bookflow("build", "--target", "spark", "--crm", str(crm), env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "BOOKFLOW_SPARK_CATALOG is 'memory': choose hive or in-memory" in result.stderr
+    assert not crm.exists()
 
 
 def test_ledger_columns_for_other_warehouses_match_the_duckdb_ledger():
@@ -321,7 +330,9 @@ def test_demo_builds_on_spark_with_the_same_results_as_duckdb(suite_workspace, t
         [*command, *_build_arguments("spark", workspace, "--no-unit-tests", "--data-tests", "one-per-kind")],
         capture_output=True,
         text=True,
-        env={**os.environ, "BOOKFLOW_SPARK_DIR": str(spark_dir)},
+        # The catalog in the session alone: the marts are read in the same process, and Hive's
+        # metastore (Derby) took a fifth of the build's CPU (docs/warehouses.md).
+        env={**os.environ, "BOOKFLOW_SPARK_DIR": str(spark_dir), SPARK_CATALOG_ENV: "in-memory"},
         cwd=paths.REPO_ROOT,
         timeout=900,
     )
@@ -330,9 +341,9 @@ def test_demo_builds_on_spark_with_the_same_results_as_duckdb(suite_workspace, t
     assert "TABLE_OR_VIEW_NOT_FOUND" not in result.stdout + result.stderr
     tests_run = re.search(r"^  tests +pass (\d+)(?:, warn (\d+))?$", result.stdout, re.MULTILINE)
     assert sum(int(count or 0) for count in tests_run.groups()) == _data_test_kinds(), result.stdout
-    # The tables and the metastore are where BOOKFLOW_SPARK_DIR says, for the next session.
-    assert (spark_dir / "metastore_db").is_dir()
+    # The tables are where BOOKFLOW_SPARK_DIR says; with the catalog in memory there is no metastore.
     assert (spark_dir / "warehouse" / "marts.db" / "ranked_assignments").is_dir()
+    assert not (spark_dir / "metastore_db").exists()
 
     marts = pickle.loads(read.read_bytes())
 
