@@ -68,29 +68,30 @@ def _days(warehouse: Path) -> dict[str, object]:
         return {name: con.execute(f'select max(as_of) from marts."{name}"').fetchone()[0] for name in names}
 
 
-def _break_inbound_store(workspace) -> None:
-    """An inbound change whose day is not a date: it lands with the store's other changes, and
-    int_inbound_changes_in_cycle fails on it after the staging and most other models are built."""
+def _break_hand_raise_inbox(workspace) -> None:
+    """A hand raise whose time is not a time: it lands with the store's other hand raises, and
+    int_account_signals_checked, among the first models built, fails on it; dbt skips what
+    depends on it, nearly every other model."""
+    account = query(workspace.crm, "select min(id) from salesforce.account")[0][0]
     store = paths.inbound_store_path(workspace.warehouse)
     with duckdb.connect(str(store)) as con:
-        con.execute("create table inbound.changes_kept as select * from inbound.ownership_changes")
-        con.execute("drop table inbound.ownership_changes")
+        con.execute("alter table inbound.hand_raise_inbox rename to inbox_kept")
         con.execute(
-            "create table inbound.ownership_changes as "
-            "select * replace (cast(as_of as varchar) as as_of) from inbound.changes_kept"
+            "create table inbound.hand_raise_inbox as "
+            "select * replace (cast(occurred_at as varchar) as occurred_at) from inbound.inbox_kept"
         )
         con.execute(
-            "insert into inbound.ownership_changes values ('broken', 'soon', '001ACC000000000010', null, "
-            "'005REP000000000001', 'inbound', 'test', '005POOL00000000001', '005REP000000000001', "
-            "'demo_request', now(), now())"
+            "insert into inbound.hand_raise_inbox (hand_raise_id, source, account_id, signal_type, occurred_at, "
+            "received_at, strength) values ('broken', 'test', ?, 'demo_request', 'soon', now(), 1)",
+            [account],
         )
 
 
-def _mend_inbound_store(workspace) -> None:
+def _mend_hand_raise_inbox(workspace) -> None:
     store = paths.inbound_store_path(workspace.warehouse)
     with duckdb.connect(str(store)) as con:
-        con.execute("drop table inbound.ownership_changes")
-        con.execute("alter table inbound.changes_kept rename to ownership_changes")
+        con.execute("drop table inbound.hand_raise_inbox")
+        con.execute("alter table inbound.inbox_kept rename to hand_raise_inbox")
 
 
 def _kill_mid_build(workspace) -> None:
@@ -165,14 +166,15 @@ def test_failed_and_refused_runs_leave_every_mart_as_it_was_and_the_accepted_run
     slots_before = warehouse_slots(workspace.warehouse)
     assert len(before) >= 16 and set(days_before.values()) == {AS_OF}
 
-    # 1. A model fails mid-build: dbt has built some of the slot's models and skips the rest.
-    _break_inbound_store(workspace)
+    # 1. A model fails early in the build: dbt has built some of the slot's models and skips the
+    # rest. The landed hand raise that fails it reaches no mart: none is a view over landed tables.
+    _break_hand_raise_inbox(workspace)
     failed = _run(workspace)
     assert failed.exit_code == 1
-    assert "int_inbound_changes_in_cycle" in told(failed)
+    assert "int_account_signals_checked" in told(failed)
     assert _marts(workspace.warehouse) == before
     assert warehouse_slots(workspace.warehouse) == slots_before
-    _mend_inbound_store(workspace)
+    _mend_hand_raise_inbox(workspace)
 
     # 2. A rule check fails: the models are all built, the marts still do not change, and nothing
     # reaches the CRM. Negative fit points pass the CSV checks but push fit scores below 0, which

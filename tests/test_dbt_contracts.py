@@ -76,6 +76,33 @@ def test_every_mart_enforces_its_columns_and_types(manifest):
         assert mart["columns"] and all(column["data_type"] for column in mart["columns"].values()), mart["name"]
 
 
+def test_no_mart_reads_the_raw_tables_through_views(manifest):
+    """A run lands the raw tables before dbt builds its slot (bookflow/slots.py): a mart that is a
+    view over views down to a raw table would show a failed run's input beside the last good
+    run's marts. Only the sync ledger is read live: it holds what the CRM received."""
+    nodes = manifest["nodes"]
+
+    def live_sources(unique_id: str) -> set[str]:
+        found = set()
+        for parent in nodes[unique_id]["depends_on"]["nodes"]:
+            if parent.startswith("source."):
+                found.add(parent)
+            elif nodes[parent]["resource_type"] == "model" and nodes[parent]["config"]["materialized"] == "view":
+                found |= live_sources(parent)
+        return found
+
+    views = [
+        uid
+        for uid, node in nodes.items()
+        if node["resource_type"] == "model" and node["schema"] == "marts" and node["config"]["materialized"] == "view"
+    ]
+    assert views
+    live = {
+        uid: sources for uid in views if (sources := live_sources(uid) - {"source.bookflow.reverse_etl.sync_ledger"})
+    }
+    assert live == {}
+
+
 def test_raw_sources_declare_the_contracts_types_and_their_freshness(manifest):
     sources = {(node["schema"], node["identifier"]): node for node in manifest["sources"].values()}
     for schema, tables in RAW_CONTRACT.items():

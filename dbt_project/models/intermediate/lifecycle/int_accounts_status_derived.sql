@@ -537,6 +537,14 @@ final as (
         end as release_days_left,
         pending_return_reason,
         fit_score,
+        {#- The fit points, for marts.account_explanations: a view that reads them here, as the
+            run built them, never from the raw accounts landed since. -#}
+        industry,
+        industry_points,
+        employee_count,
+        employee_points,
+        annual_revenue,
+        revenue_points,
         timing_score,
         priority_score,
         tier,

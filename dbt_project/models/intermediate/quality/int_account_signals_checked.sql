@@ -1,8 +1,9 @@
 {#- Signals of an unknown type or with a strength outside 0..1 would skew timing scores silently,
-    so they are held back with a reason instead. A view: checking is a join with a few rule rows,
-    cheaper for each of its three readers to redo than writing every signal again (2-3 s at
-    5M signals). -#}
-{{ config(materialized='view') }}
+    so they are held back with a reason instead. A table, although checking is only a join with a
+    few rule rows (writing every signal costs 2-3 s at 5M signals): marts.account_explanations, a
+    view, lists these signals, and a view here would read the raw signals landed since the current
+    slot was built, a failed run's too. Listing them for every account instead cost more. -#}
+{{ config(materialized='table') }}
 with
 
 account_signals as (

@@ -3,9 +3,12 @@
     deal, this run's change and the rule behind it, and its owner history. `bookflow explain`
     reads it; so can BI tools.
 
-    A view: every part is read from the models the run built (the rules are not restated here),
+    A view: every part is read from the tables the run built (the rules are not restated here),
     and a reader asking for one account makes the warehouse look at that account only, where a
-    table would be one more full copy of every account per run. -#}
+    table would be one more full copy of every account per run. It reads no view over the raw
+    tables: those hold what the last extract landed, a failed run's too, and would show it beside
+    the last good run's scores. The owner history alone is read live, from the sync ledger: what
+    the CRM received. -#}
 {{ config(materialized='view') }}
 
 with
@@ -15,13 +18,6 @@ account_status as (
     {#- The CRM owner's row: one per account (an SDR field's row is in marts.account_status). #}
     select * from {{ ref('int_accounts_status_derived') }}
     where owner_field = 'owner'
-
-),
-
-fit_parts as (
-
-    select account_id, industry, employee_count, annual_revenue, industry_points, employee_points, revenue_points
-    from {{ ref('int_accounts_fit_scored') }}
 
 ),
 
@@ -155,12 +151,12 @@ explained as (
         end as status_reason,
         account_status.is_pinned,
         account_status.fit_score,
-        fit_parts.industry,
-        fit_parts.industry_points,
-        fit_parts.employee_count,
-        fit_parts.employee_points,
-        fit_parts.annual_revenue,
-        fit_parts.revenue_points,
+        account_status.industry,
+        account_status.industry_points,
+        account_status.employee_count,
+        account_status.employee_points,
+        account_status.annual_revenue,
+        account_status.revenue_points,
         account_status.timing_score,
         account_status.signal_count,
         account_status.last_signal_at,
@@ -178,8 +174,6 @@ explained as (
 
     from account_status
     cross join settings
-    left join fit_parts
-        on account_status.account_id = fit_parts.account_id
     left join timing_parts
         on account_status.account_id = timing_parts.account_id
     left join pool_ranked
