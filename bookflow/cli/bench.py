@@ -90,15 +90,24 @@ def bench_inbound(accounts, rate, duration, burst, workdir, latency_ms) -> None:
 )
 @click.option("--match-at", type=click.FloatRange(0, 1), default=None, help="Confidence from which a lead matches.")
 @click.option("--review-at", type=click.FloatRange(0, 1), default=None, help="Confidence from which it goes to review.")
-def bench_match(fixture, match_at, review_at) -> None:
+@click.option(
+    "--keep-warehouse",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A new DuckDB file to build the accounts' match keys in and keep (default: a temporary one).",
+)
+def bench_match(fixture, match_at, review_at, keep_warehouse) -> None:
     """Precision and recall of lead-to-account matching on a fixture of messy leads with known answers."""
     from bookflow.inbound.matching.bench import FIXTURE_DIR, run_match_benchmark
     from bookflow.inbound.matching.scoring import MATCH_AT, REVIEW_AT
 
+    if keep_warehouse and Path(keep_warehouse).exists():
+        raise click.UsageError(f"--keep-warehouse {keep_warehouse} exists: name a new file")
     figures = run_match_benchmark(
         Path(fixture) if fixture else FIXTURE_DIR,
         match_at=MATCH_AT if match_at is None else match_at,
         review_at=REVIEW_AT if review_at is None else review_at,
+        keep_warehouse=Path(keep_warehouse).resolve() if keep_warehouse else None,
     )
     click.echo(figures.format())
 

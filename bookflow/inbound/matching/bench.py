@@ -119,12 +119,20 @@ def build_match_keys(accounts: list[dict[str, str]], warehouse: Path) -> None:
 
 
 def run_match_benchmark(
-    fixture_dir: Path = FIXTURE_DIR, *, match_at: float = MATCH_AT, review_at: float = REVIEW_AT
+    fixture_dir: Path = FIXTURE_DIR,
+    *,
+    match_at: float = MATCH_AT,
+    review_at: float = REVIEW_AT,
+    keep_warehouse: Path | None = None,
 ) -> MatchFigures:
+    """The figures of matching the fixture's leads; `keep_warehouse`, a new file, keeps the
+    scratch warehouse where dbt built the accounts' match keys (removed otherwise)."""
     accounts = _read(fixture_dir / "accounts.csv")
     rows = _read(fixture_dir / "leads.csv")
     with tempfile.TemporaryDirectory(prefix="bookflow-match-") as scratch:
-        warehouse = Path(scratch) / "warehouse.duckdb"
+        warehouse = Path(keep_warehouse) if keep_warehouse else Path(scratch) / "warehouse.duckdb"
+        if warehouse.exists():
+            raise FileExistsError(f"{warehouse} exists: the match keys are built in a new file")
         build_match_keys(accounts, warehouse)
         leads = [
             Lead(
