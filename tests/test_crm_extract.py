@@ -300,11 +300,18 @@ def test_hubspot_searches_are_paced_by_a_budget_of_their_own(org: CrmServer):
 def test_hubspot_searches_go_past_the_10000_cap_in_windows(org: CrmServer, tmp_path: Path, monkeypatch):
     """With the cap at 60 results, 250 changed calls (90 of them in one millisecond) arrive whole."""
     import bookflow.crm.hubspot.objects as objects
+    import bookflow.crm.hubspot.session as session
     import bookflow.local_crm.hubspot_search as server_side
+    from bookflow.crm.budget import HubSpotBudget
 
     monkeypatch.setattr(server_side, "SEARCH_CAP", 60)
     monkeypatch.setattr(objects, "SEARCH_CAP", 60)
     monkeypatch.setattr(objects, "SEARCH_PAGE", 20)
+    # The windows take dozens of searches; paced at four a second (the next test checks the pace)
+    # they would spend most of the test asleep.
+    monkeypatch.setattr(
+        session, "hubspot_search_budget", lambda: HubSpotBudget(max_requests=100, interval=1.0, follow_headers=False)
+    )
     warehouse = tmp_path / "warehouse.duckdb"
     extract_crm("hubspot", warehouse, options=OPTIONS)
     calls = [
