@@ -44,26 +44,35 @@ os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests first (those that run whole cycles of their own, the first reader of each
     world, which makes it, and those marked long for other reasons), the longest first; then the
-    rest in file order; the other readers of each world last.
+    other readers of each world, in the order of their makers; then the rest in file order.
 
-    pytest-xdist gives each worker a contiguous share of this order and idle workers take from the
-    end of the others' queues (--dist worksteal in pyproject.toml): a long test left near the end
-    would hold up the end of the suite on one worker while the other sits idle, and a world's
-    readers dealt to both workers at once would have one wait for the other to make it."""
-    makers: set[str] = set()
+    pytest-xdist gives the first worker the first half of this order and the second the rest, and
+    an idle worker takes the tail half of the other's queue (--dist worksteal in pyproject.toml):
+    a long test left near the end would hold up the end of the suite on one worker while the
+    other sits idle. A world's readers must not start on both workers at once, or one waits for
+    the other's making: the other readers sit in the first worker's queue behind every maker, and
+    the second worker, stealing from its tail, takes the readers of the worlds the first reaches
+    last, long before it does (with the readers at the very end, the second worker made worlds in
+    file order while the first made them longest first, and in two CI runs one waited 30 s)."""
 
-    def cost(item: pytest.Item) -> float:
-        world = item.get_closest_marker("world")
-        if world is not None:
-            name = world.args[0]
-            if name in makers:
-                return -1
-            makers.add(name)
+    def world(item: pytest.Item) -> str | None:
+        marker = item.get_closest_marker("world")
+        return marker.args[0] if marker else None
+
+    def seconds(item: pytest.Item) -> float:
         markers = [item.get_closest_marker(name) for name in ("cycle", "long", "world")]
         return max((marker.kwargs.get("seconds", 1) for marker in markers if marker), default=0)
 
-    costs = {item.nodeid: cost(item) for item in items}
-    items.sort(key=lambda item: costs[item.nodeid], reverse=True)  # stable: equal costs keep their order
+    makers: dict[str, pytest.Item] = {}
+    for item in items:
+        if world(item) is not None:
+            makers.setdefault(world(item), item)
+    readers = [item for item in items if world(item) is not None and makers[world(item)] is not item]
+    long_tests = sorted((item for item in items if seconds(item) and item not in readers), key=seconds, reverse=True)
+    rank = {world(item): index for index, item in enumerate(long_tests) if world(item) is not None}
+    readers.sort(key=lambda item: rank[world(item)])  # stable: a world's readers keep their order
+    rest = [item for item in items if not seconds(item)]
+    items[:] = long_tests + readers + rest
 
 
 @dataclass
