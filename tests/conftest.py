@@ -43,17 +43,18 @@ os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests first (those that run whole cycles of their own, the first reader of each
-    world, which makes it, and those marked long for other reasons), the longest first; then the
-    other readers of each world, in the order of their makers; then the rest in file order.
+    world, which makes it, and those marked long for other reasons), the longest first, each
+    world's other readers right behind its first; then the rest in file order.
 
     pytest-xdist gives the first worker the first half of this order and the second the rest, and
     an idle worker takes the tail half of the other's queue (--dist worksteal in pyproject.toml):
     a long test left near the end would hold up the end of the suite on one worker while the
     other sits idle. A world's readers must not start on both workers at once, or one waits for
-    the other's making: the other readers sit in the first worker's queue behind every maker, and
-    the second worker, stealing from its tail, takes the readers of the worlds the first reaches
-    last, long before it does (with the readers at the very end, the second worker made worlds in
-    file order while the first made them longest first, and in two CI runs one waited 30 s)."""
+    the other's making. Behind their first reader, they run on the same worker just after it, or,
+    when a steal falls between them, on the other worker at once, while the first worker still
+    has half its queue to go before it reaches the maker. (With the readers at the end of the
+    order, or in a block after the long tests, the second worker took them just before the first
+    reached their makers: in three CI runs a worker waited 15-30 s for the other's making.)"""
 
     def world(item: pytest.Item) -> str | None:
         marker = item.get_closest_marker("world")
@@ -69,10 +70,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             makers.setdefault(world(item), item)
     readers = [item for item in items if world(item) is not None and makers[world(item)] is not item]
     long_tests = sorted((item for item in items if seconds(item) and item not in readers), key=seconds, reverse=True)
-    rank = {world(item): index for index, item in enumerate(long_tests) if world(item) is not None}
-    readers.sort(key=lambda item: rank[world(item)])  # stable: a world's readers keep their order
-    rest = [item for item in items if not seconds(item)]
-    items[:] = long_tests + readers + rest
+    ordered = []
+    for item in long_tests:
+        ordered.append(item)
+        if world(item) is not None:
+            ordered += [reader for reader in readers if world(reader) == world(item)]
+    items[:] = ordered + [item for item in items if not seconds(item)]
 
 
 @dataclass
