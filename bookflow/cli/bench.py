@@ -101,14 +101,15 @@ def bench_match(fixture, match_at, review_at, keep_warehouse) -> None:
     from bookflow.inbound.matching.bench import FIXTURE_DIR, run_match_benchmark
     from bookflow.inbound.matching.scoring import MATCH_AT, REVIEW_AT
 
-    if keep_warehouse and Path(keep_warehouse).exists():
-        raise click.UsageError(f"--keep-warehouse {keep_warehouse} exists: name a new file")
-    figures = run_match_benchmark(
-        Path(fixture) if fixture else FIXTURE_DIR,
-        match_at=MATCH_AT if match_at is None else match_at,
-        review_at=REVIEW_AT if review_at is None else review_at,
-        keep_warehouse=Path(keep_warehouse).resolve() if keep_warehouse else None,
-    )
+    try:
+        figures = run_match_benchmark(
+            Path(fixture) if fixture else FIXTURE_DIR,
+            match_at=MATCH_AT if match_at is None else match_at,
+            review_at=REVIEW_AT if review_at is None else review_at,
+            keep_warehouse=Path(keep_warehouse).resolve() if keep_warehouse else None,
+        )
+    except FileExistsError:
+        raise click.UsageError(f"--keep-warehouse {keep_warehouse} exists: name a new file") from None
     click.echo(figures.format())
 
 

@@ -130,7 +130,7 @@ def run_match_benchmark(
     accounts = _read(fixture_dir / "accounts.csv")
     rows = _read(fixture_dir / "leads.csv")
     with tempfile.TemporaryDirectory(prefix="bookflow-match-") as scratch:
-        warehouse = Path(keep_warehouse) if keep_warehouse else Path(scratch) / "warehouse.duckdb"
+        warehouse = keep_warehouse or Path(scratch) / "warehouse.duckdb"
         if warehouse.exists():
             raise FileExistsError(f"{warehouse} exists: the match keys are built in a new file")
         build_match_keys(accounts, warehouse)
