@@ -68,13 +68,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if world(item) is not None:
             makers.setdefault(world(item), item)
-    readers = [item for item in items if world(item) is not None and makers[world(item)] is not item]
-    long_tests = sorted((item for item in items if seconds(item) and item not in readers), key=seconds, reverse=True)
+    readers: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        if world(item) is not None and makers[world(item)] is not item:
+            readers.setdefault(world(item), []).append(item)
+    long_tests = [item for item in items if seconds(item) and item not in readers.get(world(item), ())]
     ordered = []
-    for item in long_tests:
-        ordered.append(item)
-        if world(item) is not None:
-            ordered += [reader for reader in readers if world(reader) == world(item)]
+    for item in sorted(long_tests, key=seconds, reverse=True):  # stable: equal seconds keep file order
+        ordered += [item, *readers.get(world(item), [])]
     items[:] = ordered + [item for item in items if not seconds(item)]
 
 
