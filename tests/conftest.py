@@ -41,20 +41,19 @@ DEMO_ACCOUNTS = 1500
 os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist names each test's group
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests first (those that run whole cycles of their own, the first reader of each
     world, which makes it, and those marked long for other reasons), the longest first, each
-    world's other readers right behind its first; then the rest in file order.
+    world's other readers right behind its first; then the rest in file order. Each world's
+    readers are one group that one worker runs (pytest-xdist's loadgroup).
 
-    pytest-xdist gives the first worker the first half of this order and the second the rest, and
-    an idle worker takes the tail half of the other's queue (--dist worksteal in pyproject.toml):
-    a long test left near the end would hold up the end of the suite on one worker while the
-    other sits idle. A world's readers must not start on both workers at once, or one waits for
-    the other's making. Behind their first reader, they run on the same worker just after it, or,
-    when a steal falls between them, on the other worker at once, while the first worker still
-    has half its queue to go before it reaches the maker. (With the readers at the end of the
-    order, or in a block after the long tests, the second worker took them just before the first
-    reached their makers: in three CI runs a worker waited 15-30 s for the other's making.)"""
+    pytest-xdist hands out the tests in this order, a test or a group at a time, to whichever
+    worker has at most two left to run (--dist loadgroup in pyproject.toml): a long test left near
+    the end would hold up the end of the suite on one worker while the other sits idle. A world's
+    readers must not start on both workers at once, or one waits for the other's making: with
+    worksteal, where an idle worker takes the tail half of the other's queue, a reader stolen
+    while its maker ran waited 18-30 s for its world in four CI runs out of eight."""
 
     def world(item: pytest.Item) -> str | None:
         marker = item.get_closest_marker("world")
@@ -68,6 +67,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if world(item) is not None:
             makers.setdefault(world(item), item)
+            item.add_marker(pytest.mark.xdist_group(world(item)))
     readers: dict[str, list[pytest.Item]] = {}
     for item in items:
         if world(item) is not None and makers[world(item)] is not item:
