@@ -14,6 +14,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from bookflow import paths
 
 RUNTIME_PACKAGES = ("bookflow", "orchestration", "reverse_etl")
@@ -118,3 +120,12 @@ def test_the_check_finds_an_undeclared_import(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "REPO_ROOT", tmp_path)
     problems = _undeclared(("pkg",), {"click"})
     assert [problem.split(" ")[0] for problem in problems] == ["uvicorn"]
+
+
+@pytest.mark.xdist_group("grouped")
+def test_pytest_xdist_keeps_a_group_on_one_worker(request):
+    # tests/conftest.py makes each world's tests one group; a pytest or pytest-xdist that drops the
+    # group (pyproject.toml's pin) would let readers wait minutes for another worker's making.
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not run by pytest-xdist with --dist loadgroup")
+    assert request.node.nodeid.endswith("@grouped"), request.node.nodeid
