@@ -53,7 +53,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     the end would hold up the end of the suite on one worker while the other sits idle. A world's
     readers must not start on both workers at once, or one waits for the other's making: with
     worksteal, where an idle worker takes the tail half of the other's queue, a reader stolen
-    while its maker ran waited 18-30 s for its world in four CI runs out of eight."""
+    while its maker ran waited 15-32 s for its world in four of eight CI runs."""
 
     def world(item: pytest.Item) -> str | None:
         marker = item.get_closest_marker("world")
