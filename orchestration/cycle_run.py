@@ -12,7 +12,7 @@ import dagster as dg
 
 from orchestration.definitions import ALL_ASSETS
 from orchestration.run_hooks import PROGRESS_HOOKS, RUN_PROGRESS_KEY, NoProgress
-from orchestration.schedules import allocation_cycle, allocation_cycle_from
+from orchestration.schedules import allocation_cycle_for
 
 
 def execute_cycle(
@@ -32,7 +32,7 @@ def execute_cycle(
     instance's writes, about 550 events per run). `pull` names the CRM whose API the cycle
     extracts from (its landing asset runs first), None for the demo or the warehouse's own tables.
     """
-    job_def = allocation_cycle if pull is None else allocation_cycle_from(pull)
+    job_def = allocation_cycle_for(resources["bookflow"].crm_in_use(), pull)
     defs = dg.Definitions(
         assets=ALL_ASSETS,
         jobs=[job_def],

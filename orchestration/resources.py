@@ -13,13 +13,18 @@ from dagster_dbt import DbtCliResource
 
 from bookflow import paths
 from bookflow.guards import GuardLimits, limits_for
-from orchestration.dbt_project import bookflow_dbt_project, dbt_executable
+from orchestration.dbt_project import CRM_ENV, bookflow_dbt_project, dbt_executable
 from reverse_etl.duckdb_files import DEFAULT_CYCLE_LOCK_TIMEOUT_S, cycle_lock
 from reverse_etl.guard import DEFAULT_LIMITS
 
 SOURCES = ("demo", "warehouse", "salesforce", "hubspot")
 CRMS = ("salesforce", "hubspot")
 DESTINATIONS = ("demo", "csv", "salesforce", "hubspot", "none")
+
+
+def default_crm() -> str:
+    """Whose raw tables the warehouse holds when neither the source nor the caller says."""
+    return os.environ.get(CRM_ENV) or "salesforce"
 
 
 class BookflowSettings(dg.ConfigurableResource):
@@ -138,7 +143,7 @@ def build_resources(
         inbound_store_path=str(inbound_store_path or paths.inbound_store_path(warehouse_path)),
         as_of=as_of.isoformat() if as_of else None,
         source=source,
-        crm=crm or os.environ.get("BOOKFLOW_CRM") or "salesforce",
+        crm=crm or default_crm(),
         destination=destination,
         csv_export_path=str(csv_export_path) if csv_export_path else None,
         force=force,

@@ -89,4 +89,10 @@ def test_a_new_warehouse_from_the_portal_plans_nothing(round_trip):
     with duckdb.connect(str(round_trip / "new" / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select crm_field, count(*) from marts.ownership_changes group by 1").fetchall() == []
         landed = dict(con.execute("select cast(id as varchar), property_sdr_owner from hubspot.company").fetchall())
+        # The cycle built HubSpot's staging and left Salesforce's out: it would read empty stand-ins.
+        staged = con.execute(
+            "select distinct split_part(table_name, '__', 1) from information_schema.tables "
+            "where table_schema = 'staging' and table_name similar to 'stg_(salesforce|hubspot)__.*'"
+        ).fetchall()
     assert {company: landed[company] for company in sdr_written} == sdr_written
+    assert staged == [("stg_hubspot",)]

@@ -37,16 +37,18 @@ from bookflow.simulate.config import SimulationError
 from bookflow.validation import InputError
 from reverse_etl import DemoCrmDestination, SyncError, sync
 
+# The simulation's CRM is a demo CRM, which holds Salesforce's objects: the models read those
+# whatever BOOKFLOW_CRM says.
+CRM_SHAPE = "salesforce"
 # The coverage marts and their history only report; the simulator measures both worlds itself.
-NOT_NEEDED = ("path:models/marts/coverage",)
+# HubSpot's staging views would read empty stand-ins, as the cycle leaves them out
+# (orchestration/schedules.py).
+NOT_NEEDED = ("path:models/marts/coverage", "path:models/staging/hubspot")
 # The rules (seeds) are loaded and their tests run on the first day: they do not change during a
 # run, so later days leave the rules tables as they are (a quarter of a day's dbt time).
 LOADED_ONCE = ("resource_type:seed",)
 # The name the simulation's dbt parse states are kept under, beside the slots of `bookflow run`.
 STATE_SLOT = "simulate"
-# The simulation's CRM is a demo CRM, which holds Salesforce's objects: the models read those
-# whatever BOOKFLOW_CRM says.
-CRM_SHAPE = "salesforce"
 
 
 @dataclass

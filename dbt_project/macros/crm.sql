@@ -11,10 +11,10 @@
 
 
 {#- A CRM's raw table, or an empty stand-in with its columns and types when the table is not
-    there to read: the other CRM's tables (each staging layer is built whichever CRM is chosen,
-    so the graph is the same for both), and an optional table a CRM may lack (meta optional:
-    true, e.g. salesforce.account_history). The stand-in's columns and types come from the
-    source's YAML, so it fits the staging model that reads it. -#}
+    there to read: the other CRM's tables (each staging layer is in the graph whichever CRM is
+    chosen: a cycle builds the one in use, `bookflow build` both), and an optional table a CRM
+    may lack (meta optional: true, e.g. salesforce.account_history). The stand-in's columns and
+    types come from the source's YAML, so it fits the staging model that reads it. -#}
 {% macro crm_source(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
     {#- A unit test's graph holds no sources: there source() is the test's fixture rows. -#}
