@@ -11,6 +11,7 @@ from orchestration.dbt_project import BUILD_ONLY_TAG
 
 # Who answers for an asset unless its dbt meta names an `owner` (a team:name or an email).
 DEFAULT_OWNER = "team:revops"
+CRM_STAGING = {"models/staging/salesforce/": "Salesforce", "models/staging/hubspot/": "HubSpot"}
 
 
 class BookflowTranslator(DagsterDbtTranslator):
@@ -40,8 +41,11 @@ class BookflowTranslator(DagsterDbtTranslator):
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         """The YAML description and where the node lives; the SQL stays in its file, not in the UI."""
         description = (dbt_resource_props.get("description") or "").strip()
-        where = dbt_resource_props.get("original_file_path")
-        return "\n\n".join(filter(None, [description, f"dbt {dbt_resource_props['resource_type']}: `{where}`"]))
+        where = dbt_resource_props.get("original_file_path") or ""
+        # A CRM's staging layer (orchestration/schedules.py): why the other CRM's stays unmaterialized.
+        crm = next((name for folder, name in CRM_STAGING.items() if where.startswith(folder)), None)
+        built = f"A cycle builds it when {crm} is the CRM in use." if crm else ""
+        return "\n\n".join(filter(None, [description, built, f"dbt {dbt_resource_props['resource_type']}: `{where}`"]))
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
         """The node's `meta.owner` in dbt, else the RevOps team that owns the rules."""
