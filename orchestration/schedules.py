@@ -38,8 +38,8 @@ def allocation_cycle_for(crm: str, pull: str | None = None) -> dg.UnresolvedAsse
     (`bookflow run --source salesforce|hubspot`) if set.
 
     The other CRM's staging layer is left out: its views would read empty stand-ins (macros/crm.sql),
-    and their building and testing cost a tenth of a cycle's dbt build. The UI shows them
-    materialized by the cycles of a warehouse of that CRM only.
+    and building and testing them took about a third of a cycle's dbt build on the small demo.
+    The UI shows them materialized by the cycles of a warehouse of that CRM only.
     """
     selection = CYCLE_SELECTION
     for other in CRMS:
