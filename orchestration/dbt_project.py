@@ -218,6 +218,11 @@ def prune_old_targets(invocation_target: Path, *, keep: int = 10, min_age_s: flo
     return _remove_stale(folders, keep=keep, min_age_s=min_age_s, spare=invocation_target)
 
 
+def crm_staging_path(crm: str) -> str:
+    """The folder of a CRM's staging models, as dbt names it in a node's original_file_path."""
+    return f"models/staging/{crm}/"
+
+
 def dbt_executable() -> str:
     """The dbt installed beside this Python, so a venv's dbt is used even when not on PATH:
     bookflow's `bookflow-dbt` (dbt's command line with a quick exit) where it is installed."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.dbt_project import manifest
+from orchestration.dbt_project import crm_staging_path, manifest
 from orchestration.extract_assets import LANDING_KEYS
 from orchestration.inbound_assets import INBOUND_ROUTES_KEY
 from orchestration.resources import CRMS, default_crm
@@ -25,7 +25,7 @@ def staging_layer(crm: str) -> dg.AssetSelection:
     models = [
         translator.get_asset_key(node)
         for node in project["nodes"].values()
-        if node["resource_type"] == "model" and node["original_file_path"].startswith(f"models/staging/{crm}/")
+        if node["resource_type"] == "model" and node["original_file_path"].startswith(crm_staging_path(crm))
     ]
     raw_tables = [
         translator.get_asset_key(source) for source in project["sources"].values() if source["source_name"] == crm

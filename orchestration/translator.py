@@ -7,11 +7,11 @@ from typing import Any
 
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from orchestration.dbt_project import BUILD_ONLY_TAG
+from orchestration.dbt_project import BUILD_ONLY_TAG, crm_staging_path
 
 # Who answers for an asset unless its dbt meta names an `owner` (a team:name or an email).
 DEFAULT_OWNER = "team:revops"
-CRM_STAGING = {"models/staging/salesforce/": "Salesforce", "models/staging/hubspot/": "HubSpot"}
+CRM_STAGING = {crm_staging_path("salesforce"): "Salesforce", crm_staging_path("hubspot"): "HubSpot"}
 
 
 class BookflowTranslator(DagsterDbtTranslator):
