@@ -19,11 +19,9 @@ from orchestration.dbt_project import (
     daily_build_args,
     dbt_environment,
     incremental_relations,
-    invocation_target,
-    keep_parse_state,
-    prune_old_targets,
 )
 from orchestration.extract_assets import guard_failure
+from orchestration.parse_states import invocation_target, keep_parse_state, prune_old_targets
 from orchestration.resources import BookflowSettings, CycleLock
 from orchestration.translator import BookflowTranslator
 

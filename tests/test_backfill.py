@@ -91,7 +91,7 @@ def test_backfill_rebuilds_the_incremental_models_and_writes_nothing_to_the_crm(
 @pytest.mark.world("backfilled", seconds=20)
 def test_backfill_parses_dbt_only_where_it_changed(backfilled):
     # Both slots of this warehouse's file name were built with these rules by the session's days:
-    # dbt parses only what changed (orchestration/dbt_project.py keeps a state per name, slot and rules).
+    # dbt parses only what changed (orchestration/parse_states.py keeps a state per name, slot and rules).
     output = (backfilled["after"] / "backfill_output.txt").read_text()
     dbt_log = Path(re.search(r"log: (\S+)", output)[1]).read_text()
     assert "Running with dbt" in dbt_log and "Unable to do partial parsing" not in dbt_log

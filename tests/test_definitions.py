@@ -149,7 +149,7 @@ def test_the_steps_after_the_build_materialize_outside_the_cycle_job(cycled_work
 
 
 def test_old_dbt_target_folders_are_pruned_but_recent_ones_stay(tmp_path):
-    from orchestration.dbt_project import prune_old_targets
+    from orchestration.parse_states import prune_old_targets
 
     now = time.time()
     folders = []
@@ -173,7 +173,7 @@ def test_old_dbt_target_folders_are_pruned_but_recent_ones_stay(tmp_path):
 
 def test_parse_states_used_lately_stay_beyond_the_newest_twenty(tmp_path, monkeypatch):
     """A sweep over 25 sets of rules today must not evict the state yesterday's daily run left."""
-    from orchestration.dbt_project import PARSE_STATE_DIR, PARTIAL_PARSE_FILE, keep_parse_state
+    from orchestration.parse_states import PARSE_STATE_DIR, PARTIAL_PARSE_FILE, keep_parse_state
 
     monkeypatch.setattr(paths, "DBT_PROJECT_DIR", tmp_path)
     states = tmp_path / PARSE_STATE_DIR

@@ -27,7 +27,7 @@ from bookflow.cli import main
 from bookflow.contract import RAW_TABLES
 from bookflow.demo_crm import add_demo_day
 from bookflow.slots import warehouse_slots
-from orchestration.dbt_project import parse_state_path
+from orchestration.parse_states import parse_state_path
 from tests.conftest import AS_OF, DAY_2
 from tests.cycles import BEFORE_DAY_2, FIRST_DAILY_TASK, MARK, SENTINEL_ID, open_opportunities
 

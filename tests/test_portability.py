@@ -190,7 +190,8 @@ def test_every_unit_test_passes_on_duckdb(cycled_workspace, tmp_path):
     cycle built in the warehouse's current slot. dbt starts as a daily run starts it, from the
     parse state that run kept for this warehouse name, slot and rules (its parse is partial)."""
     from bookflow.slots import warehouse_slots
-    from orchestration.dbt_project import dbt_environment, dbt_executable, seed_parse_state
+    from orchestration.dbt_project import dbt_environment, dbt_executable
+    from orchestration.parse_states import seed_parse_state
 
     workspace = cycled_workspace
     current, _ = warehouse_slots(workspace.warehouse)

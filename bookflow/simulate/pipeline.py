@@ -72,7 +72,8 @@ class Pipeline:
     def __init__(self, *, warehouse: Path, rules_dir: Path, crm: Path, workdir: Path, verbose: bool) -> None:
         from dbt.cli.main import dbtRunner
 
-        from orchestration.dbt_project import dbt_environment, keep_parse_state, seed_parse_state
+        from orchestration.dbt_project import dbt_environment
+        from orchestration.parse_states import keep_parse_state, seed_parse_state
 
         self.warehouse, self.rules_dir, self.crm = warehouse, rules_dir, crm
         # dbt's DuckDB path is the warehouse's file name, read in the working folder. The process
