@@ -97,7 +97,7 @@ def run_build(
     # On DuckDB the build goes into the slot no reader uses, as a cycle's does (bookflow/slots.py);
     # other warehouses are built in place.
     slot = warehouse_slots(warehouse)[1] if target == "duckdb" else None
-    with dbt_environment(str(warehouse), str(rules), as_of, slot=slot):
+    with dbt_environment(str(warehouse), str(rules), as_of, slot=slot) as project:
         check_target_env(target)
         check_rules(rules)
         started = time.perf_counter()
@@ -106,9 +106,10 @@ def run_build(
         if slot:
             prepare_slot(warehouse, slot, incremental_relations())
 
-        arguments = ["build", "--project-dir", str(paths.DBT_PROJECT_DIR), "--profiles-dir", str(paths.DBT_PROJECT_DIR)]
-        # Each target keeps its own compiled files, so Dagster's manifest (target/) stays the DuckDB one.
-        arguments += ["--target", target, "--target-path", f"target/build_{target}"]
+        arguments = ["build", "--project-dir", str(project), "--profiles-dir", str(paths.DBT_PROJECT_DIR)]
+        # Each target keeps its own compiled files (and parse state, whatever the rules), so
+        # Dagster's manifest (target/) stays the DuckDB one.
+        arguments += ["--target", target, "--target-path", str(paths.DBT_PROJECT_DIR / "target" / f"build_{target}")]
         if quiet:
             arguments.append("--quiet")
         started = time.perf_counter()

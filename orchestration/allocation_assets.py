@@ -54,13 +54,16 @@ def allocation_dbt_assets(
     context.log.info(
         f"building slot {slot} (current: {current or 'none'}); carried over: {', '.join(carried) or 'nothing'}"
     )
-    rules = bookflow.rules_dir
-    target = invocation_target(context.op_execution_context.op.name, context.run.run_id, warehouse, slot, rules)
-    with dbt_environment(bookflow.warehouse_path, rules, bookflow.run_date(), bookflow.crm_in_use(), slot=slot):
-        invocation = dbt.cli(args, context=context, target_path=target)
-        yield from invocation.stream()
-    keep_parse_state(invocation.target_path, warehouse, slot, rules)
-    prune_old_targets(invocation.target_path)
+    target = invocation_target(context.op_execution_context.op.name, context.run.run_id, warehouse, slot)
+    try:
+        with dbt_environment(
+            bookflow.warehouse_path, bookflow.rules_dir, bookflow.run_date(), bookflow.crm_in_use(), slot=slot
+        ):
+            yield from dbt.cli(args, context=context, target_path=target).stream()
+    finally:
+        # A failed build parsed the project all the same: the run that follows (the fix) starts from it.
+        keep_parse_state(target, warehouse, slot)
+        prune_old_targets(target)
     limits = bookflow.guard_limits()
     try:
         shown = make_current(

@@ -16,9 +16,11 @@ import sys
 
 from bookflow.fast_exit import run_then_exit
 
-# Set by orchestration.dbt_project.dbt_environment: the process that starts dbt, and the warehouse.
+# Set by orchestration.dbt_project.dbt_environment: the process that starts dbt, the warehouse,
+# and the dbt project of the rules in use (orchestration/rules_projects.py).
 PARENT_PID_ENV = "BOOKFLOW_DBT_PARENT_PID"
 WAREHOUSE_ENV = "BOOKFLOW_WAREHOUSE"
+RULES_PROJECT_ENV = "BOOKFLOW_DBT_PROJECT_DIR"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -32,6 +34,14 @@ def _die_with_parent() -> None:
     # The parent may have died before the line above: then it is no longer our parent.
     if os.getppid() != int(expected):
         os._exit(1)
+
+
+def _in_rules_project() -> None:
+    """Run dbt in the project of the rules in use: dagster-dbt names dbt_project/ itself
+    (DBT_PROJECT_DIR), whose seeds are the bundled rules."""
+    project = os.environ.get(RULES_PROJECT_ENV)
+    if project:
+        os.environ["DBT_PROJECT_DIR"] = project
 
 
 def _in_warehouse_folder() -> None:
@@ -78,6 +88,7 @@ def main() -> None:
         return
     _die_with_parent()
     _in_warehouse_folder()
+    _in_rules_project()
     from dbt.cli.main import cli
 
     run_then_exit(cli)

@@ -19,19 +19,11 @@ from dagster_dbt import DbtProject
 from bookflow import paths
 from bookflow.contract import raw_tables
 from bookflow.guards import Freshness
-from bookflow.rules.defaults import copy_completed
 from bookflow.slots import SLOT_ENV
-from orchestration.dbt_command import PARENT_PID_ENV
-from orchestration.parse_states import PARTIAL_PARSE_FILE, remove_stale, rules_digest
+from orchestration.dbt_command import PARENT_PID_ENV, RULES_PROJECT_ENV
+from orchestration.parse_states import PARTIAL_PARSE_FILE
+from orchestration.rules_projects import rules_project
 
-# dbt reads the rules as seeds from a copy inside the project, for two reasons: dbt writes each
-# seed's rendered SQL to target/run/<project>/<seed path>, which for an absolute seed path is the
-# CSV itself; and a seed path that stays the same from run to run keeps dbt's partial parsing valid.
-# Each set of rules gets its own folder, named by its contents, and a folder never changes once
-# written: two runs from one checkout (the schedule and a `bookflow simulate` with other rules)
-# can never read each other's rules, or a half-written copy.
-RULES_IN_USE = Path("target") / "rules_in_use"
-RULES_COPIES_KEPT = 10
 AS_OF_ENV = "BOOKFLOW_AS_OF"
 CRM_ENV = "BOOKFLOW_CRM"
 # Unit tests check the SQL's logic on fixed rows, not the day's data: `bookflow build` runs them
@@ -52,32 +44,6 @@ def daily_build_args(*excludes: str) -> list[str]:
     return ["build", "--exclude", " ".join((*DAILY_BUILD_EXCLUDES, *excludes))]
 
 
-def _copy_rules(rules_dir: str | None) -> str:
-    """The project-relative folder holding a copy of these rules (made once per distinct set)."""
-    rules = Path(rules_dir or paths.rules_dir()).resolve()
-    csv_files = sorted(rules.glob("*.csv"))
-    relative = RULES_IN_USE / rules_digest(rules)
-    copy = paths.DBT_PROJECT_DIR / relative
-    if copy.is_dir():
-        os.utime(copy)  # in use: keeps it out of the pruning below
-    else:
-        staging = copy.with_name(f".{copy.name}.{os.getpid()}.{uuid.uuid4().hex[:7]}")
-        staging.mkdir(parents=True)
-        copy_completed(csv_files, staging)
-        try:
-            os.rename(staging, copy)
-        except OSError:  # another run made the same copy first
-            shutil.rmtree(staging, ignore_errors=True)
-    _prune_rules_copies()
-    return str(relative)
-
-
-def _prune_rules_copies(min_age_s: float = 86400.0) -> None:
-    """Remove rules copies beyond the newest few that no run has used for a day."""
-    copies = [folder for folder in (paths.DBT_PROJECT_DIR / RULES_IN_USE).iterdir() if folder.is_dir()]
-    remove_stale(copies, keep=RULES_COPIES_KEPT, min_age_s=min_age_s)
-
-
 @contextmanager
 def dbt_environment(
     warehouse: str | None = None,
@@ -85,19 +51,24 @@ def dbt_environment(
     as_of: date | None = None,
     crm: str | None = None,
     slot: str | None = None,
-) -> Iterator[None]:
-    """Point dbt at a warehouse, rules directory, day, CRM and slot for the duration of a dbt call.
+) -> Iterator[Path]:
+    """Point dbt at a warehouse, rules directory, day, CRM and slot for the duration of a dbt call;
+    yields the dbt project folder of these rules (orchestration/rules_projects.py) for dbt's
+    --project-dir.
 
-    dbt reads them from env vars (profiles.yml, dbt_project.yml, macros/as_of.sql,
+    dbt reads them from env vars (profiles.yml, macros/as_of.sql, macros/crm.sql,
     macros/generate_schema_name.sql); dagster-dbt passes the process environment to its dbt
-    subprocess, so they are set here and restored afterwards. The day is an env var rather than
-    `--vars` because dbt re-parses the whole project whenever its vars change, which a daily run
-    would pay every day. Without a slot, dbt builds the plain schemas (bookflow/slots.py).
+    subprocess, so they are set here and restored afterwards, and `bookflow-dbt` runs dbt in the
+    rules' project. The day is an env var rather than `--vars` because dbt re-parses the whole
+    project whenever its vars change, which a daily run would pay every day. Without a slot, dbt
+    builds the plain schemas (bookflow/slots.py).
     """
+    project = rules_project(rules_dir)
     wanted = {
         paths.WAREHOUSE_ENV: warehouse or str(paths.warehouse_path()),
-        # dbt_project.yml reads this as its seed path, relative to the project.
-        "BOOKFLOW_DBT_SEED_PATH": _copy_rules(rules_dir),
+        RULES_PROJECT_ENV: str(project),
+        # dbt_project.yml's seed path for dbt by hand; a rules project holds its rules there.
+        "BOOKFLOW_DBT_SEED_PATH": "seeds",
         AS_OF_ENV: as_of.isoformat() if as_of else "",
         # Whose raw tables the staging layer reads (macros/crm.sql).
         CRM_ENV: crm or os.environ.get(CRM_ENV) or "salesforce",
@@ -105,7 +76,7 @@ def dbt_environment(
         PARENT_PID_ENV: str(os.getpid()),
     }
     with paths.environment(wanted):
-        yield
+        yield project
 
 
 def crm_staging_path(crm: str) -> str:

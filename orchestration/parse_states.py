@@ -19,66 +19,49 @@ from bookflow import paths
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
-def rules_digest(rules_dir: str | Path | None) -> str:
-    """The name of the copy `_copy_rules` makes of these rules: a digest of their CSV files."""
-    rules = Path(rules_dir or paths.rules_dir()).resolve()
-    # The salt changes whenever a copy is made differently (copy_completed), so no older copy is reused.
-    digest = hashlib.sha256(b"completed with optional files 1\0")
-    for csv_file in sorted(rules.glob("*.csv")):
-        digest.update(csv_file.name.encode() + b"\0" + csv_file.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
 PARSE_STATE_DIR = Path("target") / "parse_state"
 # The newest states are kept, and every state a dbt call used in the last two days: a sweep over
-# many rules (one state per set) must not evict the state the daily run uses tomorrow.
+# many warehouses must not evict the state the daily run uses tomorrow.
 PARSE_STATES_KEPT = 20
 PARSE_STATES_KEPT_FOR_S = 2 * 86400
 
 
-def parse_state_path(warehouse: str | Path, slot: str | None = None, rules_dir: str | Path | None = None) -> Path:
-    """Where the parse state of dbt calls on warehouses of this file name, slot and rules is kept.
+def parse_state_path(warehouse: str | Path, slot: str | None = None) -> Path:
+    """Where the parse state of dbt calls on warehouses of this file name and slot is kept.
 
     dbt parses the whole project again when the profile or an env var that dbt_project.yml reads
     changes. Its DuckDB path is the warehouse's file name (`bookflow-dbt` runs dbt in the
     warehouse's folder: orchestration/dbt_command.py), so one state per name means a run on
     another warehouse in between (`bookflow simulate`, the benchmark, a test) no longer costs the
     daily warehouse a full parse, and a new warehouse of a known name starts from a partial one.
-    The slot names every schema and the rules' copy is the seed path (env vars dbt tracks), so
-    each slot and each set of rules keeps its own state too: rules edited and then put back, or
-    runs with other rules in between, find theirs again.
+    The slot names every schema (an env var a macro reads, which dbt tracks), so each slot keeps
+    its own state too. The rules do not: every set of rules is a project with the same seed path
+    (orchestration/rules_projects.py), and edited rules re-parse only the seeds that changed.
     """
-    key = Path(warehouse).name + ("\0" + rules_digest(rules_dir) if rules_dir else "")
-    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(Path(warehouse).name.encode()).hexdigest()[:16]
     return paths.DBT_PROJECT_DIR / PARSE_STATE_DIR / f"{digest}{'.' + slot if slot else ''}.msgpack"
 
 
-def invocation_target(
-    op_name: str, run_id: str, warehouse: str | Path, slot: str | None = None, rules_dir: str | Path | None = None
-) -> Path:
+def invocation_target(op_name: str, run_id: str, warehouse: str | Path, slot: str | None = None) -> Path:
     """A dbt call's own target folder (named as dagster-dbt names them), seeded with the parse
-    state of the warehouse, slot and rules it builds: dagster-dbt seeds a folder only when it has
+    state of the warehouse and slot it builds: dagster-dbt seeds a folder only when it has
     no state yet."""
     target = paths.DBT_PROJECT_DIR / "target" / f"{op_name}-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
-    seed_parse_state(target, warehouse, slot, rules_dir)
+    seed_parse_state(target, warehouse, slot)
     return target
 
 
-def seed_parse_state(
-    target: Path, warehouse: str | Path, slot: str | None = None, rules_dir: str | Path | None = None
-) -> None:
-    """Put the kept parse state of this warehouse name, slot and rules (if any) in a dbt call's
+def seed_parse_state(target: Path, warehouse: str | Path, slot: str | None = None) -> None:
+    """Put the kept parse state of this warehouse name and slot (if any) in a dbt call's
     target folder, made if missing, where dbt looks for it."""
     target.mkdir(parents=True, exist_ok=True)
-    state = parse_state_path(warehouse, slot, rules_dir)
+    state = parse_state_path(warehouse, slot)
     if state.exists():
         shutil.copy2(state, target / PARTIAL_PARSE_FILE)
 
 
-def keep_parse_state(
-    invocation_target: Path, warehouse: str | Path, slot: str | None = None, rules_dir: str | Path | None = None
-) -> None:
-    """Keep a dbt call's parse state for the next call on the same warehouse, slot and rules.
+def keep_parse_state(invocation_target: Path, warehouse: str | Path, slot: str | None = None) -> None:
+    """Keep a dbt call's parse state for the next call on the same warehouse and slot.
 
     Handing the newest state back means the next daily run parses only what changed (dbt checks
     every file's checksum itself, so a stale state is never trusted). Replaced atomically:
@@ -87,7 +70,7 @@ def keep_parse_state(
     state = Path(invocation_target) / PARTIAL_PARSE_FILE
     if not state.exists():
         return
-    kept = parse_state_path(warehouse, slot, rules_dir)
+    kept = parse_state_path(warehouse, slot)
     kept.parent.mkdir(parents=True, exist_ok=True)
     staging = kept.with_name(f"{kept.name}.{os.getpid()}")
     shutil.copy2(state, staging)

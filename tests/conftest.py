@@ -149,10 +149,9 @@ def staged_who_ids(warehouse: Path, tmp_path: Path, crm: str, *activity_ids: str
     from orchestration.dbt_project import dbt_environment
 
     model = f"stg_{crm}__activities"
-    project = str(paths.DBT_PROJECT_DIR)
-    with dbt_environment(str(warehouse), str(paths.BUNDLED_RULES_DIR), crm=crm):
+    with dbt_environment(str(warehouse), str(paths.BUNDLED_RULES_DIR), crm=crm) as project:
         result = dbtRunner().invoke(
-            ["run", "--project-dir", project, "--profiles-dir", project, "--quiet", "--target-path",
+            ["run", "--project-dir", str(project), "--profiles-dir", str(paths.DBT_PROJECT_DIR), "--quiet", "--target-path",
              str(tmp_path / "dbt_target"), "--select", model]
         )  # fmt: skip
     assert result.success, result.exception

@@ -117,15 +117,14 @@ def test_model_level_data_tests_fail_and_name_what_is_wrong(planned_workspace, t
             f"from rules__{slot}.segments where segment = 'MM'"
         )
 
-    project = str(paths.DBT_PROJECT_DIR)
-    with dbt_environment(str(workspace.warehouse), str(workspace.rules), slot=slot):
+    with dbt_environment(str(workspace.warehouse), str(workspace.rules), slot=slot) as project:
         result = dbtRunner().invoke(
             [
                 "test",
                 "--project-dir",
-                project,
+                str(project),
                 "--profiles-dir",
-                project,
+                str(paths.DBT_PROJECT_DIR),
                 "--quiet",
                 "--store-failures",
                 "--target-path",

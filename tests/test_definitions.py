@@ -172,7 +172,7 @@ def test_old_dbt_target_folders_are_pruned_but_recent_ones_stay(tmp_path):
 
 
 def test_parse_states_used_lately_stay_beyond_the_newest_twenty(tmp_path, monkeypatch):
-    """A sweep over 25 sets of rules today must not evict the state yesterday's daily run left."""
+    """A sweep over 25 warehouses today must not evict the state yesterday's daily run left."""
     from orchestration.parse_states import PARSE_STATE_DIR, PARTIAL_PARSE_FILE, keep_parse_state
 
     monkeypatch.setattr(paths, "DBT_PROJECT_DIR", tmp_path)
@@ -187,11 +187,8 @@ def test_parse_states_used_lately_stay_beyond_the_newest_twenty(tmp_path, monkey
     target = tmp_path / "target" / "allocation_dbt_assets-0000000-0000000"
     target.mkdir()
     (target / PARTIAL_PARSE_FILE).write_bytes(b"new state")
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "settings.csv").write_text("setting,value,description\n")
 
-    keep_parse_state(target, tmp_path / "warehouse.duckdb", "green", rules)
+    keep_parse_state(target, tmp_path / "warehouse.duckdb", "green")
 
     left = {state.name for state in states.iterdir()}
     assert {f"{number:016x}.blue.msgpack" for number in range(26)} <= left
@@ -224,15 +221,16 @@ def test_the_dbt_resource_runs_bookflow_dbt_which_reports_the_versions_dbt_repor
     assert ours == dbts and "duckdb" in ours
 
 
-def test_each_set_of_rules_is_read_from_its_own_unchanging_copy(tmp_path):
+def test_each_set_of_rules_is_read_from_its_own_unchanging_project(tmp_path):
     import shutil
 
     from bookflow import paths
     from orchestration.dbt_project import dbt_environment
 
-    def seed_path(rules) -> str:
-        with dbt_environment(str(tmp_path / "warehouse.duckdb"), str(rules)):
-            return os.environ["BOOKFLOW_DBT_SEED_PATH"]
+    def project(rules) -> Path:
+        with dbt_environment(str(tmp_path / "warehouse.duckdb"), str(rules)) as folder:
+            assert os.environ["BOOKFLOW_DBT_PROJECT_DIR"] == str(folder)
+            return folder
 
     bundled = tmp_path / "bundled"
     shutil.copytree(paths.BUNDLED_RULES_DIR, bundled)
@@ -241,11 +239,15 @@ def test_each_set_of_rules_is_read_from_its_own_unchanging_copy(tmp_path):
     with (edited / "settings.csv").open("a") as settings:
         settings.write("# an edit\n")
 
-    first, again, other = seed_path(bundled), seed_path(bundled), seed_path(edited)
-    # The same rules share one copy (and dbt one parse state); other rules, such as a simulation
-    # running beside the daily run, get their own, so neither run can change what the other reads.
+    first, again, other = project(bundled), project(bundled), project(edited)
+    # The same rules share one project; other rules, such as a simulation running beside the daily
+    # run, get their own, so neither run can change what the other reads.
     assert first == again and other != first
-    for copy, rules in ((first, bundled), (other, edited)):
-        copied = paths.DBT_PROJECT_DIR / copy
-        assert sorted(p.name for p in copied.iterdir()) == sorted(p.name for p in rules.glob("*.csv"))
-        assert all((copied / p.name).read_bytes() == p.read_bytes() for p in rules.glob("*.csv"))
+    for folder, rules in ((first, bundled), (other, edited)):
+        seeds = folder / "seeds"
+        assert sorted(p.name for p in seeds.iterdir()) == sorted(p.name for p in rules.glob("*.csv"))
+        assert all((seeds / p.name).read_bytes() == p.read_bytes() for p in rules.glob("*.csv"))
+        # Everything else is dbt_project/'s own, so both projects parse as one (the same seed path).
+        for name in ("dbt_project.yml", "profiles.yml", "models", "macros", "tests", "reference"):
+            assert (folder / name).is_symlink() and (folder / name).resolve() == paths.DBT_PROJECT_DIR / name
+        assert not (folder / "target").exists()

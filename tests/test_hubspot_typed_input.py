@@ -88,15 +88,14 @@ def test_hubspot_values_that_do_not_convert_are_quarantined_and_the_rest_planned
 
     # The inbound copy and the ledger, as the extract asset lands them beside the raw tables.
     land_in_warehouse(paths.inbound_store_path(workspace.warehouse), workspace.warehouse)
-    project = str(paths.DBT_PROJECT_DIR)
-    with dbt_environment(str(workspace.warehouse), str(workspace.rules), AS_OF, crm="hubspot"):
+    with dbt_environment(str(workspace.warehouse), str(workspace.rules), AS_OF, crm="hubspot") as project:
         result = dbtRunner().invoke(
             [
                 *daily_build_args(),
                 "--project-dir",
-                project,
+                str(project),
                 "--profiles-dir",
-                project,
+                str(paths.DBT_PROJECT_DIR),
                 "--quiet",
                 "--target-path",
                 str(tmp_path / "dbt_target"),

@@ -113,10 +113,10 @@ def test_day_two_incremental_equals_full_refresh_with_landing_times_and_from_own
         str(full),
         "--full-refresh",
     )
-    # Each warehouse name (and each of its slots and sets of rules) keeps its own parse state: the
+    # Each warehouse name (and each of its slots) keeps its own parse state: the
     # run on another name (the full refresh) kept its own beside the daily warehouse's.
-    daily_state = parse_state_path(daily, warehouse_slots(daily)[0], two_days["rules"])
-    full_state = parse_state_path(full, warehouse_slots(full)[0], two_days["rules"])
+    daily_state = parse_state_path(daily, warehouse_slots(daily)[0])
+    full_state = parse_state_path(full, warehouse_slots(full)[0])
     assert full_state != daily_state and full_state.exists() and daily_state.exists()
 
     for table in MARTS:

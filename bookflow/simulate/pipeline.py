@@ -84,8 +84,6 @@ class Pipeline:
         self._environment = dbt_environment
         # Its own target and log folders: other runs from this checkout use the project's.
         self._flags = [
-            "--project-dir",
-            str(paths.DBT_PROJECT_DIR),
             "--profiles-dir",
             str(paths.DBT_PROJECT_DIR),
             "--target-path",
@@ -98,14 +96,15 @@ class Pipeline:
             # Nothing but errors on the screen, no debug log file, no artifacts nobody reads:
             # about a quarter of dbt's time on a small warehouse.
             self._flags += ["--quiet", "--log-level-file", "none", "--no-write-json"]
-        with dbt_environment(warehouse.name, str(rules_dir), crm=CRM_SHAPE):
-            # One state per set of rules (another seed path, which dbt re-parses in full), kept
-            # apart from `bookflow run`'s slots.
-            seed_parse_state(target, warehouse, STATE_SLOT, rules_dir)
+        with dbt_environment(warehouse.name, str(rules_dir), crm=CRM_SHAPE) as project:
+            # The rules' own project, the same every day of the simulation.
+            self._flags += ["--project-dir", str(project)]
+            # A state kept apart from `bookflow run`'s slots.
+            seed_parse_state(target, warehouse, STATE_SLOT)
             parsed = dbtRunner().invoke(["parse", *self._flags])
         if not parsed.success:
             raise SimulationError(f"dbt could not parse the project: {parsed.exception}")
-        keep_parse_state(target, warehouse, STATE_SLOT, rules_dir)
+        keep_parse_state(target, warehouse, STATE_SLOT)
         self._dbt = dbtRunner(manifest=parsed.result)
         self._rules_loaded = False
 

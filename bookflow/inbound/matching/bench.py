@@ -107,7 +107,8 @@ def build_match_keys(accounts: list[dict[str, str]], warehouse: Path) -> None:
             [
                 dbt_executable(), "build", "--select", "+account_match_keys", "--exclude", "resource_type:unit_test",
                 # Only tests whose every parent is built here (the roster's relationship test is not).
-                "--indirect-selection", "cautious", "--quiet", "--target-path", "target/bench_match",
+                "--indirect-selection", "cautious", "--quiet",
+                "--target-path", str(paths.DBT_PROJECT_DIR / "target" / "bench_match"),
                 "--profiles-dir", str(paths.DBT_PROJECT_DIR),
             ],
             cwd=paths.DBT_PROJECT_DIR,
