@@ -6,7 +6,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from bookflow.cli import main
-from tests.test_inbound import POOL, _query, _store
+from tests.inbound_webhook import POOL, inbound_store, query
 
 WEB = "LeadSource = 'Web'"
 
@@ -14,7 +14,7 @@ WEB = "LeadSource = 'Web'"
 def _pool_accounts_named_alone(workspace, limit: int) -> list[tuple[str, str, str]]:
     """(account id, name, country) of pool accounts routing may deal, each the only one of its
     name in its country: the demo's accounts have no website, and share names across countries."""
-    return _query(
+    return query(
         workspace.warehouse,
         """
         select keys.account_id, keys.account_name, keys.billing_country
@@ -46,7 +46,7 @@ def test_a_web_lead_created_in_salesforce_ends_as_the_owner_of_its_account(cycle
 
     workspace, crm = cycled_workspace, salesforce_env
     (raised, raised_name, raised_country), (other, other_name, other_country) = _pool_accounts_named_alone(workspace, 2)
-    reps = [rep for (rep,) in _query(workspace.warehouse, "select rep_id from marts.rep_capacity")]
+    reps = [rep for (rep,) in query(workspace.warehouse, "select rep_id from marts.rep_capacity")]
     crm.users = {POOL: True, **{rep: True for rep in reps}}
     crm.accounts = {raised: Account(owner_id=POOL), other: Account(owner_id=POOL)}
     options = ("--destination", "salesforce", "--crm-source", "salesforce", "--lead-condition", WEB)
@@ -69,11 +69,9 @@ def test_a_web_lead_created_in_salesforce_ends_as_the_owner_of_its_account(cycle
 
         result = _watch_once(workspace, *options)
         assert "1 routed" in result.output and "1 new from the CRM" in result.output
-        store = _store(workspace)
-        assert _query(store, "select source, source_id from inbound.hand_raise_inbox") == [
-            ("salesforce_lead", web_lead)
-        ]
-        ((account, rule, owner),) = _query(
+        store = inbound_store(workspace)
+        assert query(store, "select source, source_id from inbound.hand_raise_inbox") == [("salesforce_lead", web_lead)]
+        ((account, rule, owner),) = query(
             store,
             """
             select hand_raises.account_id, hand_raises.match_rule, changes.to_crm_owner_id
@@ -86,7 +84,7 @@ def test_a_web_lead_created_in_salesforce_ends_as_the_owner_of_its_account(cycle
         assert crm.owner_writes == [(raised, owner)]
 
         _watch_once(workspace, *options)  # read again within the overlap: nothing new, nothing written
-        assert len(_query(store, "select * from inbound.hand_raise_inbox")) == 1
+        assert len(query(store, "select * from inbound.hand_raise_inbox")) == 1
         assert crm.owner_writes == [(raised, owner)]
 
         # An edit that makes a lead a hand raise counts: the cursor is its SystemModstamp.
@@ -137,8 +135,8 @@ def test_a_marketing_qualified_hubspot_contact_is_matched_and_routed(cycled_work
 
     result = _watch_once(workspace, *options)
     assert "1 routed" in result.output
-    rows = _query(
-        _store(workspace),
+    rows = query(
+        inbound_store(workspace),
         """
         select inbox.source, inbox.source_id, hand_raises.account_id, hand_raises.outcome
         from inbound.hand_raise_inbox as inbox inner join inbound.hand_raises using (hand_raise_id)
