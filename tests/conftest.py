@@ -31,6 +31,7 @@ from tests.cycles import (  # noqa: F401 (fixtures and the suite's day, for ever
     two_days,
     two_days_workspace,
 )
+from tests.extract_org import demo_org_file, org  # noqa: F401 (the local CRM's demo org, for the extract's tests)
 
 DEMO_ACCOUNTS = 1500
 
