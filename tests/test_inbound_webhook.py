@@ -43,6 +43,8 @@ from tests.inbound_webhook import (
         # One bad item spoils the batch: all or nothing.
         (jsonlib.dumps([{"account_id": "001Dn0000000001IAA"}, {"account_id": ""}]).encode(), 422, "item 1"),
     ],
+    # A long body is named by its size, not its text (a 1,001-item list).
+    ids=lambda value: f"{len(value):,}-byte body" if isinstance(value, bytes) and len(value) > 80 else None,
 )
 def test_bad_webhook_payloads_get_a_4xx_with_a_reason_and_nothing_is_written(workspace, body, status, words):
     def inbox():
