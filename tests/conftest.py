@@ -240,3 +240,9 @@ def told(result) -> str:  # noqa: ANN001 (a click.testing.Result)
         line.split("log: ", 1)[1].strip() for line in result.output.splitlines() if line.strip().startswith("log: ")
     ]
     return result.output + "".join(Path(log).read_text() for log in logs if Path(log).exists())
+
+
+def query(path: Path, sql: str, params=()) -> list[tuple]:
+    """The rows of a query on a DuckDB file, opened read-only for the query alone."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()

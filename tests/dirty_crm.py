@@ -11,11 +11,7 @@ import re
 
 import duckdb
 
-
-def query(path, sql, params=()):
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql, list(params)).fetchall()
-
+from tests.conftest import query
 
 DIRTY = ("001Dn0000000001IAA", "001Dn0000000002IAA", "001Dn0000000003IAA")
 # The accounts of the bad return and the bad signal: their rows name them.

@@ -9,12 +9,12 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 import uvicorn
 
 from bookflow import paths
+from tests.conftest import query
 
 POOL = "005Dn00000000EXIAY"
 SECRET = "test-webhook-secret"
@@ -26,11 +26,6 @@ def reps_always_at_work(workspace):
     (workspace.rules / "rep_availability.csv").write_text(
         "rep_id,time_zone,work_days,work_start,work_end,unavailable_until\n"
     )
-
-
-def query(path: Path, sql: str, params=None):
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql, params or []).fetchall()
 
 
 def inbound_store(workspace) -> Path:

@@ -28,8 +28,8 @@ from click.testing import CliRunner
 from bookflow import paths
 from bookflow.cli import main
 from bookflow.slots import current_relation, warehouse_slots
-from tests.conftest import AS_OF, told
-from tests.dirty_crm import DIRTY, NAMED, check_dirty_rows_held, dirty, query
+from tests.conftest import AS_OF, query, told
+from tests.dirty_crm import DIRTY, NAMED, check_dirty_rows_held, dirty
 
 DAY_TWO = AS_OF + timedelta(days=1)
 POOL_USER, OTHER_POOL_USER = "005Dn00000000EXIAY", "005Dn0000000085IAA"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from bookflow.cli import main
-from tests.inbound_webhook import POOL, inbound_store, query
+from tests.conftest import query
+from tests.inbound_webhook import POOL, inbound_store
 
 WEB = "LeadSource = 'Web'"
 

@@ -16,12 +16,11 @@ import pytest
 
 from bookflow.extract import LOOKBACK_DAYS
 from reverse_etl.duckdb_files import open_duckdb
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, query
 from tests.inbound_webhook import (
     inbound_store,
     open_capacity,
     pool_accounts_by_book,
-    query,
     reps_always_at_work,  # noqa: F401 (an autouse fixture: pytest finds it by name)
     webhook,
 )

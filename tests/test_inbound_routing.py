@@ -6,12 +6,12 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from bookflow.cli import main
+from tests.conftest import query
 from tests.inbound_webhook import (
     POOL,
     inbound_store,
     open_capacity,
     pool_accounts_by_book,
-    query,
     reps_always_at_work,  # noqa: F401 (an autouse fixture: pytest finds it by name)
     webhook,
 )

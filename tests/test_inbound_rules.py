@@ -17,11 +17,7 @@ import duckdb
 from bookflow import paths
 from bookflow.inbound.hand_raise import HandRaise, append_to_inbox
 from bookflow.inbound.service import route_and_sync
-
-
-def _query(path: Path, sql: str, params=None):
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql, params or []).fetchall()
+from tests.conftest import query
 
 
 def _rewrite(path: Path, change) -> None:
@@ -46,7 +42,7 @@ def _route(workspace, now):
 
 
 def _outcomes(workspace) -> dict[str, tuple[str, str]]:
-    rows = _query(
+    rows = query(
         paths.inbound_store_path(workspace.warehouse),
         """
         select outcomes.account_id, outcomes.outcome, coalesce(changes.to_owner_id, '')
@@ -91,8 +87,8 @@ def edit_the_rules(workspace) -> None:
 
 def routing_follows_the_rules_the_cycle_ran_with(workspace) -> None:
     store = paths.inbound_store_path(workspace.warehouse)
-    raised = [account for (account,) in _query(store, "select distinct account_id from inbound.hand_raises")]
-    pool = _query(
+    raised = [account for (account,) in query(store, "select distinct account_id from inbound.hand_raises")]
+    pool = query(
         workspace.warehouse,
         """
         select status.account_id, status.target_book, upper(accounts.billing_country)
@@ -107,11 +103,11 @@ def routing_follows_the_rules_the_cycle_ran_with(workspace) -> None:
     )
     german = next(account for account, book, country in pool if country == "DE" and book.startswith("SDR-SMB"))
     emea_mm = [account for account, book, _ in pool if book == "SDR-MM-EMEA"][:2]
-    books = dict(_query(workspace.warehouse, "select rep_id, target_book from marts.rep_capacity"))
+    books = dict(query(workspace.warehouse, "select rep_id, target_book from marts.rep_capacity"))
     assert dict((account, book) for account, book, _ in pool)[german] == "SDR-SMB-AMER"
     full_book = next(account for account, book, _ in pool if book == "SDR-MM-AMER")
     room = dict(
-        _query(
+        query(
             workspace.warehouse, "select rep_id, open_slots from marts.rep_open_slots where target_book = 'SDR-MM-AMER'"
         )
     )

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from tests.conftest import query
 from tests.inbound_webhook import (
     SECRET,
     inbound_store,
-    query,
     webhook,
 )
 
